@@ -1,0 +1,177 @@
+// Package demo runs the two-origin playground behind `crossorigin demo`: a
+// page origin that serves an embedded page, an API origin that applies a
+// live CORS policy, and a CORS proxy in front of an upstream without CORS.
+// Every server listens on loopback only; the page is addressed as localhost.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Config says where the playground listens. A zero port picks a free one.
+type Config struct {
+	ListenHost   string // loopback address to listen on; default 127.0.0.1
+	PagePort     int    // page origin, http://localhost:PagePort
+	APIPort      int    // API origin, http://localhost:APIPort
+	ProxyPort    int    // CORS proxy, http://localhost:ProxyPort
+	UpstreamPort int    // upstream without CORS behind the proxy
+}
+
+// ListenError reports a server that could not bind its port.
+type ListenError struct {
+	Server string // "page", "api", "proxy" or "upstream"
+	Addr   string // host:port it tried
+	Flag   string // the command-line flag that picks another port
+	Err    error
+}
+
+func (e *ListenError) Error() string {
+	msg := fmt.Sprintf("demo: cannot listen for the %s server on %s: %v", e.Server, e.Addr, e.Err)
+	if isAddrInUse(e.Err) {
+		msg = fmt.Sprintf("demo: port %s for the %s server is already in use", portOf(e.Addr), e.Server)
+		if e.Flag != "" {
+			msg += fmt.Sprintf("; pick another with %s (or stop the program that holds it)", e.Flag)
+		}
+	}
+	return msg
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// InUse reports whether the port was already taken.
+func (e *ListenError) InUse() bool { return isAddrInUse(e.Err) }
+
+func portOf(addr string) string {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return p
+}
+
+// Demo is a running playground.
+type Demo struct {
+	PageURL     string // page origin, e.g. http://localhost:3000
+	APIURL      string // API origin, e.g. http://localhost:3001
+	ProxyURL    string // proxy origin, e.g. http://localhost:3002
+	UpstreamURL string // upstream without CORS, e.g. http://127.0.0.1:41234
+
+	servers   []*http.Server
+	listeners []net.Listener
+	api       *apiServer
+
+	closeOnce sync.Once
+}
+
+// Listen binds every server's port, so that a port already in use fails
+// here with a *ListenError, before anything is served.
+func Listen(cfg Config) (*Demo, error) {
+	host := cfg.ListenHost
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("demo: listen host %q is not a loopback address; the playground serves a CORS proxy and must stay on this machine (use 127.0.0.1 or ::1)", host)
+	}
+	d := &Demo{}
+	specs := []struct {
+		name, flag string
+		port       int
+	}{
+		{"page", "--page-port", cfg.PagePort},
+		{"api", "--api-port", cfg.APIPort},
+		{"proxy", "--proxy-port", cfg.ProxyPort},
+		{"upstream", "--upstream-port", cfg.UpstreamPort},
+	}
+	ports := make([]int, len(specs))
+	for i, s := range specs {
+		addr := net.JoinHostPort(host, strconv.Itoa(s.port))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			d.closeListeners()
+			return nil, &ListenError{Server: s.name, Addr: addr, Flag: s.flag, Err: err}
+		}
+		d.listeners = append(d.listeners, ln)
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	}
+	d.PageURL = "http://localhost:" + strconv.Itoa(ports[0])
+	d.APIURL = "http://localhost:" + strconv.Itoa(ports[1])
+	d.ProxyURL = "http://localhost:" + strconv.Itoa(ports[2])
+	d.UpstreamURL = "http://" + net.JoinHostPort(host, strconv.Itoa(ports[3]))
+
+	log := newRequestLog(2000)
+	d.api = newAPIServer(d.PageURL, log)
+	handlers := []http.Handler{
+		newPageServer(d, log),
+		d.api,
+		newProxyServer(d.UpstreamURL, log),
+		newUpstreamServer(log),
+	}
+	for _, h := range handlers {
+		d.servers = append(d.servers, &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+		})
+	}
+	return d, nil
+}
+
+func (d *Demo) closeListeners() {
+	for _, ln := range d.listeners {
+		ln.Close()
+	}
+}
+
+// Serve serves every server until ctx is done, then shuts them down
+// gracefully, giving in-flight requests up to five seconds.
+func (d *Demo) Serve(ctx context.Context) error {
+	errc := make(chan error, len(d.servers))
+	for i, srv := range d.servers {
+		go func() { errc <- srv.Serve(d.listeners[i]) }()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if serr := d.Shutdown(shutCtx); err == nil {
+		err = serr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Shutdown stops every server gracefully.
+func (d *Demo) Shutdown(ctx context.Context) error {
+	var errs []error
+	d.closeOnce.Do(func() {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, srv := range d.servers {
+			wg.Go(func() {
+				if err := srv.Shutdown(ctx); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		d.closeListeners()
+	})
+	return errors.Join(errs...)
+}
