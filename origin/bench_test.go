@@ -1,0 +1,25 @@
+package origin
+
+import (
+	"fmt"
+	"testing"
+)
+
+func BenchmarkMatch(b *testing.B) {
+	var many []string
+	for i := range 1000 {
+		many = append(many, fmt.Sprintf("https://app%d.example.com", i))
+	}
+	many = append(many, "https://*.tenants.example.org", "http://localhost:*")
+	m, err := Compile(many...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, o := range []string{"https://app999.example.com", "https://a.b.tenants.example.org", "http://localhost:8080", "https://evil.example"} {
+		b.Run(o, func(b *testing.B) {
+			for b.Loop() {
+				m.Match(o)
+			}
+		})
+	}
+}

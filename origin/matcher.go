@@ -1,0 +1,278 @@
+package origin
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+)
+
+// A Matcher reports whether an origin belongs to a set of patterns. It is
+// immutable and safe for concurrent use.
+type Matcher struct {
+	any      bool
+	null     bool
+	exact    map[string]struct{} // serialized origins
+	anyPort  map[string]struct{} // "scheme://host" whose every port matches
+	wild     []wildGroup
+	patterns []Pattern
+}
+
+// A wildGroup holds the subdomain patterns of one scheme and port.
+type wildGroup struct {
+	scheme  string
+	port    int
+	anyPort bool
+	root    *labelNode
+}
+
+// labelNode is a node of a trie of host labels, read from the right.
+type labelNode struct {
+	children map[string]*labelNode
+	base     bool // a pattern's base domain ends here: subdomains of it match
+}
+
+// Compile parses patterns and compiles them into a Matcher. It reports every
+// pattern that does not parse, joined with errors.Join.
+func Compile(patterns ...string) (*Matcher, error) {
+	ps := make([]Pattern, 0, len(patterns))
+	var errs []error
+	for _, s := range patterns {
+		p, err := ParsePattern(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ps = append(ps, p)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return NewMatcher(ps...), nil
+}
+
+// NewMatcher compiles parsed patterns into a Matcher.
+func NewMatcher(ps ...Pattern) *Matcher {
+	m := &Matcher{
+		exact:    make(map[string]struct{}),
+		anyPort:  make(map[string]struct{}),
+		patterns: append([]Pattern(nil), ps...),
+	}
+	for _, p := range ps {
+		switch {
+		case !p.valid:
+		case p.any:
+			m.any = true
+		case p.origin.IsOpaque():
+			m.null = true
+		case p.subdomains:
+			g := m.group(p.origin.Scheme, p.origin.Port, p.anyPort)
+			n := g.root
+			labels := strings.Split(p.origin.Host, ".")
+			for i := len(labels) - 1; i >= 0; i-- {
+				next := n.children[labels[i]]
+				if next == nil {
+					next = &labelNode{}
+					if n.children == nil {
+						n.children = make(map[string]*labelNode)
+					}
+					n.children[labels[i]] = next
+				}
+				n = next
+			}
+			n.base = true
+		case p.anyPort:
+			m.anyPort[p.origin.Scheme+"://"+hostForHeader(p.origin.Host)] = struct{}{}
+		default:
+			m.exact[p.origin.String()] = struct{}{}
+		}
+	}
+	return m
+}
+
+func hostForHeader(h string) string {
+	if strings.IndexByte(h, ':') >= 0 {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+func (m *Matcher) group(scheme string, port int, anyPort bool) *wildGroup {
+	for i := range m.wild {
+		g := &m.wild[i]
+		if g.scheme == scheme && g.port == port && g.anyPort == anyPort {
+			return g
+		}
+	}
+	m.wild = append(m.wild, wildGroup{scheme: scheme, port: port, anyPort: anyPort, root: &labelNode{}})
+	return &m.wild[len(m.wild)-1]
+}
+
+// MatchesAny reports whether the set contains "*".
+func (m *Matcher) MatchesAny() bool { return m.any }
+
+// Patterns returns the patterns the Matcher was compiled from.
+func (m *Matcher) Patterns() []Pattern { return append([]Pattern(nil), m.patterns...) }
+
+// Match reports whether origin, the raw value of an Origin header, is in
+// the set. Only canonical serializations match, the form browsers send:
+// "https://EXAMPLE.com" or "https://example.com:443" match nothing (except
+// "*", which matches any value). Match does not allocate; its cost is
+// independent of the number of exact origins and linear in len(origin).
+func (m *Matcher) Match(origin string) bool {
+	if m.any {
+		return true
+	}
+	if len(origin) > MaxLength {
+		return false
+	}
+	if origin == "null" {
+		return m.null
+	}
+	if _, ok := m.exact[origin]; ok {
+		return true
+	}
+	if len(m.anyPort) == 0 && len(m.wild) == 0 {
+		return false
+	}
+	c, ok := splitCanonical(origin)
+	if !ok {
+		return false
+	}
+	if len(m.anyPort) > 0 {
+		if _, ok := m.anyPort[origin[:c.hostEnd]]; ok {
+			return true
+		}
+	}
+	if c.bracketed {
+		return false // no subdomain wildcards over IP addresses
+	}
+	scheme := origin[:c.schemeEnd]
+	host := origin[c.schemeEnd+3 : c.hostEnd]
+	for i := range m.wild {
+		g := &m.wild[i]
+		if g.scheme == scheme && (g.anyPort || g.port == c.port) && g.root.matchSubdomain(host) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchSubdomain walks host's labels from the right and reports whether a
+// base domain is reached with at least one label left over.
+func (n *labelNode) matchSubdomain(host string) bool {
+	end := len(host)
+	for end > 0 && n != nil {
+		i := strings.LastIndexByte(host[:end], '.')
+		n = n.children[host[i+1:end]]
+		if n == nil || i < 0 {
+			return false
+		}
+		if n.base {
+			return true // host[:i] is non-empty: splitCanonical refused empty labels
+		}
+		end = i
+	}
+	return false
+}
+
+// canonical describes a canonically serialized tuple origin.
+type canonical struct {
+	schemeEnd int  // index of "://"
+	hostEnd   int  // end of the host (start of ":port" or of nothing)
+	port      int  // 0 when absent
+	bracketed bool // IPv6 host
+}
+
+// splitCanonical checks, without allocating, that s is exactly what
+// Parse(s).String() would return, and splits it.
+func splitCanonical(s string) (canonical, bool) {
+	var c canonical
+	i := strings.Index(s, "://")
+	if i <= 0 {
+		return c, false
+	}
+	for j := 0; j < i; j++ {
+		b := s[j]
+		if !('a' <= b && b <= 'z') && (j == 0 || !isDigit(b) && b != '+' && b != '-' && b != '.') {
+			return c, false
+		}
+	}
+	c.schemeEnd = i
+	rest := s[i+3:]
+	hostLen := len(rest)
+	if strings.HasPrefix(rest, "[") {
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return c, false
+		}
+		a, err := netip.ParseAddr(rest[1:end])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return c, false
+		}
+		var buf [48]byte
+		if string(appendIPv6(buf[:0], a)) != rest[1:end] {
+			return c, false
+		}
+		c.bracketed = true
+		hostLen = end + 1
+	} else if k := strings.LastIndexByte(rest, ':'); k >= 0 {
+		hostLen = k
+	}
+	if hostLen < len(rest) {
+		p := rest[hostLen:]
+		if len(p) < 2 || p[0] != ':' || p[1] == '0' {
+			return c, false
+		}
+		n, ok := parsePort(p[1:])
+		if !ok || n == defaultPort(s[:i]) {
+			return c, false
+		}
+		c.port = n
+	}
+	c.hostEnd = i + 3 + hostLen
+	if !c.bracketed && !canonicalName(rest[:hostLen]) {
+		return c, false
+	}
+	return c, true
+}
+
+// canonicalName reports whether h is a host name or IPv4 address in the
+// form canonicalHost returns.
+func canonicalName(h string) bool {
+	if h == "" || len(h) > 254 || len(h) == 254 && h[253] != '.' || h[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		b := h[i]
+		if !('a' <= b && b <= 'z') && !isDigit(b) && b != '-' && b != '_' && b != '.' {
+			return false
+		}
+		if b == '.' && i > 0 && h[i-1] == '.' {
+			return false
+		}
+	}
+	return !looksNumeric(h) || isCanonicalIPv4(h)
+}
+
+// isCanonicalIPv4 reports whether s is a dotted-decimal IPv4 address with
+// no leading zeros.
+func isCanonicalIPv4(s string) bool {
+	for part := 0; part < 4; part++ {
+		if part > 0 {
+			if s == "" || s[0] != '.' {
+				return false
+			}
+			s = s[1:]
+		}
+		n, j := 0, 0
+		for j < len(s) && isDigit(s[j]) && j < 3 {
+			n = n*10 + int(s[j]-'0')
+			j++
+		}
+		if j == 0 || n > 255 || j > 1 && s[0] == '0' {
+			return false
+		}
+		s = s[j:]
+	}
+	return s == ""
+}
