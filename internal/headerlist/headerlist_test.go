@@ -210,7 +210,7 @@ func allIn(s Set, names []string) bool {
 
 func ExampleSet_Allows() {
 	s := NewSet("Content-Type", "X-Request-Id")
-	fmt.Println(s.Allows([]string{"content-type,x-request-id"})) // as browsers send it
+	fmt.Println(s.Allows([]string{"content-type,x-request-id"}))  // as browsers send it
 	fmt.Println(s.Allows([]string{"X-Request-Id, Content-Type"})) // as some clients do
 	fmt.Println(s.Allows([]string{"content-type", "x-request-id"}))
 	fmt.Println(s.Allows([]string{"content-type,x-other"}))
