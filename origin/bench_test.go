@@ -11,11 +11,14 @@ func BenchmarkMatch(b *testing.B) {
 		many = append(many, fmt.Sprintf("https://app%d.example.com", i))
 	}
 	many = append(many, "https://*.tenants.example.org", "http://localhost:*")
+	for i := range 20 {
+		many = append(many, fmt.Sprintf("https://*.t%d.example.net", i))
+	}
 	m, err := Compile(many...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, o := range []string{"https://app999.example.com", "https://a.b.tenants.example.org", "http://localhost:8080", "https://evil.example"} {
+	for _, o := range []string{"https://app999.example.com", "https://a.b.tenants.example.org", "https://a.t19.example.net", "http://localhost:8080", "https://evil.example"} {
 		b.Run(o, func(b *testing.B) {
 			for b.Loop() {
 				m.Match(o)

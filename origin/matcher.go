@@ -22,8 +22,15 @@ type wildGroup struct {
 	scheme  string
 	port    int
 	anyPort bool
-	root    *labelNode
+	// dotBases holds "." + base domain while the group is small: a few
+	// suffix comparisons beat a walk through the trie's maps.
+	dotBases []string
+	root     *labelNode
 }
+
+// maxLinearBases is the group size up to which bases are compared one by
+// one; larger groups use the trie, whose cost does not grow with the size.
+const maxLinearBases = 8
 
 // labelNode is a node of a trie of host labels, read from the right.
 type labelNode struct {
@@ -66,6 +73,7 @@ func NewMatcher(ps ...Pattern) *Matcher {
 			m.null = true
 		case p.subdomains:
 			g := m.group(p.origin.Scheme, p.origin.Port, p.anyPort)
+			g.dotBases = append(g.dotBases, "."+p.origin.Host)
 			n := g.root
 			labels := strings.Split(p.origin.Host, ".")
 			for i := len(labels) - 1; i >= 0; i-- {
@@ -150,7 +158,18 @@ func (m *Matcher) Match(origin string) bool {
 	host := origin[c.schemeEnd+3 : c.hostEnd]
 	for i := range m.wild {
 		g := &m.wild[i]
-		if g.scheme == scheme && (g.anyPort || g.port == c.port) && g.root.matchSubdomain(host) {
+		if g.scheme != scheme || !g.anyPort && g.port != c.port {
+			continue
+		}
+		if len(g.dotBases) <= maxLinearBases {
+			for _, b := range g.dotBases {
+				// len(host) > len(b): at least one non-empty label is
+				// left, since splitCanonical refused a leading dot.
+				if len(host) > len(b) && strings.HasSuffix(host, b) {
+					return true
+				}
+			}
+		} else if g.root.matchSubdomain(host) {
 			return true
 		}
 	}
