@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# setup.sh installs what the tests need and is missing: Debian's chromium
+# (the browser tests' judge), redis-server (the proxy's shared rate limits)
+# and staticcheck. It installs with apt-get when it can (root or sudo), and
+# otherwise says exactly what to install. It never downloads a browser.
+set -euo pipefail
+
+STATICCHECK_VERSION=v0.8.2
+missing=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+
+if [ ${#missing[@]} -gt 0 ]; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+	if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || sudo -n true 2>/dev/null; }; then
+		echo "setup: installing ${missing[*]} from Debian's packages" >&2
+		$sudo apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	else
+		echo "setup: missing ${missing[*]}; install them with:" >&2
+		echo "    sudo apt-get install -y ${missing[*]}" >&2
+		echo "(or set CHROMIUM=/path/to/chromium; the browser tests never download one)" >&2
+		exit 1
+	fi
+fi
+
+gobin="$(go env GOPATH)/bin"
+if ! [ -x "$gobin/staticcheck" ] || ! "$gobin/staticcheck" -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#v}"; then
+	echo "setup: installing staticcheck $STATICCHECK_VERSION" >&2
+	go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# test.sh is the one command that runs every test: it installs what is
+# missing (scripts/setup.sh), checks formatting, vets and lints every module,
+# then runs all tests under the race detector, including the fuzz targets'
+# seed corpora and the end-to-end tests in real headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+scripts/setup.sh
+staticcheck="$(go env GOPATH)/bin/staticcheck"
+modules=(. e2e bench)
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+for m in "${modules[@]}"; do
+	echo "== go vet and staticcheck ($m)"
+	(cd "$root/$m" && go vet ./... && "$staticcheck" ./...)
+done
+
+echo "== go test -race (root module)"
+go test -race -count=1 -timeout 10m ./...
+echo "== go test -race (e2e: real headless Chromium)"
+(cd e2e && go test -race -count=1 -timeout 10m ./...)
+echo "== go test (bench: harness sanity checks, no benchmarks)"
+(cd bench && go test -count=1 -timeout 5m ./...)
+echo "all tests passed"
