@@ -1,0 +1,394 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/crossorigin/crossorigin/origin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxRedirects          = 5
+	DefaultDialTimeout           = 5 * time.Second
+	DefaultTLSHandshakeTimeout   = 5 * time.Second
+	DefaultResponseHeaderTimeout = 30 * time.Second
+	DefaultIdleConnTimeout       = 90 * time.Second
+	DefaultTimeout               = 2 * time.Minute
+	DefaultMaxRequestBody        = 10 << 20  // 10 MiB
+	DefaultMaxResponseBody       = 100 << 20 // 100 MiB
+	DefaultMaxHeaderBytes        = 64 << 10  // 64 KiB; Node's 16 KiB is a known cors-anywhere complaint
+	DefaultMaxInFlight           = 1024
+	DefaultMaxIdleConnsPerHost   = 64
+	DefaultMaxReplayBody         = 64 << 10 // request bodies up to this size survive a 307/308
+)
+
+// A Resolver looks up the addresses of a host name. *net.Resolver
+// implements it; tests supply their own to control DNS.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// Rate is a token-bucket rate limit: Requests per Per on average, with
+// bursts of up to Burst requests. The zero Rate means no limit.
+type Rate struct {
+	Requests int
+	Per      time.Duration
+	Burst    int // 0 means Requests
+}
+
+func (r Rate) enabled() bool { return r.Requests > 0 && r.Per > 0 }
+
+func (r Rate) burst() int {
+	if r.Burst > 0 {
+		return r.Burst
+	}
+	return r.Requests
+}
+
+// Config configures a Proxy. The zero Config is a usable, locked-down
+// proxy: any origin may call it, only public addresses on ports 80 and 443
+// are reachable, credentials are stripped, and every limit has a default.
+type Config struct {
+	// Origins lists the origin patterns (see package origin: exact,
+	// "https://*.example.com", "http://localhost:*", "null") allowed to use
+	// the proxy. Empty means any origin, answered with
+	// Access-Control-Allow-Origin: *; otherwise the caller's origin is
+	// echoed with Vary: Origin. Requests without an Origin header are
+	// allowed only when Origins is empty.
+	Origins []string
+	// DenyOrigins lists origin patterns that are refused even if Origins
+	// allows them (cors-anywhere's originBlacklist).
+	DenyOrigins []string
+	// RequireHeaders makes a request fail with 400 unless it carries at
+	// least one of these headers (cors-anywhere's requireHeader), which
+	// stops casual use from a browser's address bar.
+	RequireHeaders []string
+	// RemoveHeaders are deleted from requests before they are forwarded.
+	RemoveHeaders []string
+	// SetHeaders are set on requests before they are forwarded.
+	SetHeaders map[string]string
+	// RedirectSameOrigin answers with a 301 to the target itself when the
+	// target has the caller's origin, instead of proxying it.
+	RedirectSameOrigin bool
+	// MaxAge is sent as Access-Control-Max-Age on preflight responses.
+	// Zero omits the header.
+	MaxAge time.Duration
+	// Help is the page served for "/" and for URLs without a target. Empty
+	// means a built-in page.
+	Help string
+	// MaxRedirects is how many redirects the proxy follows itself; the next
+	// one is handed back to the caller with Location rewritten through the
+	// proxy. Zero means DefaultMaxRedirects; negative means none.
+	MaxRedirects int
+	// OnRequest, if set, runs before any check with the parsed target (nil
+	// when the URL has none). Returning true means it has answered the
+	// request (cors-anywhere's handleInitialRequest).
+	OnRequest func(w http.ResponseWriter, r *http.Request, target *url.URL) bool
+
+	// AllowHosts, if not empty, lists the only target hosts the proxy
+	// reaches: "example.com" (exactly) or "*.example.com" (any subdomain).
+	// It is checked on every redirect hop.
+	AllowHosts []string
+	// DenyHosts lists target hosts that are refused, in the same form.
+	DenyHosts []string
+	// AllowPrivate lists special-purpose ranges (loopback, private,
+	// link-local ...) that the proxy may nevertheless connect to.
+	AllowPrivate []netip.Prefix
+	// AllowPorts lists target ports allowed besides 80 and 443.
+	AllowPorts []int
+	// CredentialHosts lists target hosts (same form as AllowHosts) for
+	// which Cookie and Authorization are forwarded and Set-Cookie returned.
+	// For every other host they are stripped: one proxy origin would
+	// otherwise mix the cookies of every site it reaches.
+	CredentialHosts []string
+	// Resolver resolves target host names. Nil means net.DefaultResolver.
+	Resolver Resolver
+	// Proxy selects an outbound proxy, like http.Transport.Proxy. Nil means
+	// none: the environment (HTTP_PROXY ...) is ignored. With an outbound
+	// proxy the address guard only sees the proxy's address, so the SSRF
+	// guard must then live on the egress proxy.
+	Proxy func(*http.Request) (*url.URL, error)
+	// TLSConfig configures TLS to targets (root CAs, client certificates).
+	// Nil means Go's defaults, which verify certificates.
+	TLSConfig *tls.Config
+	// ForwardedFor adds X-Forwarded-For with the client's address. Off by
+	// default: the proxy does not reveal its callers.
+	ForwardedFor bool
+	// ClientIP returns the client address used for per-IP rate limits.
+	// Nil means the host of r.RemoteAddr (set it when behind a trusted
+	// load balancer).
+	ClientIP func(r *http.Request) string
+
+	// Timeouts for each phase; zero means the default.
+	DialTimeout           time.Duration
+	TLSHandshakeTimeout   time.Duration
+	ResponseHeaderTimeout time.Duration
+	IdleConnTimeout       time.Duration
+	// Timeout bounds a whole proxied exchange, body included.
+	Timeout time.Duration
+
+	// Size caps, counted while streaming. Zero means the default; negative
+	// means no cap.
+	MaxRequestBody  int64
+	MaxResponseBody int64
+	// MaxHeaderBytes caps the total size of the request's header fields
+	// (names and values); over it the answer is 431.
+	MaxHeaderBytes int
+	// MaxInFlight caps concurrent proxied requests; over it the answer is
+	// 503 with Retry-After. Zero means the default; negative means no cap.
+	MaxInFlight int
+	// MaxIdleConnsPerHost sizes the upstream keep-alive pool; it should be
+	// at least the expected concurrency per target. Zero means the default.
+	MaxIdleConnsPerHost int
+
+	// PerIP and PerOrigin limit requests per client address and per
+	// calling site (the origin's registrable domain, so that subdomains
+	// share one budget). The zero Rate means no limit.
+	PerIP     Rate
+	PerOrigin Rate
+	// Limiter stores the rate-limit state. Nil means in memory; use
+	// NewRedisLimiter to share limits among replicas.
+	Limiter Limiter
+
+	// Logger receives one access log record per request. Nil means none.
+	Logger *slog.Logger
+	// Registerer receives the proxy's Prometheus metrics. Nil means a
+	// private registry, served by Proxy.Metrics.
+	Registerer prometheus.Registerer
+}
+
+// A ConfigError describes one problem of a Config.
+type ConfigError struct {
+	Field string // the Config field, e.g. "AllowPorts"
+	Value string // the offending value
+	Fix   string // how to fix it
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("proxy: %s %q: %s", e.Field, e.Value, e.Fix)
+}
+
+// hostPattern is a target host allow/deny entry.
+type hostPattern struct {
+	host       string // lower-case, no trailing dot
+	subdomains bool   // "*.host": any strict subdomain
+}
+
+func (p hostPattern) match(host string) bool {
+	if !p.subdomains {
+		return host == p.host
+	}
+	return len(host) > len(p.host)+1 && strings.HasSuffix(host, p.host) && host[len(host)-len(p.host)-1] == '.'
+}
+
+type hostList []hostPattern
+
+func (l hostList) match(host string) bool {
+	for _, p := range l {
+		if p.match(host) {
+			return true
+		}
+	}
+	return false
+}
+
+func parseHostList(field string, ss []string, errs *[]error) hostList {
+	var l hostList
+	for _, s := range ss {
+		h := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+		p := hostPattern{host: h}
+		if rest, ok := strings.CutPrefix(h, "*."); ok {
+			p = hostPattern{host: rest, subdomains: true}
+		}
+		if p.host == "" || strings.ContainsAny(p.host, "*/:@?#[] ") {
+			*errs = append(*errs, &ConfigError{field, s, `use a host name such as "api.example.com" or "*.example.com" (no scheme, port or path)`})
+			continue
+		}
+		l = append(l, p)
+	}
+	return l
+}
+
+// compiled is a validated Config with defaults applied.
+type compiled struct {
+	Config
+	allow, deny   *origin.Matcher
+	anyOrigin     bool
+	allowHosts    hostList
+	denyHosts     hostList
+	credHosts     hostList
+	requireHeader []string
+	removeHeaders []string
+	setHeaders    [][2]string
+	maxAgeValue   string
+}
+
+func compile(c Config) (*compiled, error) {
+	var errs []error
+	cc := &compiled{Config: c}
+	if len(c.Origins) == 0 {
+		cc.anyOrigin = true
+	} else {
+		m, err := origin.Compile(c.Origins...)
+		if err != nil {
+			errs = append(errs, wrapOriginErrors("Origins", err))
+		} else if m.MatchesAny() {
+			cc.anyOrigin = true
+		} else {
+			cc.allow = m
+		}
+	}
+	if len(c.DenyOrigins) > 0 {
+		m, err := origin.Compile(c.DenyOrigins...)
+		if err != nil {
+			errs = append(errs, wrapOriginErrors("DenyOrigins", err))
+		} else {
+			cc.deny = m
+		}
+	}
+	for _, h := range c.RequireHeaders {
+		if !validToken(h) {
+			errs = append(errs, &ConfigError{"RequireHeaders", h, "use a header name such as X-Requested-With"})
+			continue
+		}
+		cc.requireHeader = append(cc.requireHeader, http.CanonicalHeaderKey(h))
+	}
+	for _, h := range c.RemoveHeaders {
+		if !validToken(h) {
+			errs = append(errs, &ConfigError{"RemoveHeaders", h, "use a header name such as Cookie"})
+			continue
+		}
+		cc.removeHeaders = append(cc.removeHeaders, http.CanonicalHeaderKey(h))
+	}
+	for k, v := range c.SetHeaders {
+		if !validToken(k) || strings.ContainsAny(v, "\r\n\x00") {
+			errs = append(errs, &ConfigError{"SetHeaders", k, "use a header name and a value without line breaks"})
+			continue
+		}
+		cc.setHeaders = append(cc.setHeaders, [2]string{http.CanonicalHeaderKey(k), v})
+	}
+	cc.allowHosts = parseHostList("AllowHosts", c.AllowHosts, &errs)
+	cc.denyHosts = parseHostList("DenyHosts", c.DenyHosts, &errs)
+	cc.credHosts = parseHostList("CredentialHosts", c.CredentialHosts, &errs)
+	for _, p := range c.AllowPrivate {
+		if !p.IsValid() {
+			errs = append(errs, &ConfigError{"AllowPrivate", p.String(), "use a CIDR prefix such as 127.0.0.1/32 or 10.0.0.0/8"})
+		} else if p.Bits() == 0 {
+			errs = append(errs, &ConfigError{"AllowPrivate", p.String(), "allowing every address disables the SSRF guard; list the internal ranges you need"})
+		}
+	}
+	for _, p := range c.AllowPorts {
+		if p <= 0 || p > 65535 {
+			errs = append(errs, &ConfigError{"AllowPorts", fmt.Sprint(p), "use a port between 1 and 65535"})
+		}
+	}
+	for _, d := range []struct {
+		field string
+		v     *time.Duration
+		def   time.Duration
+	}{
+		{"DialTimeout", &cc.DialTimeout, DefaultDialTimeout},
+		{"TLSHandshakeTimeout", &cc.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout},
+		{"ResponseHeaderTimeout", &cc.ResponseHeaderTimeout, DefaultResponseHeaderTimeout},
+		{"IdleConnTimeout", &cc.IdleConnTimeout, DefaultIdleConnTimeout},
+		{"Timeout", &cc.Timeout, DefaultTimeout},
+	} {
+		switch {
+		case *d.v < 0:
+			errs = append(errs, &ConfigError{d.field, d.v.String(), "use a positive duration, or 0 for the default"})
+		case *d.v == 0:
+			*d.v = d.def
+		}
+	}
+	if c.MaxAge < 0 {
+		errs = append(errs, &ConfigError{"MaxAge", c.MaxAge.String(), "use a positive duration, or 0 to omit Access-Control-Max-Age"})
+	} else if c.MaxAge > 0 {
+		cc.maxAgeValue = fmt.Sprint(int64(c.MaxAge / time.Second))
+	}
+	if cc.MaxRedirects == 0 {
+		cc.MaxRedirects = DefaultMaxRedirects
+	} else if cc.MaxRedirects < 0 {
+		cc.MaxRedirects = 0
+	}
+	if cc.MaxRequestBody == 0 {
+		cc.MaxRequestBody = DefaultMaxRequestBody
+	}
+	if cc.MaxResponseBody == 0 {
+		cc.MaxResponseBody = DefaultMaxResponseBody
+	}
+	if cc.MaxHeaderBytes == 0 {
+		cc.MaxHeaderBytes = DefaultMaxHeaderBytes
+	} else if cc.MaxHeaderBytes < 0 {
+		errs = append(errs, &ConfigError{"MaxHeaderBytes", fmt.Sprint(c.MaxHeaderBytes), "use a positive size, or 0 for the default 64 KiB"})
+	}
+	if cc.MaxInFlight == 0 {
+		cc.MaxInFlight = DefaultMaxInFlight
+	}
+	if cc.MaxIdleConnsPerHost == 0 {
+		cc.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	} else if cc.MaxIdleConnsPerHost < 0 {
+		errs = append(errs, &ConfigError{"MaxIdleConnsPerHost", fmt.Sprint(c.MaxIdleConnsPerHost), "use a positive number, at least the expected concurrency"})
+	}
+	for _, r := range []struct {
+		field string
+		r     Rate
+	}{{"PerIP", c.PerIP}, {"PerOrigin", c.PerOrigin}} {
+		if r.r.Requests < 0 || r.r.Per < 0 || r.r.Burst < 0 || (r.r.Requests > 0) != (r.r.Per > 0) {
+			errs = append(errs, &ConfigError{r.field, fmt.Sprintf("%d/%s burst %d", r.r.Requests, r.r.Per, r.r.Burst), "set both Requests and Per to positive values, or leave the Rate zero for no limit"})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return cc, nil
+}
+
+// wrapOriginErrors turns origin parse errors into ConfigErrors naming the field.
+func wrapOriginErrors(field string, err error) error {
+	var out []error
+	var list interface{ Unwrap() []error }
+	errs := []error{err}
+	if errors.As(err, &list) {
+		errs = list.Unwrap()
+	}
+	for _, e := range errs {
+		var oe *origin.Error
+		if errors.As(e, &oe) {
+			fix := oe.Reason
+			if oe.Hint != "" {
+				fix += "; " + oe.Hint
+			}
+			out = append(out, &ConfigError{field, oe.Input, fix})
+		} else {
+			out = append(out, &ConfigError{field, "", e.Error()})
+		}
+	}
+	return errors.Join(out...)
+}
+
+// validToken reports whether s is an HTTP token (a valid header name).
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,307 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// forward sends the request upstream, follows redirects (checking every
+// hop again), and streams the response back.
+func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *exchange) {
+	ctx, cancel := context.WithTimeout(r.Context(), p.c.Timeout)
+	defer cancel()
+
+	// A body small enough is kept so that a 307/308 can send it again; a
+	// larger one is streamed, and such a redirect is handed to the caller.
+	var body io.Reader
+	var replay []byte
+	replayable := true
+	switch {
+	case r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody:
+	case r.ContentLength > 0 && r.ContentLength <= DefaultMaxReplayBody:
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			p.fail(w, ex, errorf(classBadTarget, "the request body ended early"))
+			return
+		}
+		replay = buf
+	default:
+		body = r.Body
+		if p.c.MaxRequestBody > 0 {
+			body = http.MaxBytesReader(w, r.Body, p.c.MaxRequestBody)
+		}
+		replayable = false
+	}
+
+	h := w.Header()
+	method := r.Method
+	credentials := p.c.credHosts.match(strings.ToLower(t.u.Hostname()))
+	header := p.outboundHeader(r, credentials)
+	first := t
+	for hop := 0; ; hop++ {
+		out := &http.Request{
+			Method:     method,
+			URL:        t.requestURL(),
+			Host:       t.u.Host,
+			Header:     header,
+			Proto:      "HTTP/1.1",
+			ProtoMajor: 1,
+			ProtoMinor: 1,
+		}
+		switch {
+		case replay != nil:
+			out.Body = io.NopCloser(bytes.NewReader(replay))
+			out.ContentLength = int64(len(replay))
+		case body != nil:
+			out.Body = io.NopCloser(body)
+			out.ContentLength = r.ContentLength
+			body = nil // a streamed body can be sent once
+		}
+		out = out.WithContext(ctx)
+		sent := time.Now()
+		resp, err := p.transport.RoundTrip(out)
+		ex.upstream += time.Since(sent)
+		if err != nil {
+			c := classify(err)
+			if ctx.Err() == context.DeadlineExceeded {
+				c = classTimeout
+			}
+			p.metrics.upstream.Observe(time.Since(sent).Seconds())
+			p.fail(w, ex, &proxyError{class: c, err: err})
+			return
+		}
+		p.metrics.upstream.Observe(time.Since(sent).Seconds())
+		loc := resp.Header.Get("Location")
+		if !isRedirect(resp.StatusCode) || loc == "" {
+			p.respond(w, r, resp, first, t, ex)
+			return
+		}
+		next, err := t.u.Parse(loc)
+		if err != nil {
+			p.respond(w, r, resp, first, t, ex)
+			return
+		}
+		keepsMethod := resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect
+		if hop >= p.c.MaxRedirects || (keepsMethod && !replayable) {
+			// Hand the redirect to the caller, through the proxy.
+			resp.Header.Set("Location", "/"+next.String())
+			p.respond(w, r, resp, first, t, ex)
+			return
+		}
+		drain(resp.Body)
+		ex.hops++
+		h.Set("X-Cors-Redirect-"+strconv.Itoa(hop+1), strconv.Itoa(resp.StatusCode)+" "+next.String())
+		if t.u.Scheme == "https" && next.Scheme == "http" {
+			p.fail(w, ex, errorf(classBlocked, "the target redirected from https to http"))
+			return
+		}
+		if pe := p.checkTarget(next); pe != nil {
+			p.fail(w, ex, pe)
+			return
+		}
+		if !keepsMethod && method != http.MethodHead {
+			method = http.MethodGet
+			replay = nil
+			header.Del("Content-Type")
+			header.Del("Content-Length")
+		}
+		if credentials && !sameOrigin(t.u.Scheme, t.u.Host, next.Scheme, next.Host) {
+			credentials = p.c.credHosts.match(strings.ToLower(next.Hostname()))
+			if !credentials {
+				for _, k := range credentialHeaders {
+					header.Del(k)
+				}
+			}
+		}
+		t = targetFromURL(next)
+		ex.host = t.u.Host
+	}
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+func sameOrigin(s1, h1, s2, h2 string) bool {
+	return s1 == s2 && strings.EqualFold(h1, h2)
+}
+
+// drain reads a little of a body we do not need, so that its connection
+// can be reused, and closes it.
+func drain(b io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, b, 4<<10)
+	_ = b.Close()
+}
+
+// outboundHeader copies the caller's header minus hop-by-hop fields,
+// credentials (unless allowed for the target) and the configured removals,
+// plus the configured additions.
+func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
+	out := make(http.Header, len(r.Header))
+	for k, vs := range r.Header {
+		out[k] = vs
+	}
+	// Headers named in Connection are hop-by-hop too.
+	for _, v := range r.Header["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				delete(out, http.CanonicalHeaderKey(f))
+			}
+		}
+	}
+	for _, k := range hopHeaders {
+		delete(out, k)
+	}
+	if !credentials {
+		for _, k := range credentialHeaders {
+			delete(out, k)
+		}
+	}
+	delete(out, "X-Request-Id")
+	for _, k := range p.c.removeHeaders {
+		delete(out, k)
+	}
+	for _, kv := range p.c.setHeaders {
+		out[kv[0]] = []string{kv[1]}
+	}
+	if p.c.ForwardedFor {
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			out.Set("X-Forwarded-For", host)
+		}
+	}
+	if _, ok := out["User-Agent"]; !ok {
+		out["User-Agent"] = []string{""} // Go must not add its own
+	}
+	return out
+}
+
+// respond copies the upstream response to the caller: filtered headers,
+// CORS, and the body streamed under the size cap.
+func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Response, first, final *target, ex *exchange) {
+	defer resp.Body.Close()
+	if p.c.MaxResponseBody > 0 && resp.ContentLength > p.c.MaxResponseBody {
+		p.fail(w, ex, errorf(classResponseTooLarge, ""))
+		return
+	}
+	h := w.Header()
+	credentials := p.c.credHosts.match(strings.ToLower(final.u.Hostname()))
+	var expose strings.Builder
+	expose.WriteString(ownExposed)
+	for k, vs := range resp.Header {
+		if skipResponseHeader(k, credentials) {
+			continue
+		}
+		if k == "Vary" {
+			for _, v := range vs {
+				h.Add(k, v)
+			}
+		} else {
+			h[k] = vs
+		}
+		if !safelisted(k) {
+			expose.WriteString(", ")
+			expose.WriteString(k)
+		}
+	}
+	for _, v := range resp.Header["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				h.Del(f)
+			}
+		}
+	}
+	for k := range h {
+		if strings.HasPrefix(k, "X-Cors-Redirect-") {
+			expose.WriteString(", ")
+			expose.WriteString(k)
+		}
+	}
+	h.Set("Access-Control-Expose-Headers", expose.String())
+	h.Set("X-Request-Url", first.String())
+	h.Set("X-Final-Url", final.String())
+	ex.status = resp.StatusCode
+	w.WriteHeader(resp.StatusCode)
+	if r.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
+		return
+	}
+	n, err := p.copyBody(w, resp)
+	ex.bytes = n
+	if err != nil {
+		if err == errResponseTooLarge {
+			ex.class = classResponseTooLarge
+		} else {
+			ex.class = classify(err)
+		}
+		// The status is sent: the only honest signal left is to cut the
+		// connection, so that the caller sees a truncated body.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// copyBody streams the body, flushing as it goes when the length is
+// unknown (event streams, long polls), and stops at the size cap.
+func (p *Proxy) copyBody(w http.ResponseWriter, resp *http.Response) (int64, error) {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	flush := resp.ContentLength < 0
+	rc := http.NewResponseController(w)
+	limit := p.c.MaxResponseBody
+	var n int64
+	for {
+		nr, rerr := resp.Body.Read(buf)
+		if nr > 0 {
+			if limit > 0 && n+int64(nr) > limit {
+				return n, errResponseTooLarge
+			}
+			nw, werr := w.Write(buf[:nr])
+			n += int64(nw)
+			if werr != nil {
+				return n, werr
+			}
+			if flush {
+				_ = rc.Flush()
+			}
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+}
+
+// skipResponseHeader drops hop-by-hop fields, the upstream's own CORS
+// headers (the proxy answers CORS itself) and, unless allowed, cookies.
+func skipResponseHeader(k string, credentials bool) bool {
+	switch k {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+		"Te", "Trailer", "Transfer-Encoding", "Upgrade", "X-Request-Id":
+		return true
+	case "Set-Cookie", "Set-Cookie2":
+		return !credentials
+	}
+	return strings.HasPrefix(k, "Access-Control-")
+}
+
+// safelisted reports whether browsers expose a response header without
+// Access-Control-Expose-Headers.
+func safelisted(k string) bool {
+	switch k {
+	case "Cache-Control", "Content-Language", "Content-Length", "Content-Type", "Expires", "Last-Modified", "Pragma":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,444 @@
+// Package proxy is a CORS proxy: an http.Handler that fetches the URL
+// named in the request path ("/https://api.example.com/x") or in the url
+// query parameter ("/?url=https://api.example.com/x") and returns the
+// response with CORS headers, so that browser code can read resources of
+// servers that do not send them.
+//
+// It accepts cors-anywhere's URL forms and options, and is safe to expose:
+// every connection, including each redirect hop, is checked at dial time
+// against the IANA special-purpose address ranges (loopback, private,
+// link-local and cloud metadata, unique-local, NAT64, 6to4 ...), only
+// ports 80 and 443 are reached unless configured, credentials are never
+// forwarded, failures are reported as coarse classes rather than network
+// error text, and every phase is bounded in time and size.
+package proxy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crossorigin/crossorigin/origin"
+)
+
+// Proxy is the CORS proxy handler. Create it with New.
+type Proxy struct {
+	c         *compiled
+	guard     *guard
+	transport *http.Transport
+	limiter   Limiter
+	metrics   *metrics
+	inFlight  atomic.Int64
+	idPrefix  string
+	idCounter atomic.Uint64
+}
+
+// New validates c and returns a Proxy. The error lists every problem of
+// the configuration (errors.Join of *ConfigError).
+func New(c Config) (*Proxy, error) {
+	cc, err := compile(c)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(c.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{c: cc, guard: newGuard(&cc.Config), limiter: cc.Limiter, metrics: m}
+	if p.limiter == nil {
+		p.limiter = NewMemoryLimiter()
+	}
+	p.transport = &http.Transport{
+		Proxy:                  cc.Proxy,
+		DialContext:            p.guard.dialContext,
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    cc.TLSHandshakeTimeout,
+		ResponseHeaderTimeout:  cc.ResponseHeaderTimeout,
+		IdleConnTimeout:        cc.IdleConnTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxIdleConns:           cc.MaxIdleConnsPerHost * 4,
+		MaxIdleConnsPerHost:    cc.MaxIdleConnsPerHost,
+		MaxResponseHeaderBytes: 1 << 20,
+		// The body goes to the caller byte for byte: no transparent gzip.
+		DisableCompression: true,
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	p.idPrefix = hex.EncodeToString(b[:]) + "-"
+	return p, nil
+}
+
+// Close closes the idle upstream connections.
+func (p *Proxy) Close() { p.transport.CloseIdleConnections() }
+
+// hopHeaders are connection-level headers that are never forwarded
+// (RFC 9110 section 7.6.1), plus the proxy-only ones.
+var hopHeaders = []string{
+	"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// credentialHeaders carry the caller's credentials; forwarded only to
+// Config.CredentialHosts.
+var credentialHeaders = []string{"Cookie", "Authorization"}
+
+// ownHeaders are set by the proxy on responses and always exposed.
+const ownExposed = "X-Request-Url, X-Final-Url, X-Request-Id, X-Proxy-Error, X-Ratelimit-Limit, X-Ratelimit-Remaining, X-Ratelimit-Reset, Retry-After"
+
+// exchange is the per-request state used for the access log and metrics.
+type exchange struct {
+	id       string
+	status   int
+	class    class
+	bytes    int64
+	host     string
+	hops     int
+	upstream time.Duration
+}
+
+// ServeHTTP proxies one request.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ex := &exchange{id: p.requestID(r)}
+	w.Header().Set("X-Request-Id", ex.id)
+	defer p.finish(r, ex, start)
+
+	t, perr := parseTarget(r)
+	if t != nil {
+		ex.host = t.u.Host
+	}
+	if p.c.OnRequest != nil {
+		var u *url.URL
+		if t != nil {
+			u = t.u
+		}
+		if p.c.OnRequest(w, r, u) {
+			ex.status = -1
+			return
+		}
+	}
+	originHdr := r.Header.Get("Origin")
+	allowed := p.originAllowed(originHdr)
+	if allowed {
+		p.setCORS(w.Header(), originHdr)
+	} else if !p.c.anyOrigin {
+		w.Header().Add("Vary", "Origin")
+	}
+	if headerSize(r) > p.c.MaxHeaderBytes {
+		p.fail(w, ex, errorf(classHeaderTooLarge, ""))
+		return
+	}
+	if !allowed {
+		p.fail(w, ex, errorf(classOriginDenied, ""))
+		return
+	}
+	if !p.rateLimit(w, r, originHdr, ex) {
+		return
+	}
+	if r.Method == http.MethodOptions && originHdr != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+		p.preflight(w, r, ex)
+		return
+	}
+	if perr != nil {
+		p.fail(w, ex, perr)
+		return
+	}
+	if t == nil {
+		if r.URL.Path == "/iscorsneeded" {
+			w.Header().Del("Access-Control-Allow-Origin")
+			w.Header().Set("Content-Type", "text/plain")
+			ex.status = http.StatusOK
+			_, _ = io.WriteString(w, "no")
+			return
+		}
+		p.help(w, ex)
+		return
+	}
+	if len(p.c.requireHeader) > 0 && !hasAny(r.Header, p.c.requireHeader) {
+		p.fail(w, ex, errorf(classMissingHeader, "the request must carry one of these headers: "+strings.Join(p.c.requireHeader, ", ")))
+		return
+	}
+	if pe := p.checkTarget(t.u); pe != nil {
+		p.fail(w, ex, pe)
+		return
+	}
+	if p.c.RedirectSameOrigin && originHdr != "" {
+		if o, err := origin.Parse(originHdr); err == nil && o == origin.FromURL(t.u) {
+			w.Header().Set("Location", t.String())
+			ex.status = http.StatusMovedPermanently
+			w.WriteHeader(http.StatusMovedPermanently)
+			return
+		}
+	}
+	if p.c.MaxRequestBody > 0 && r.ContentLength > p.c.MaxRequestBody {
+		p.fail(w, ex, errorf(classRequestTooLarge, ""))
+		return
+	}
+	if n := p.inFlight.Add(1); p.c.MaxInFlight > 0 && n > int64(p.c.MaxInFlight) {
+		p.inFlight.Add(-1)
+		w.Header().Set("Retry-After", "1")
+		p.fail(w, ex, errorf(classOverloaded, ""))
+		return
+	}
+	p.metrics.inFlight.Inc()
+	defer func() {
+		p.inFlight.Add(-1)
+		p.metrics.inFlight.Dec()
+	}()
+	p.forward(w, r, t, ex)
+}
+
+// originAllowed applies Origins and DenyOrigins to the Origin header.
+func (p *Proxy) originAllowed(o string) bool {
+	if p.c.deny != nil && o != "" && p.c.deny.Match(o) {
+		return false
+	}
+	if p.c.anyOrigin {
+		return true
+	}
+	return o != "" && p.c.allow.Match(o)
+}
+
+func (p *Proxy) setCORS(h http.Header, o string) {
+	if p.c.anyOrigin {
+		h.Set("Access-Control-Allow-Origin", "*")
+		return
+	}
+	h.Set("Access-Control-Allow-Origin", o)
+	h.Add("Vary", "Origin")
+}
+
+// preflight answers a CORS preflight locally: the proxy lets browsers send
+// any method and header (it strips credentials itself).
+func (p *Proxy) preflight(w http.ResponseWriter, r *http.Request, ex *exchange) {
+	h := w.Header()
+	if m := r.Header.Get("Access-Control-Request-Method"); validToken(m) {
+		h.Set("Access-Control-Allow-Methods", m)
+	}
+	if rh := r.Header.Values("Access-Control-Request-Headers"); len(rh) > 0 && headerList(rh) {
+		h.Set("Access-Control-Allow-Headers", strings.Join(rh, ","))
+	}
+	if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
+		h.Set("Access-Control-Allow-Private-Network", "true")
+	}
+	if p.c.maxAgeValue != "" {
+		h.Set("Access-Control-Max-Age", p.c.maxAgeValue)
+	}
+	h.Add("Vary", "Access-Control-Request-Method, Access-Control-Request-Headers")
+	ex.status = http.StatusNoContent
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// headerList reports whether vs is a comma-separated list of header names.
+func headerList(vs []string) bool {
+	for _, v := range vs {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" && !validToken(f) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func hasAny(h http.Header, names []string) bool {
+	for _, n := range names {
+		if len(h[n]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// headerSize is the size of the request's header fields as sent.
+func headerSize(r *http.Request) int {
+	n := len(r.Host)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// rateLimit applies the per-IP and per-origin limits. It reports whether
+// the request may go on; if not, it has answered 429.
+func (p *Proxy) rateLimit(w http.ResponseWriter, r *http.Request, originHdr string, ex *exchange) bool {
+	if !p.c.PerIP.enabled() && !p.c.PerOrigin.enabled() {
+		return true
+	}
+	var shown *Decision
+	for dim, lim := range [2]struct {
+		rate Rate
+		key  func() string
+	}{
+		{p.c.PerIP, func() string { return "ip:" + p.clientIP(r) }},
+		{p.c.PerOrigin, func() string { return originKey(originHdr) }},
+	} {
+		if !lim.rate.enabled() || (dim == 1 && originHdr == "") {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 500*time.Millisecond)
+		d, err := p.limiter.Allow(ctx, lim.key(), lim.rate)
+		cancel()
+		if err != nil {
+			// Fail open: a broken limiter store must not take the proxy down.
+			p.metrics.limiterErrors.Inc()
+			if p.c.Logger != nil {
+				p.c.Logger.LogAttrs(r.Context(), slog.LevelWarn, "rate limiter failed", slog.String("id", ex.id), slog.Any("err", err))
+			}
+			continue
+		}
+		if shown == nil || !d.Allowed || (shown.Allowed && d.Remaining < shown.Remaining) {
+			shown = &d
+		}
+		if !d.Allowed {
+			p.metrics.rateLimited[dim].Inc()
+			break
+		}
+	}
+	if shown == nil {
+		return true
+	}
+	h := w.Header()
+	h.Set("X-Ratelimit-Limit", strconv.Itoa(shown.Limit))
+	h.Set("X-Ratelimit-Remaining", strconv.Itoa(shown.Remaining))
+	h.Set("X-Ratelimit-Reset", strconv.FormatInt(ceilSeconds(shown.Reset), 10))
+	if !shown.Allowed {
+		h.Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(shown.RetryAfter)), 10))
+		p.fail(w, ex, errorf(classRateLimited, ""))
+		return false
+	}
+	return true
+}
+
+func ceilSeconds(d time.Duration) int64 {
+	return int64((d + time.Second - 1) / time.Second)
+}
+
+// originKey keys the per-origin limit by site (scheme and registrable
+// domain), so that a caller cannot multiply its budget with subdomains.
+func originKey(o string) string {
+	po, err := origin.Parse(o)
+	if err != nil {
+		return "o:invalid"
+	}
+	if po.IsOpaque() {
+		return "o:null"
+	}
+	return "o:" + po.Site()
+}
+
+func (p *Proxy) clientIP(r *http.Request) string {
+	if p.c.ClientIP != nil {
+		return p.c.ClientIP(r)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	// Group IPv6 clients by /64: one host usually owns a whole /64.
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
+		pfx, _ := ip.Prefix(64)
+		return pfx.String()
+	}
+	return host
+}
+
+const defaultHelp = `crossorigin proxy: a CORS proxy.
+
+Usage:
+  /https://api.example.com/path?query    fetch a URL
+  /api.example.com/path                  the scheme may be omitted (port 443 means https)
+  /?url=https://api.example.com/path     the URL as a query parameter
+
+Only public addresses on ports 80 and 443 are reached. Cookies and
+Authorization are not forwarded. Failures answer with a status and a
+one-line reason class, for example "blocked" or "timeout".
+`
+
+func (p *Proxy) help(w http.ResponseWriter, ex *exchange) {
+	body := p.c.Help
+	if body == "" {
+		body = defaultHelp
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	ex.status = http.StatusOK
+	_, _ = io.WriteString(w, body)
+}
+
+// fail answers with pe's status and class. CORS headers are already set,
+// so browser code can read the failure.
+func (p *Proxy) fail(w http.ResponseWriter, ex *exchange, pe *proxyError) {
+	ex.status = classInfo[pe.class].status
+	ex.class = pe.class
+	w.Header().Set("Access-Control-Expose-Headers", ownExposed)
+	writeError(w, pe)
+}
+
+func (p *Proxy) finish(r *http.Request, ex *exchange, start time.Time) {
+	if ex.status < 0 { // answered by OnRequest
+		return
+	}
+	if ex.status == 0 {
+		ex.status = http.StatusOK
+	}
+	p.metrics.observeStatus(ex.status)
+	if ex.class != classNone {
+		p.metrics.blocks[ex.class].Inc()
+	}
+	if p.c.Logger == nil {
+		return
+	}
+	attrs := [...]slog.Attr{
+		slog.String("id", ex.id),
+		slog.String("method", r.Method),
+		slog.String("client", r.RemoteAddr),
+		slog.String("origin", r.Header.Get("Origin")),
+		slog.String("target", ex.host),
+		slog.Int("status", ex.status),
+		slog.String("class", ex.class.String()),
+		slog.Int64("bytes", ex.bytes),
+		slog.Int("redirects", ex.hops),
+		slog.Duration("upstream", ex.upstream),
+		slog.Duration("duration", time.Since(start)),
+	}
+	p.c.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:]...)
+}
+
+// requestID keeps a caller's X-Request-Id if it is short and plain, and
+// otherwise makes one.
+func (p *Proxy) requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && plainID(id) {
+		return id
+	}
+	return p.idPrefix + strconv.FormatUint(p.idCounter.Add(1), 36)
+}
+
+func plainID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// bufPool holds the buffers bodies are copied through.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// errResponseTooLarge aborts a response that grew past the cap mid-stream.
+var errResponseTooLarge = errors.New("response over the size cap")
