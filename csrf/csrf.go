@@ -1,0 +1,268 @@
+// Package csrf protects state-changing requests against cross-site request
+// forgery by asking the browser where a request comes from.
+//
+// A Guard applies the algorithm of net/http's CrossOriginProtection: GET,
+// HEAD and OPTIONS always pass; otherwise the Sec-Fetch-Site header that
+// every current browser sends decides (same-origin and none pass, anything
+// else, including values not known today, is refused unless the Origin is
+// trusted); without Sec-Fetch-Site, the Origin header is compared with the
+// request's own origin. No tokens, no cookies, no state.
+//
+// It closes the gaps the standard library leaves open:
+//
+//   - Trusted origins are normalized when the Guard is made ("https://A.com:443"
+//     becomes "https://a.com", the form browsers send), and wildcards,
+//     paths, userinfo and null are configuration errors instead of entries
+//     that silently never match.
+//   - In the Origin fallback, an Origin with userinfo, a path or any other
+//     form a browser never sends is refused, as is a request with more than
+//     one Origin or Sec-Fetch-Site header.
+//   - The scheme is compared: against Config.PublicOrigins when they are set
+//     (an app behind a proxy names its public origin; X-Forwarded-Host is
+//     never trusted), and against the connection's TLS state otherwise, so
+//     that http://app.example.com cannot write to https://app.example.com.
+//   - Bypass paths match exactly, never the requests a ServeMux would
+//     redirect to them.
+//   - Options: same-site requests, a strict mode for requests that carry
+//     neither header, JSON-only bodies, a required custom header, a
+//     report-only mode for rollout, and the reason of every denial for the
+//     deny handler, the request context and the log.
+//
+// Like every Origin-based defence, the Guard judges browsers: a non-browser
+// client can send any header it likes, so the Guard is not authentication.
+package csrf
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+)
+
+// Config configures a Guard. The zero value is a usable, strict-enough
+// default: same-origin writes only.
+type Config struct {
+	// TrustedOrigins lists origins, other than the app's own, whose pages
+	// may send unsafe requests, such as "https://admin.example.com". Each
+	// must be an exact origin; wildcards, paths, userinfo and "null" are
+	// errors. They are normalized, so "https://Admin.example.com:443" is
+	// the same as "https://admin.example.com".
+	TrustedOrigins []string
+
+	// PublicOrigins lists the app's own origins as browsers see them, for
+	// an app behind a proxy that changes Host or terminates TLS. When set,
+	// a request without Sec-Fetch-Site is same-origin only if its Origin is
+	// one of them, scheme included; the Host header is not consulted.
+	PublicOrigins []string
+
+	// AllowSameSite lets requests from the app's own site pass
+	// (Sec-Fetch-Site: same-site, or an Origin with the same scheme and
+	// registrable domain), such as a form on www.example.com posting to
+	// api.example.com. Any sibling subdomain can then write, so enable it
+	// only when every subdomain is trusted.
+	AllowSameSite bool
+
+	// Strict refuses unsafe requests that carry neither Sec-Fetch-Site nor
+	// Origin. Browsers send at least one of them on every unsafe request
+	// since 2020, so only old browsers and non-browser clients (curl,
+	// server-to-server calls) are refused; by default they pass.
+	Strict bool
+
+	// RequireJSON refuses unsafe requests whose body is not declared as
+	// JSON (application/json or application/*+json, parsed with
+	// mime.ParseMediaType). Every POST must declare JSON; other methods
+	// must when they carry a body. Forms cannot send JSON, and a page can
+	// send it to another origin only after a CORS preflight.
+	RequireJSON bool
+
+	// RequiredHeader names a header that every unsafe request must carry,
+	// such as "X-Requested-With". Forms cannot set headers, and scripts can
+	// set this one on a cross-origin request only after a CORS preflight.
+	// CORS-safelisted and forbidden header names are errors.
+	RequiredHeader string
+
+	// ReportOnly logs what would be refused and lets every request through,
+	// for rolling the Guard out. The Denial is in the request context.
+	ReportOnly bool
+
+	// Bypass lists requests that skip every check, as exact paths
+	// optionally preceded by a method: "/webhook", "POST /hooks/stripe".
+	// A path matches only itself: "/hooks/" does not cover "/hooks/a", and
+	// "/hooks" does not cover "/hooks/" or "/Hooks". Wildcards ("{name}")
+	// are errors.
+	Bypass []string
+
+	// DenyHandler answers refused requests. The Denial is in the request
+	// context (DenialFromContext). Nil means a 403 Forbidden with the
+	// reason as plain text.
+	DenyHandler http.Handler
+
+	// Logger receives a record for every denial (and, in ReportOnly mode,
+	// every request that would be denied). Nil means slog.Default(); use
+	// slog.New(slog.DiscardHandler) for silence.
+	Logger *slog.Logger
+}
+
+// CORSPolicy is what TrustCORS needs from a CORS middleware:
+// *cors.Middleware implements it.
+type CORSPolicy interface {
+	// AllowsCredentialedOrigin reports whether the policy lets the page at
+	// origin read responses to requests made with credentials.
+	AllowsCredentialedOrigin(origin string) bool
+}
+
+// A Guard checks requests for cross-site forgery. It is safe for
+// concurrent use.
+type Guard struct {
+	trusted       map[string]bool
+	public        map[string]bool
+	publicList    []string // in config order, for same-site checks
+	allowSameSite bool
+	strict        bool
+	requireJSON   bool
+	header        string // canonical; empty when not required
+	reportOnly    bool
+	bypass        map[string][]string // path -> methods; nil slice: any method
+	deny          http.Handler
+	logger        *slog.Logger
+	cors          atomic.Pointer[corsHolder]
+}
+
+type corsHolder struct{ p CORSPolicy }
+
+// New returns a Guard for the config, or an error that lists every problem
+// of the config (errors.Join of *ConfigError).
+func New(c Config) (*Guard, error) {
+	g, err := compile(c)
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// TrustCORS makes the guard trust, for unsafe requests, every origin that
+// the CORS policy allows to make credentialed requests. The policy is asked
+// on each request, so a CORS middleware that is reconfigured later stays in
+// step. Pass nil to stop.
+//
+// A page that a credentialed CORS policy trusts can already read the
+// responses to its requests, which is more than CSRF would give it, so
+// trusting it for writes adds no power; refusing it would break the CORS
+// configuration the app asked for.
+func (g *Guard) TrustCORS(p CORSPolicy) {
+	if p == nil {
+		g.cors.Store(nil)
+		return
+	}
+	g.cors.Store(&corsHolder{p})
+}
+
+// Handler returns a handler that checks each request before passing it to
+// h. A refused request goes to Config.DenyHandler, or gets 403 Forbidden;
+// in ReportOnly mode it is logged and passed to h.
+func (g *Guard) Handler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := g.check(r)
+		if d == nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		g.log(r, d)
+		r = r.WithContext(context.WithValue(r.Context(), denialKey{}, d))
+		switch {
+		case g.reportOnly:
+			h.ServeHTTP(w, r)
+		case g.deny != nil:
+			g.deny.ServeHTTP(w, r)
+		default:
+			http.Error(w, "Forbidden: "+d.Reason, http.StatusForbidden)
+		}
+	})
+}
+
+// Check reports whether the request would be refused: it returns nil or a
+// *Denial. It ignores ReportOnly and calls neither the deny handler nor the
+// logger.
+func (g *Guard) Check(r *http.Request) error {
+	if d := g.check(r); d != nil {
+		return d
+	}
+	return nil
+}
+
+func (g *Guard) log(r *http.Request, d *Denial) {
+	msg := "csrf: request denied"
+	if g.reportOnly {
+		msg = "csrf: request would be denied (report-only)"
+	}
+	g.logger.LogAttrs(r.Context(), slog.LevelWarn, msg,
+		slog.String("rule", d.Rule.String()),
+		slog.String("reason", d.Reason),
+		slog.String("method", d.Method),
+		slog.String("path", d.Path),
+		slog.String("origin", d.Origin),
+		slog.String("sec_fetch_site", d.SecFetchSite),
+	)
+}
+
+type denialKey struct{}
+
+// DenialFromContext returns the Denial that a Guard's Handler stored in the
+// context of a refused request: in the deny handler, or in the wrapped
+// handler in ReportOnly mode.
+func DenialFromContext(ctx context.Context) (*Denial, bool) {
+	d, ok := ctx.Value(denialKey{}).(*Denial)
+	return d, ok
+}
+
+// Rule names the rule that refused a request.
+type Rule int
+
+// The rules a Guard applies, in the order it applies them.
+const (
+	// RuleHeaders: several Origin or Sec-Fetch-Site headers, which no
+	// browser sends.
+	RuleHeaders Rule = iota + 1
+	// RuleFetchSite: Sec-Fetch-Site says cross-site, same-site (without
+	// AllowSameSite) or a value this package does not know, and the
+	// Origin is not trusted.
+	RuleFetchSite
+	// RuleOrigin: without Sec-Fetch-Site, the Origin is null, malformed,
+	// or neither the app's own nor trusted.
+	RuleOrigin
+	// RuleStrict: neither Sec-Fetch-Site nor Origin, in Strict mode.
+	RuleStrict
+	// RuleHeader: the RequiredHeader is missing.
+	RuleHeader
+	// RuleJSON: RequireJSON and the body is not declared as JSON.
+	RuleJSON
+)
+
+var ruleNames = [...]string{
+	RuleHeaders:   "duplicate-headers",
+	RuleFetchSite: "sec-fetch-site",
+	RuleOrigin:    "origin",
+	RuleStrict:    "strict",
+	RuleHeader:    "required-header",
+	RuleJSON:      "require-json",
+}
+
+func (r Rule) String() string {
+	if r > 0 && int(r) < len(ruleNames) {
+		return ruleNames[r]
+	}
+	return "Rule(" + strconv.Itoa(int(r)) + ")"
+}
+
+// A Denial is why a Guard refused a request.
+type Denial struct {
+	Rule         Rule
+	Reason       string // in words a web developer understands
+	Method       string
+	Path         string
+	Origin       string // the Origin header, cut to 200 bytes
+	SecFetchSite string // the Sec-Fetch-Site header, cut to 200 bytes
+}
+
+func (d *Denial) Error() string { return "csrf: " + d.Reason }
