@@ -1,0 +1,281 @@
+package browserdiff
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// outcome is what one fetch gave, on either side.
+type outcome struct {
+	Verdict string   // "200 cors", "0 opaque", ... or "TypeError"
+	Reason  string   // Chromium's CorsError name; "" when none
+	Headers []string // "name: value" lines script could read, sorted
+}
+
+func (o outcome) String() string { return o.render(true) }
+
+// render renders the outcome, with header values or with names alone.
+func (o outcome) render(values bool) string {
+	s := o.Verdict
+	if o.Reason != "" {
+		s += " " + o.Reason
+	}
+	if len(o.Headers) > 0 {
+		hs := o.Headers
+		if !values {
+			hs = make([]string, len(o.Headers))
+			for i, h := range o.Headers {
+				hs[i], _, _ = strings.Cut(h, ":")
+			}
+		}
+		s += " [" + strings.Join(hs, ", ") + "]"
+	}
+	return s
+}
+
+// result is what one case gave on one side: an outcome per step and the
+// requests the server saw.
+type result struct {
+	Steps []outcome
+	Wire  []string
+}
+
+func (r result) String() string { return r.render(true) }
+
+// render renders the result, with header values or with names alone.
+func (r result) render(values bool) string {
+	var parts []string
+	for _, s := range r.Steps {
+		parts = append(parts, s.render(values))
+	}
+	return strings.Join(parts, " | ") + " || " + strings.Join(r.Wire, " ; ")
+}
+
+// netlog collects, for one tab, the URLs of every request DevTools reports
+// and the failures, so that a TypeError can be matched to Chromium's CORS
+// error by URL.
+type netlog struct {
+	mu     sync.Mutex
+	urls   map[network.RequestID][]string
+	failed []*network.EventLoadingFailed
+}
+
+func (n *netlog) on(ev any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		n.urls[ev.RequestID] = append(n.urls[ev.RequestID], ev.Request.URL)
+	case *network.EventLoadingFailed:
+		n.failed = append(n.failed, ev)
+	}
+}
+
+// failures returns the failures of requests one of whose URLs starts with
+// prefix, in the order they came.
+func (n *netlog) failures(prefix string) []*network.EventLoadingFailed {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []*network.EventLoadingFailed
+	for _, f := range n.failed {
+		for _, u := range n.urls[f.RequestID] {
+			if strings.HasPrefix(u, prefix) {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// jsResult is what the fetch script returns.
+type jsResult struct {
+	OK      bool     `json:"ok"`
+	Status  int      `json:"status"`
+	Type    string   `json:"type"`
+	Headers []string `json:"headers"`
+	Error   string   `json:"error"`
+}
+
+// fetchJS runs one fetch with the init given as JSON and reports what
+// script could see of it.
+const fetchJS = `(async (a) => {
+	const out = {ok: false, status: 0, type: "", headers: [], error: ""};
+	try {
+		const h = new Headers();
+		for (const [k, v] of a.header) h.append(k, v);
+		const init = {headers: h};
+		if (a.method) init.method = a.method;
+		if (a.credentials) init.credentials = a.credentials;
+		if (a.mode) init.mode = a.mode;
+		if (a.redirect) init.redirect = a.redirect;
+		if (a.body !== "") init.body = a.body;
+		const r = await fetch(a.url, init);
+		out.ok = true;
+		out.status = r.status;
+		out.type = r.type;
+		for (const [k, v] of r.headers) out.headers.push(k + ": " + v);
+		try { await r.text(); } catch (e) {}
+	} catch (e) {
+		out.error = e.name + ": " + e.message;
+	}
+	return out;
+})(%s)`
+
+type jsArgs struct {
+	URL         string      `json:"url"`
+	Method      string      `json:"method"`
+	Header      [][2]string `json:"header"`
+	Body        string      `json:"body"`
+	Credentials string      `json:"credentials"`
+	Mode        string      `json:"mode"`
+	Redirect    string      `json:"redirect"`
+}
+
+// tab is one Chromium tab that runs cases one after another.
+type tab struct {
+	ctx  context.Context
+	log  *netlog
+	page page
+	srv  *server
+}
+
+func newTab(t *testing.T, srv *server) (*tab, error) {
+	ctx := browser.NewTab(t, 5*time.Minute)
+	tb := &tab{ctx: ctx, srv: srv, page: -1, log: &netlog{urls: make(map[network.RequestID][]string)}}
+	if err := chromedp.Listen(ctx, tb.log.on); err != nil {
+		return nil, err
+	}
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{})
+		return err
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return tb, nil
+}
+
+// setCookie gives the browser the cookie sid=1 for api (Path=/x), as the
+// Go side's jar holds it.
+func (tb *tab) setCookie() error {
+	return chromedp.Do(tb.ctx, chromedp.Navigate(tb.srv.origin(apiHost)+"/setcookie"))
+}
+
+// run runs one case in the tab.
+func (tb *tab) run(c *tcase) (result, error) {
+	if tb.page != c.Page {
+		if err := chromedp.Do(tb.ctx, chromedp.Navigate(tb.srv.pageURL(c.Page))); err != nil {
+			return result{}, fmt.Errorf("navigate: %w", err)
+		}
+		tb.page = c.Page
+	}
+	var res result
+	prefix := tb.srv.origin(apiHost) + "/x/chrome/" + c.Name + "/"
+	for _, s := range c.steps() {
+		before := len(tb.log.failures(prefix))
+		args, _ := json.Marshal(jsArgs{
+			URL:         tb.srv.caseURL("chrome", c.Name, s.hop()),
+			Method:      s.Method,
+			Header:      append([][2]string{}, s.Header...),
+			Body:        s.Body,
+			Credentials: s.Credentials,
+			Mode:        s.Mode,
+			Redirect:    s.Redirect,
+		})
+		ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+		js, err := chromedp.Run(ctx, chromedp.Evaluate[jsResult](fmt.Sprintf(fetchJS, args), chromedp.EvalAwaitPromise))
+		cancel()
+		if err != nil {
+			return result{}, fmt.Errorf("fetch: %w", err)
+		}
+		var o outcome
+		if js.OK {
+			o.Verdict = fmt.Sprintf("%d %s", js.Status, js.Type)
+			o.Headers = sortHeaders(js.Headers)
+		} else {
+			o.Verdict = "TypeError"
+			o.Reason = tb.reason(prefix, before)
+		}
+		res.Steps = append(res.Steps, o)
+	}
+	res.Wire = tb.srv.renderHits(tb.srv.hits("chrome", c.Name))
+	return res, nil
+}
+
+// reason waits a little for DevTools to report the failure of a request
+// under prefix beyond the first n, and returns its CORS error name. A
+// fetch rejects in the renderer, and the failure event comes from the
+// network service, so it can come later than the rejection; a request
+// that fetch refused to start gets no event.
+func (tb *tab) reason(prefix string, n int) string {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		fs := tb.log.failures(prefix)
+		if len(fs) > n {
+			// Prefer the failure that names a CORS error: a preflight
+			// and its request may both fail.
+			for _, f := range fs[n:] {
+				if f.CorsErrorStatus != nil {
+					return string(f.CorsErrorStatus.CorsError)
+				}
+			}
+			if time.Now().After(deadline) {
+				return ""
+			}
+		}
+		if time.Now().After(deadline) {
+			return ""
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// runChromium runs every case in Chromium, in several tabs at once.
+func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) map[string]result {
+	t.Helper()
+	work := make(chan *tcase)
+	var mu sync.Mutex
+	out := make(map[string]result, len(cases))
+	var wg sync.WaitGroup
+	for range tabs {
+		tb, err := newTab(t, srv)
+		if err != nil {
+			t.Fatalf("chromium: opening a tab: %v", err)
+		}
+		if err := tb.setCookie(); err != nil {
+			t.Fatalf("chromium: setting the cookie: %v", err)
+		}
+		wg.Go(func() {
+			for c := range work {
+				r, err := tb.run(c)
+				if err != nil {
+					t.Errorf("chromium: case %s: %v", c.Name, err)
+					continue
+				}
+				mu.Lock()
+				out[c.Name] = r
+				mu.Unlock()
+			}
+		})
+	}
+	// Cases in order of page kind, so that tabs navigate rarely.
+	sorted := append([]*tcase(nil), cases...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Page < sorted[j].Page })
+	for _, c := range sorted {
+		work <- c
+	}
+	close(work)
+	wg.Wait()
+	return out
+}

@@ -1,0 +1,279 @@
+package browserdiff
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The hosts of the test. All of them resolve to 127.0.0.1, in Chromium
+// through the harness's host-resolver rules and in Go through dialTo. app
+// and api are distinct origins of one site, so that a cookie of api (which
+// is SameSite=Lax by default) goes along with a credentialed fetch from app
+// on both sides; other is a third origin of the same site.
+// fixedDate is the Date of every scripted response that sets none.
+const fixedDate = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+const (
+	appHost   = "app.example.test"
+	apiHost   = "api.example.test"
+	otherHost = "other.example.test"
+)
+
+// reply is a scripted response.
+type reply struct {
+	Status int
+	Header [][2]string // in order; a repeated name is sent as repeated lines
+}
+
+// route scripts one URL of a case: Pre answers preflights (OPTIONS with
+// Access-Control-Request-Method), Act every other request. A nil reply
+// answers 404.
+type route struct {
+	Pre, Act *reply
+}
+
+// hit is one request as the server saw it.
+type hit struct {
+	Preflight bool
+	Method    string
+	Hop       string
+	Origin    string // "-" when absent
+	ACRM      string
+	ACRH      string
+	Cookie    bool
+	Sent      []string // names of the case's own request headers that arrived with a value the case gave
+}
+
+func (h hit) String() string {
+	var b strings.Builder
+	if h.Preflight {
+		b.WriteString("preflight ")
+	}
+	fmt.Fprintf(&b, "%s /%s origin=%s", h.Method, h.Hop, h.Origin)
+	if h.Preflight {
+		fmt.Fprintf(&b, " acrm=%q acrh=%q", h.ACRM, h.ACRH)
+	} else if h.ACRM != "" || h.ACRH != "" {
+		fmt.Fprintf(&b, " acrm=%q acrh=%q", h.ACRM, h.ACRH)
+	}
+	if h.Cookie {
+		b.WriteString(" cookie")
+	}
+	if len(h.Sent) > 0 {
+		b.WriteString(" sent=" + strings.Join(h.Sent, ","))
+	}
+	return b.String()
+}
+
+// server is the one loopback server of the test. It serves the pages at
+// /page (and /page-null, sandboxed, whose origin is opaque), sets the
+// cookie at /setcookie, and answers /x/{run}/{case}/{hop} as the case
+// scripts it, logging every request there under {run}/{case}.
+type server struct {
+	addr  string // 127.0.0.1:port
+	port  int
+	cases map[string]*tcase
+
+	mu  sync.Mutex
+	log map[string][]hit
+}
+
+func startServer(t testing.TB, cases []*tcase) *server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{
+		addr:  ln.Addr().String(),
+		port:  ln.Addr().(*net.TCPAddr).Port,
+		cases: make(map[string]*tcase, len(cases)),
+		log:   make(map[string][]hit),
+	}
+	for _, c := range cases {
+		if s.cases[c.Name] != nil {
+			t.Fatalf("duplicate case name %q", c.Name)
+		}
+		s.cases[c.Name] = c
+	}
+	srv := &http.Server{Handler: s}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// origin returns the serialization of the origin of host.
+func (s *server) origin(host string) string {
+	return "http://" + host + ":" + strconv.Itoa(s.port)
+}
+
+// pageURL returns the URL of the page kind p.
+func (s *server) pageURL(p page) string {
+	switch p {
+	case pageSame:
+		return s.origin(apiHost) + "/page"
+	case pageNull:
+		return s.origin(appHost) + "/page-null"
+	default:
+		return s.origin(appHost) + "/page"
+	}
+}
+
+// pageOrigin returns the origin of the page kind p as fetch serializes it.
+func (s *server) pageOrigin(p page) string {
+	switch p {
+	case pageSame:
+		return s.origin(apiHost)
+	case pageNull:
+		return "null"
+	default:
+		return s.origin(appHost)
+	}
+}
+
+// caseURL returns the URL of a hop of a case in a run.
+func (s *server) caseURL(run, name, hop string) string {
+	return s.origin(apiHost) + "/x/" + run + "/" + name + "/" + hop
+}
+
+func (s *server) hits(run, name string) []hit {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]hit(nil), s.log[run+"/"+name]...)
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/page":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>page</title>")
+		return
+	case "/page-null":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "sandbox allow-scripts")
+		fmt.Fprint(w, "<!doctype html><title>null</title>")
+		return
+	case "/setcookie":
+		w.Header().Set("Set-Cookie", "sid=1; Path=/x")
+		fmt.Fprint(w, "<!doctype html><title>cookie</title>")
+		return
+	}
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/x/"), "/", 3)
+	if !strings.HasPrefix(r.URL.Path, "/x/") || len(parts) != 3 {
+		http.NotFound(w, r)
+		return
+	}
+	run, name, hop := parts[0], parts[1], parts[2]
+	c := s.cases[name]
+	if c == nil {
+		http.NotFound(w, r)
+		return
+	}
+	h := hit{
+		Method: r.Method,
+		Hop:    hop,
+		Origin: "-",
+		ACRM:   r.Header.Get("Access-Control-Request-Method"),
+		ACRH:   strings.Join(r.Header.Values("Access-Control-Request-Headers"), "|"),
+	}
+	if o := r.Header.Values("Origin"); len(o) > 0 {
+		h.Origin = strings.Join(o, "|")
+	}
+	if ck, err := r.Cookie("sid"); err == nil && ck.Value == "1" {
+		h.Cookie = true
+	}
+	h.Sent = c.sentHeaders(r.Header)
+	h.Preflight = r.Method == http.MethodOptions && len(r.Header.Values("Access-Control-Request-Method")) > 0
+	s.mu.Lock()
+	s.log[run+"/"+name] = append(s.log[run+"/"+name], h)
+	s.mu.Unlock()
+
+	rt, ok := c.Routes[hop]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	rp := rt.Act
+	if h.Preflight {
+		rp = rt.Pre
+	}
+	if rp == nil {
+		http.NotFound(w, r)
+		return
+	}
+	vars := strings.NewReplacer(
+		"{origin}", s.pageOrigin(c.Page),
+		"{app}", s.origin(appHost),
+		"{api}", s.origin(apiHost),
+		"{other}", s.origin(otherHost),
+		"{port}", strconv.Itoa(s.port),
+		"{path}", "/x/"+run+"/"+name,
+	)
+	for _, kv := range rp.Header {
+		w.Header()[http.CanonicalHeaderKey(kv[0])] = append(w.Header()[http.CanonicalHeaderKey(kv[0])], vars.Replace(kv[1]))
+	}
+	if w.Header().Get("Date") == "" {
+		// A fixed date keeps results free of the clock.
+		w.Header().Set("Date", fixedDate)
+	}
+	if !h.Preflight && w.Header().Get("Cache-Control") == "" {
+		// Neither side may answer a later step from an HTTP cache.
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	status := rp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	if !h.Preflight && r.Method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified {
+		fmt.Fprint(w, "ok")
+	}
+}
+
+// sentHeaders lists, lower-case and sorted, the names of the request
+// headers of the case's steps that arrived carrying one of the values the
+// case gave them, so that dropped forbidden headers show.
+func (c *tcase) sentHeaders(got http.Header) []string {
+	var names []string
+	seen := make(map[string]bool)
+	for _, s := range c.steps() {
+		for _, kv := range s.Header {
+			name := strings.ToLower(kv[0])
+			if seen[name] {
+				continue
+			}
+			for _, v := range got.Values(kv[0]) {
+				if strings.Contains(v, kv[1]) && (kv[1] != "" || v == "") {
+					seen[name] = true
+					names = append(names, name)
+					break
+				}
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// renderHits renders hits in the order the server saw them, with the
+// origins of the test's hosts named by host alone so that results do not
+// depend on the port.
+func (s *server) renderHits(hs []hit) []string {
+	short := strings.NewReplacer(s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other")
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = short.Replace(h.String())
+	}
+	return out
+}
+
+// sortHeaders sorts "name: value" lines by name.
+func sortHeaders(lines []string) []string {
+	sort.Strings(lines)
+	return lines
+}
