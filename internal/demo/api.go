@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sync"
 )
 
 // maxBody bounds what the demo servers read of a request body.
@@ -18,6 +19,28 @@ const maxBody = 16 << 10
 type apiServer struct {
 	http.Handler
 	cors *standinCORS
+
+	mu     sync.Mutex
+	policy Policy
+}
+
+// Policy returns the policy the API applies now.
+func (a *apiServer) Policy() Policy {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.policy
+}
+
+// Reconfigure applies p from the next request on, or lists every problem
+// of p and keeps the current policy.
+func (a *apiServer) Reconfigure(p Policy) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.cors.Reconfigure(p); err != nil {
+		return err
+	}
+	a.policy = p
+	return nil
 }
 
 // defaultPolicy lets the page origin read everything the scenarios use.
@@ -32,7 +55,8 @@ func defaultPolicy(pageOrigin string) Policy {
 }
 
 func newAPIServer(pageOrigin string, log *requestLog) *apiServer {
-	c, err := newStandinCORS(defaultPolicy(pageOrigin))
+	policy := defaultPolicy(pageOrigin)
+	c, err := newStandinCORS(policy)
 	if err != nil {
 		panic(err) // the default policy is valid
 	}
@@ -61,7 +85,7 @@ func newAPIServer(pageOrigin string, log *requestLog) *apiServer {
 		}
 		c.Handler(http.HandlerFunc(echo)).ServeHTTP(w, r)
 	})
-	return &apiServer{Handler: log.logged("api", root), cors: c}
+	return &apiServer{Handler: log.logged("api", root), cors: c, policy: policy}
 }
 
 // echo answers with what it received, so the page can show what the

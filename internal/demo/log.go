@@ -11,7 +11,8 @@ import (
 // An Exchange is one request a demo server received and the response it
 // sent, as far as CORS cares.
 type Exchange struct {
-	Seq      int64             `json:"seq"`
+	Seq      int64             `json:"seq"` // when the request arrived
+	End      int64             `json:"end"` // when the response was sent; same clock as Seq
 	Run      string            `json:"run"`
 	Server   string            `json:"server"` // "api", "proxy" or "upstream"
 	Time     time.Time         `json:"time"`
@@ -49,11 +50,20 @@ type requestLog struct {
 
 func newRequestLog(n int) *requestLog { return &requestLog{ring: make([]Exchange, n)} }
 
+// tick returns the next value of the log's clock, which orders the
+// arrival and the answer of every exchange, across servers.
+func (l *requestLog) tick() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seq++
+	return l.seq
+}
+
 func (l *requestLog) add(e Exchange) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.seq++
-	e.Seq = l.seq
+	e.End = l.seq
 	l.ring[l.next] = e
 	l.next++
 	if l.next == len(l.ring) {
@@ -98,6 +108,7 @@ func (l *requestLog) logged(server string, h http.Handler) http.Handler {
 			return
 		}
 		e := Exchange{
+			Seq:    l.tick(),
 			Run:    run,
 			Server: server,
 			Time:   time.Now(),

@@ -1,10 +1,14 @@
 package demo
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"strconv"
+	"sync"
+	"time"
 )
 
 //go:embed static
@@ -16,6 +20,8 @@ type pageServer struct {
 	d   *Demo
 	log *requestLog
 	mux *http.ServeMux
+
+	predictMu sync.Mutex
 }
 
 func newPageServer(d *Demo, log *requestLog) http.Handler {
@@ -26,6 +32,11 @@ func newPageServer(d *Demo, log *requestLog) http.Handler {
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", files))
 	s.mux.HandleFunc("GET /config", s.config)
 	s.mux.HandleFunc("GET /log", s.runLog)
+	s.mux.HandleFunc("GET /diagram", s.diagram)
+	s.mux.HandleFunc("GET /scenarios", s.scenarios)
+	s.mux.HandleFunc("GET /policy", s.getPolicy)
+	s.mux.HandleFunc("PUT /policy", s.putPolicy)
+	s.mux.HandleFunc("POST /predict", s.handlePredict)
 	return securityHeaders(s.mux)
 }
 
@@ -75,4 +86,84 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(v)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// maxJSON bounds the page's JSON requests to its own origin.
+const maxJSON = 64 << 10
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSON))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+func (s *pageServer) scenarios(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, Scenarios(s.d.PageURL))
+}
+
+func (s *pageServer) getPolicy(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.d.api.Policy())
+}
+
+// putPolicy applies a policy to the API live. A policy the middleware
+// refuses comes back as 422 with every problem listed.
+func (s *pageServer) putPolicy(w http.ResponseWriter, r *http.Request) {
+	var p Policy
+	if err := readJSON(w, r, &p); err != nil {
+		writeJSON(w, http.StatusBadRequest, problems(err))
+		return
+	}
+	if err := s.d.api.Reconfigure(p); err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, problems(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.d.api.Policy())
+}
+
+// problems lists the errors joined in err, one per entry.
+func problems(err error) map[string]any {
+	var list []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			list = append(list, e.Error())
+		}
+	} else {
+		list = append(list, err.Error())
+	}
+	return map[string]any{"errors": list}
+}
+
+func (s *pageServer) bases() map[string]string {
+	return map[string]string{"api": s.d.APIURL, "proxy": s.d.ProxyURL, "upstream": s.d.UpstreamURL}
+}
+
+// handlePredict runs the browser package's prediction for a request, with
+// the run tag the page chose, against the API's current policy.
+func (s *pageServer) handlePredict(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Run     string  `json:"run"`
+		Request Request `json:"request"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		writeJSON(w, http.StatusBadRequest, problems(err))
+		return
+	}
+	if !validRun(in.Run) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []string{"run: want 1-64 letters, digits, - _ ."}})
+		return
+	}
+	u, err := in.Request.validate(s.bases())
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, problems(err))
+		return
+	}
+	// One prediction at a time: it is cheap, and this bounds the work a
+	// page can make the server do.
+	s.predictMu.Lock()
+	defer s.predictMu.Unlock()
+	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	defer cancel()
+	writeJSON(w, http.StatusOK, s.predict(ctx, in.Request, withRun(u, in.Run)))
 }

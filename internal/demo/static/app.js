@@ -1,14 +1,318 @@
 "use strict";
-(async () => {
-  const cfg = await (await fetch("/config")).json();
-  document.getElementById("origins").textContent = `page ${cfg.page} · API ${cfg.api} · proxy ${cfg.proxy}`;
-  document.getElementById("run-simple").addEventListener("click", async () => {
-    const out = document.getElementById("out");
+// The playground's page. It runs each request for real with fetch() (or a
+// <script> for JSONP), asks its own origin for the browser package's
+// prediction of the same request, and shows both with a diagram of what
+// the servers saw. Standard DOM APIs only; no build step.
+
+const $ = (id) => document.getElementById(id);
+let cfg = null;
+let scenarios = [];
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("data-")) e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
+
+function newRunID() {
+  return "r" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+}
+
+// --- forms ---------------------------------------------------------------
+
+function readRequest() {
+  const headers = [];
+  for (const line of $("req-headers").value.split("\n")) {
+    const i = line.indexOf(":");
+    if (line.trim() === "") continue;
+    if (i <= 0) throw new Error(`header line "${line}": want Name: value`);
+    headers.push({ name: line.slice(0, i).trim(), value: line.slice(i + 1).trim() });
+  }
+  return {
+    target: $("req-target").value,
+    path: $("req-path").value.trim(),
+    method: $("req-method").value,
+    headers,
+    credentials: $("req-credentials").value,
+    body: $("req-body").value,
+    mode: $("req-mode").value,
+    repeat: Number($("req-repeat").value) || 1,
+    readHeaders: list($("req-read").value),
+  };
+}
+
+function writeRequest(r) {
+  $("req-target").value = r.target;
+  $("req-path").value = r.path;
+  $("req-method").value = r.method;
+  $("req-headers").value = (r.headers || []).map((h) => `${h.name}: ${h.value}`).join("\n");
+  $("req-credentials").value = r.credentials;
+  $("req-body").value = r.body || "";
+  $("req-mode").value = r.mode;
+  $("req-repeat").value = r.repeat || 1;
+  $("req-read").value = (r.readHeaders || []).join(", ");
+}
+
+function readPolicy() {
+  return {
+    origins: list($("pol-origins").value),
+    credentials: $("pol-credentials").checked,
+    methods: list($("pol-methods").value),
+    requestHeaders: list($("pol-headers").value),
+    exposedHeaders: list($("pol-exposed").value),
+    maxAge: Number($("pol-maxage").value) || 0,
+  };
+}
+
+function writePolicy(p) {
+  $("pol-origins").value = (p.origins || []).join(", ");
+  $("pol-credentials").checked = !!p.credentials;
+  $("pol-methods").value = (p.methods || []).join(", ");
+  $("pol-headers").value = (p.requestHeaders || []).join(", ");
+  $("pol-exposed").value = (p.exposedHeaders || []).join(", ");
+  $("pol-maxage").value = p.maxAge || 0;
+}
+
+// --- running in the browser ------------------------------------------------
+
+function targetURL(req, run) {
+  const u = new URL(cfg[req.target] + req.path);
+  u.searchParams.set("run", run);
+  return u;
+}
+
+async function runFetch(req, run) {
+  const url = targetURL(req, run);
+  let last = null;
+  for (let i = 0; i < Math.max(req.repeat || 1, 1); i++) {
+    const init = { method: req.method, headers: req.headers.map((h) => [h.name, h.value]), credentials: req.credentials };
+    if (req.body && req.method !== "GET" && req.method !== "HEAD") init.body = req.body;
     try {
-      const r = await fetch(cfg.api + "/api/echo?run=" + Date.now());
-      out.textContent = `allowed: ${r.status}\n` + await r.text();
+      const resp = await fetch(url, init);
+      const body = await resp.text();
+      const headers = {};
+      for (const n of req.readHeaders || []) headers[n] = resp.headers.get(n);
+      last = { outcome: "allowed", status: resp.status, body, headers };
     } catch (e) {
-      out.textContent = "blocked: " + e;
+      return { outcome: "blocked", error: `${e.name}: ${e.message}` };
     }
+  }
+  return last;
+}
+
+function runScript(req, run) {
+  return new Promise((resolve) => {
+    const url = targetURL(req, run);
+    const cb = "demoCallback_" + run.replace(/[^A-Za-z0-9]/g, "_");
+    url.searchParams.set("callback", cb);
+    let data;
+    window[cb] = (d) => { data = d; };
+    const s = document.createElement("script");
+    const done = (r) => { clearTimeout(timer); delete window[cb]; s.remove(); resolve(r); };
+    const timer = setTimeout(() => done({ outcome: "blocked", error: "the script did not load in 10 s" }), 10000);
+    s.onload = () => done(data !== undefined
+      ? { outcome: "allowed", status: 200, body: JSON.stringify(data) }
+      : { outcome: "blocked", error: "the script loaded but never called " + cb });
+    s.onerror = () => done({ outcome: "blocked", error: "the script failed to load (error event)" });
+    s.src = url.href;
+    document.head.append(s);
   });
-})();
+}
+
+// --- talking to the page origin --------------------------------------------
+
+async function postJSON(path, method, v) {
+  const resp = await fetch(path, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(v) });
+  return { ok: resp.ok, body: await resp.json() };
+}
+
+async function applyPolicy(p) {
+  const r = await postJSON("/policy", "PUT", p);
+  const box = $("policy-errors");
+  box.replaceChildren();
+  box.hidden = r.ok;
+  if (!r.ok) {
+    box.append(el("p", {}, "The cors package refuses this policy:"), el("ul", {}, ...r.body.errors.map((e) => el("li", {}, e))));
+  }
+  return r.ok;
+}
+
+// --- rendering ---------------------------------------------------------------
+
+function badge(outcome) {
+  return el("span", { class: "badge " + outcome }, outcome === "allowed" ? "Allowed" : "Blocked");
+}
+
+function dl(pairs) {
+  const d = el("dl");
+  for (const [k, v] of pairs) if (v !== undefined && v !== "") d.append(el("dt", {}, k), el("dd", {}, v));
+  return d;
+}
+
+function headerLines(h) {
+  return Object.entries(h || {}).map(([k, v]) => `${k}: ${v === null ? "null (hidden from scripts)" : v}`).join("\n");
+}
+
+function renderActual(a) {
+  $("actual").replaceChildren(
+    el("p", { class: "line" }, badge(a.outcome), a.status ? ` status ${a.status}` : ""),
+    dl([
+      ["Error in the page", a.error],
+      ["headers.get()", headerLines(a.headers)],
+      ["Body", a.body ? a.body.slice(0, 300) : undefined],
+    ]),
+    a.outcome === "blocked" ? el("p", { class: "muted" }, "A blocked fetch() gives scripts a TypeError and nothing else; the reason is only in DevTools. That is what the prediction is for.") : null,
+  );
+}
+
+function renderPrediction(p, wire) {
+  const trace = p.trace && p.trace.length ? el("ol", { class: "trace" }, ...p.trace.map((t) => el("li", {}, t))) : null;
+  $("predicted").replaceChildren(
+    el("p", { class: "line" }, badge(p.outcome), p.status ? ` status ${p.status}` : "", p.reason ? el("code", { class: "reason" }, p.reason) : null),
+    dl([
+      ["Why", p.message],
+      ["Fix", p.fix],
+      ["headers.get()", headerLines(p.headers)],
+      ["Wire", wire],
+    ]),
+    trace,
+    el("p", { class: "engine muted" }, "Computed by: " + p.engine),
+  );
+}
+
+function agrees(a, p) {
+  if (a.outcome !== p.outcome) return false;
+  for (const [k, v] of Object.entries(a.headers || {})) {
+    const pv = (p.headers || {})[k];
+    if ((v === null) !== (pv === null || pv === undefined)) return false;
+  }
+  return true;
+}
+
+const shape = (log) => log.map((e) => `${e.method}${e.kind === "preflight" ? " (preflight)" : ""} → ${e.server} ${e.status}`).join(", ");
+
+async function fetchLog(run) {
+  return (await fetch("/log?run=" + encodeURIComponent(run))).json();
+}
+
+async function renderDiagram(run, log) {
+  const img = el("img", {
+    src: "/diagram?run=" + encodeURIComponent(run),
+    alt: log.length ? "Sequence: " + shape(log) : "No request reached a server.",
+  });
+  await new Promise((res) => { img.onload = img.onerror = res; $("diagram").replaceChildren(img); });
+}
+
+// --- one run -------------------------------------------------------------------
+
+let busy = false;
+
+async function run(title) {
+  if (busy) return null;
+  busy = true;
+  const results = $("results");
+  results.dataset.state = "running";
+  $("run").disabled = true;
+  $("status").textContent = "Running…";
+  try {
+    let req;
+    try {
+      req = readRequest();
+    } catch (e) {
+      $("status").textContent = e.message;
+      results.dataset.state = "error";
+      return null;
+    }
+    if (!(await applyPolicy(readPolicy()))) {
+      $("status").textContent = "Policy refused; nothing was sent.";
+      results.dataset.state = "error";
+      return null;
+    }
+    const id = newRunID();
+    const actual = req.mode === "jsonp" ? await runScript(req, id) : await runFetch(req, id);
+    const pr = await postJSON("/predict", "POST", { run: id + "-p", request: req });
+    if (!pr.ok) {
+      $("status").textContent = "Prediction failed: " + pr.body.errors.join("; ");
+      results.dataset.state = "error";
+      return null;
+    }
+    const predicted = pr.body;
+    const [log, plog] = await Promise.all([fetchLog(id), fetchLog(id + "-p")]);
+    const sameWire = shape(log) === shape(plog);
+    renderActual(actual);
+    renderPrediction(predicted, sameWire ? "same exchanges as Chromium" : `differs: Chromium sent ${shape(log) || "nothing"}; the prediction sent ${shape(plog) || "nothing"}`);
+    await renderDiagram(id, log);
+    const ok = agrees(actual, predicted);
+    const v = $("verdict");
+    v.className = "verdict " + (ok ? "agree" : "disagree");
+    v.textContent = ok ? "✓ prediction matches Chromium" : "✗ prediction differs from Chromium";
+    results.dataset.run = id;
+    results.dataset.actual = actual.outcome;
+    results.dataset.predicted = predicted.outcome;
+    results.dataset.agree = String(ok);
+    results.dataset.wire = String(sameWire);
+    results.dataset.state = "done";
+    $("status").textContent = `${title || "Request"}: Chromium ${actual.outcome}, predicted ${predicted.outcome}.`;
+    return { actual, predicted, ok, sameWire };
+  } catch (e) {
+    $("status").textContent = "Error: " + e.message;
+    results.dataset.state = "error";
+    return null;
+  } finally {
+    busy = false;
+    $("run").disabled = false;
+  }
+}
+
+function load(s) {
+  writeRequest(s.request);
+  writePolicy(s.policy);
+  $("scenario-title").textContent = s.title;
+  $("lesson").textContent = s.lesson;
+  for (const b of document.querySelectorAll(".scenarios button[data-id]")) {
+    b.setAttribute("aria-pressed", String(b.dataset.id === s.id));
+  }
+}
+
+async function runAll() {
+  const body = $("summary");
+  body.replaceChildren();
+  $("summary-section").hidden = false;
+  for (const s of scenarios) {
+    load(s);
+    const r = await run(s.title);
+    const cell = (o) => el("td", {}, o ? badge(o) : "error");
+    body.append(el("tr", { "data-id": s.id },
+      el("th", { scope: "row" }, s.title),
+      cell(r && r.actual.outcome), cell(r && r.predicted.outcome),
+      el("td", { class: r && r.ok ? "yes" : "no" }, r && r.ok ? "✓ yes" : "✗ no")));
+  }
+}
+
+async function init() {
+  cfg = await (await fetch("/config")).json();
+  $("page-origin").textContent = cfg.page;
+  $("api-origin").textContent = cfg.api;
+  $("proxy-origin").textContent = cfg.proxy;
+  scenarios = await (await fetch("/scenarios")).json();
+  for (const s of scenarios) {
+    const b = el("button", { type: "button", class: "scenario " + s.expect, "data-id": s.id }, s.title);
+    b.setAttribute("aria-pressed", "false");
+    b.title = s.lesson;
+    b.addEventListener("click", () => { if (!busy) { load(s); run(s.title); } });
+    $(s.group === "works" ? "works" : "mistakes").append(el("li", {}, b));
+  }
+  writePolicy(await (await fetch("/policy")).json());
+  $("composer").addEventListener("submit", (e) => { e.preventDefault(); run(); });
+  $("run-all").addEventListener("click", runAll);
+  document.body.dataset.ready = "true";
+}
+
+init();

@@ -1,0 +1,120 @@
+// Package demo_test drives the playground of `crossorigin demo` in headless
+// Chromium: every built-in scenario runs in the real browser, and the
+// browser's outcome must equal the server's prediction.
+package demo_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/crossorigin/crossorigin/e2e/internal/headless"
+	"github.com/crossorigin/crossorigin/internal/demo"
+)
+
+var browser *headless.Browser
+
+func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
+
+// startDemo serves the playground on free loopback ports for one test.
+func startDemo(t *testing.T) *demo.Demo {
+	t.Helper()
+	d, err := demo.Listen(demo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return d
+}
+
+// waitRun waits until the page has finished a run other than prev and
+// returns the results section's data attributes.
+func waitRun(ctx context.Context, prev string) (map[string]string, error) {
+	js := fmt.Sprintf(`new Promise((resolve, reject) => {
+		const t0 = Date.now();
+		(function check() {
+			const r = document.getElementById("results");
+			if (r.dataset.state === "done" && r.dataset.run !== %s) return resolve({...r.dataset});
+			if (r.dataset.state === "error") return reject(new Error(document.getElementById("status").textContent));
+			if (Date.now() - t0 > 20000) return reject(new Error("no result in 20 s, state " + r.dataset.state));
+			setTimeout(check, 25);
+		})();
+	})`, strconv.Quote(prev))
+	return chromedp.Run(ctx, chromedp.Evaluate[map[string]string](js, chromedp.EvalAwaitPromise))
+}
+
+func openPage(t *testing.T, d *demo.Demo) context.Context {
+	t.Helper()
+	ctx := browser.NewTab(t, 3*time.Minute)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(d.PageURL+"/"),
+		chromedp.WaitVisible(`body[data-ready="true"]`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// TestScenarios clicks through every built-in scenario and checks that
+// Chromium's outcome is the expected one and equals the prediction.
+func TestScenarios(t *testing.T) {
+	d := startDemo(t)
+	ctx := openPage(t, d)
+	prev := ""
+	for _, s := range demo.Scenarios(d.PageURL) {
+		if err := chromedp.Do(ctx, chromedp.Click(fmt.Sprintf(`button[data-id=%q]`, s.ID))); err != nil {
+			t.Fatalf("%s: click: %v", s.ID, err)
+		}
+		res, err := waitRun(ctx, prev)
+		if err != nil {
+			t.Fatalf("%s: %v", s.ID, err)
+		}
+		prev = res["run"]
+		if res["actual"] != s.Expect {
+			t.Errorf("%s: Chromium %s, the scenario expects %s", s.ID, res["actual"], s.Expect)
+		}
+		if res["agree"] != "true" {
+			t.Errorf("%s: Chromium %s, prediction %s (headers or outcome differ)", s.ID, res["actual"], res["predicted"])
+		}
+		if res["wire"] != "true" {
+			t.Errorf("%s: the prediction's exchanges differ from Chromium's", s.ID)
+		}
+	}
+	// Leave an instructive scenario on screen for the screenshot.
+	if err := chromedp.Do(ctx, chromedp.Click(`button[data-id="header-not-allowed"]`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitRun(ctx, prev); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("CROSSORIGIN_ARTIFACTS")
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "crossorigin-demo-"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "demo.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
