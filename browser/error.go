@@ -1,0 +1,260 @@
+package browser
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error is a request that Chromium would block. It is returned, wrapped in
+// a *url.Error by http.Client, by Transport.RoundTrip, and directly by the
+// pure check functions.
+type Error struct {
+	// Reason is Chromium's network::mojom::CorsError name, the one DevTools
+	// shows, such as "AllowOriginMismatch" or
+	// "PreflightMissingAllowOriginHeader". It is empty for failures that
+	// are not CORS errors in Chromium (a forbidden method, too many
+	// redirects, redirect mode "error"); NetError then says what failed.
+	Reason string
+	// Message is the console message Chromium prints. The pure functions
+	// do not know the URL, and leave "at '<url>'" out of it.
+	Message string
+	// URL is the URL of the request that failed (after redirects).
+	URL string
+	// Origin is the origin the CORS check compared against: the page's,
+	// or "null" after a cross-origin redirect tainted the request.
+	Origin string
+	// Param is the value that failed the check, as Chromium reports it:
+	// the Access-Control-Allow-Origin value, the method, the header name.
+	Param string
+	// Preflight reports that the failure was on the preflight.
+	Preflight bool
+	// ReachedServer reports whether the actual request (not only its
+	// preflight) reached the server. CORS does not stop side effects: a
+	// blocked POST that reached the server was still processed there;
+	// only its response was withheld from script.
+	ReachedServer bool
+	// NetError is the net error Chromium completes the request with:
+	// "net::ERR_FAILED" for CORS errors.
+	NetError string
+	// Fix says what the server must change so that the request passes.
+	Fix Fix
+	// Trace is every step of the exchange up to the failure.
+	Trace []Step
+}
+
+// Fix is what a server must do so that Chromium allows the request.
+type Fix struct {
+	// Header and Value are the response header the server must send, or
+	// both empty when the fix is not a header.
+	Header, Value string
+	// CORSConfig is the matching change to the project's cors.Config, in
+	// Go, or in words when the fix is not a configuration change.
+	CORSConfig string
+	// Advice explains the fix in a sentence.
+	Advice string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// preflightReasons are the CorsError names that Chromium prefixes with
+// "Response to preflight request doesn't pass access control check".
+var preflightReasons = map[string]bool{
+	"PreflightWildcardOriginNotAllowed":  true,
+	"PreflightMissingAllowOriginHeader":  true,
+	"PreflightMultipleAllowOriginValues": true,
+	"PreflightInvalidAllowOriginValue":   true,
+	"PreflightAllowOriginMismatch":       true,
+	"PreflightInvalidAllowCredentials":   true,
+	"PreflightInvalidStatus":             true,
+	"PreflightDisallowedRedirect":        true,
+}
+
+// newError builds the error for a CorsError name.
+func newError(reason, param, origin string, preflight bool) *Error {
+	e := &Error{Reason: reason, Param: param, Origin: origin, Preflight: preflight, NetError: "net::ERR_FAILED"}
+	e.Fix = fixFor(reason, param, origin)
+	e.setMessage("", "")
+	return e
+}
+
+// setMessage writes the console message for the final URL and, after
+// redirects, the URL the fetch started with.
+func (e *Error) setMessage(url, initial string) {
+	e.URL = url
+	if e.Reason == "" {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("Access to fetch ")
+	if url != "" {
+		fmt.Fprintf(&b, "at '%s' ", url)
+		if initial != "" && initial != url {
+			fmt.Fprintf(&b, "(redirected from '%s') ", initial)
+		}
+	}
+	fmt.Fprintf(&b, "from origin '%s' has been blocked by CORS policy: ", e.Origin)
+	if preflightReasons[e.Reason] {
+		b.WriteString("Response to preflight request doesn't pass access control check: ")
+	}
+	b.WriteString(detail(e.Reason, e.Param))
+	e.Message = b.String()
+}
+
+// encodeHint prints a failed parameter as Blink does: printable ASCII as
+// is, anything else as \uXXXX.
+func encodeHint(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 0x20 <= c && c < 0x7f {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "\\u%04X", c)
+		}
+	}
+	return b.String()
+}
+
+// detail is the part of Chromium's console message that names the rule.
+func detail(reason, param string) string {
+	const noCORS = " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
+	const valid = " Have the server send the header with a valid value."
+	hint := encodeHint(param)
+	switch strings.TrimPrefix(reason, "Preflight") {
+	case "DisallowedByMode":
+		return "Cross origin requests are not allowed by request mode."
+	case "InvalidResponse":
+		return "The response is invalid."
+	case "WildcardOriginNotAllowed":
+		return "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'."
+	case "MissingAllowOriginHeader":
+		return "No 'Access-Control-Allow-Origin' header is present on the requested resource." + noCORS
+	case "MultipleAllowOriginValues":
+		return "The 'Access-Control-Allow-Origin' header contains multiple values '" + hint + "', but only one is allowed." + valid
+	case "InvalidAllowOriginValue":
+		return "The 'Access-Control-Allow-Origin' header contains the invalid value '" + hint + "'." + valid
+	case "AllowOriginMismatch":
+		return "The 'Access-Control-Allow-Origin' header has a value '" + hint + "' that is not equal to the supplied origin." + valid
+	case "InvalidAllowCredentials":
+		return "The value of the 'Access-Control-Allow-Credentials' header in the response is '" + hint + "' which must be 'true' when the request's credentials mode is 'include'."
+	case "CorsDisabledScheme":
+		return "Cross origin requests are only supported for protocol schemes: http, https."
+	case "InvalidStatus":
+		return "It does not have HTTP ok status."
+	case "DisallowedRedirect":
+		return "Redirect is not allowed for a preflight request."
+	case "InvalidAllowMethodsPreflightResponse":
+		return "Cannot parse Access-Control-Allow-Methods response header field in preflight response."
+	case "InvalidAllowHeadersPreflightResponse":
+		return "Cannot parse Access-Control-Allow-Headers response header field in preflight response."
+	case "MethodDisallowedByPreflightResponse":
+		return "Method " + hint + " is not allowed by Access-Control-Allow-Methods in preflight response."
+	case "HeaderDisallowedByPreflightResponse":
+		return "Request header field " + hint + " is not allowed by Access-Control-Allow-Headers in preflight response."
+	case "RedirectContainsCredentials":
+		return "Redirect location '" + hint + "' contains a username and password, which is disallowed for cross-origin requests."
+	}
+	return reason
+}
+
+// canonicalName writes a lower-case header name the way people write it in
+// code: X-Request-Id.
+func canonicalName(n string) string {
+	b := []byte(n)
+	up := true
+	for i, c := range b {
+		if up && 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+		up = c == '-'
+	}
+	return string(b)
+}
+
+// fixFor returns the server-side fix for a CorsError.
+func fixFor(reason, param, origin string) Fix {
+	allowOrigin := Fix{
+		Header:     "Access-Control-Allow-Origin",
+		Value:      origin,
+		CORSConfig: fmt.Sprintf("cors.Config{Origins: []string{%q}}", origin),
+		Advice:     "Send exactly one Access-Control-Allow-Origin value, equal byte for byte to the request's Origin header (or \"*\" for requests without credentials).",
+	}
+	if origin == "null" {
+		allowOrigin.Advice = "The request's origin is opaque (a sandboxed page, a file: URL, or a request tainted by a cross-origin redirect), so it sends Origin: null. Allowing \"null\" allows every sandboxed page on the web; serve the page from a real origin, or avoid the cross-origin redirect, instead."
+		allowOrigin.CORSConfig = "serve the page from a real origin and list that origin in cors.Config.Origins; allowing \"null\" is unsafe"
+	}
+	switch strings.TrimPrefix(reason, "Preflight") {
+	case "MissingAllowOriginHeader", "MultipleAllowOriginValues", "InvalidAllowOriginValue", "AllowOriginMismatch":
+		if strings.HasPrefix(reason, "Preflight") {
+			allowOrigin.Advice += " The preflight (OPTIONS) response needs it too: answer preflights in the CORS middleware, before authentication and routing."
+		}
+		return allowOrigin
+	case "WildcardOriginNotAllowed":
+		return Fix{
+			Header:     "Access-Control-Allow-Origin",
+			Value:      origin,
+			CORSConfig: fmt.Sprintf("cors.Config{Origins: []string{%q}, Credentials: true}", origin),
+			Advice:     "A credentialed request needs the request's own origin echoed in Access-Control-Allow-Origin, never \"*\", and Access-Control-Allow-Credentials: true.",
+		}
+	case "InvalidAllowCredentials":
+		return Fix{
+			Header:     "Access-Control-Allow-Credentials",
+			Value:      "true",
+			CORSConfig: fmt.Sprintf("cors.Config{Origins: []string{%q}, Credentials: true}", origin),
+			Advice:     "A request with credentials: 'include' needs Access-Control-Allow-Credentials: true, exactly, in lower case, on one line.",
+		}
+	case "InvalidStatus":
+		return Fix{
+			CORSConfig: "put the cors middleware in front of the handler: it answers preflights itself with 204",
+			Advice:     "Answer the preflight (OPTIONS) with a 2xx status. Routers that register only \"POST /path\" answer OPTIONS with 405, and authentication middleware with 401: preflights never carry credentials.",
+		}
+	case "DisallowedRedirect":
+		return Fix{
+			CORSConfig: "serve the exact URL the page fetches; the cors middleware must answer the preflight before any redirect (trailing slash, http to https)",
+			Advice:     "Answer the preflight at the requested URL itself: Chromium never follows a redirect of a preflight.",
+		}
+	case "InvalidAllowMethodsPreflightResponse":
+		return Fix{
+			Header:     "Access-Control-Allow-Methods",
+			Value:      "GET, POST, PUT, DELETE",
+			CORSConfig: "cors.Config{Methods: []string{\"PUT\", \"DELETE\"}}",
+			Advice:     "Send a comma-separated list of method tokens; one malformed element rejects the whole preflight.",
+		}
+	case "InvalidAllowHeadersPreflightResponse":
+		return Fix{
+			Header:     "Access-Control-Allow-Headers",
+			Value:      "Content-Type, Authorization",
+			CORSConfig: "cors.Config{RequestHeaders: []string{\"Content-Type\", \"Authorization\"}}",
+			Advice:     "Send a comma-separated list of header names; one malformed element rejects the whole preflight.",
+		}
+	case "MethodDisallowedByPreflightResponse":
+		return Fix{
+			Header:     "Access-Control-Allow-Methods",
+			Value:      param,
+			CORSConfig: fmt.Sprintf("cors.Config{Methods: []string{%q}}", param),
+			Advice:     fmt.Sprintf("List %s in Access-Control-Allow-Methods; methods are compared case-sensitively.", param),
+		}
+	case "HeaderDisallowedByPreflightResponse":
+		f := Fix{
+			Header:     "Access-Control-Allow-Headers",
+			Value:      canonicalName(param),
+			CORSConfig: fmt.Sprintf("cors.Config{RequestHeaders: []string{%q}}", canonicalName(param)),
+			Advice:     fmt.Sprintf("List %s in Access-Control-Allow-Headers.", canonicalName(param)),
+		}
+		if param == "authorization" {
+			f.Advice += " The wildcard \"*\" does not cover Authorization: it must be listed by name."
+		}
+		return f
+	case "RedirectContainsCredentials":
+		return Fix{
+			CORSConfig: "not a CORS setting: fix the redirect",
+			Advice:     "Remove the user name and password from the Location of the redirect.",
+		}
+	case "DisallowedByMode":
+		return Fix{
+			CORSConfig: "not a server setting: the page asked for mode 'same-origin'",
+			Advice:     "The request's mode is 'same-origin' and the URL is cross-origin; use mode 'cors'.",
+		}
+	}
+	return Fix{}
+}
