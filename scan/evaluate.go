@@ -1,0 +1,534 @@
+package scan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crossorigin/crossorigin/origin"
+)
+
+// evaluate turns the results of r into findings.
+func (r *run) evaluate() {
+	base := r.results[0]
+	hsts := parseHSTS(base.header)
+	if r.url.Scheme != "https" {
+		hsts = stsPolicy{} // browsers ignore it over plain HTTP
+	}
+	private := isPrivateHost(r.target.host)
+
+	var accepted []Finding
+	var special []*result
+	var invalid, wildcard *result
+	for _, res := range r.results {
+		p := res.probe
+		if !res.ok() || (p.kind != kindSimple && p.kind != kindBaseline) {
+			continue
+		}
+		acao := res.header.Values("Access-Control-Allow-Origin")
+		if len(acao) == 0 {
+			continue
+		}
+		if invalid == nil && !validAllowOrigin(acao, p.origin) {
+			invalid = res
+		}
+		if wildcard == nil && len(acao) == 1 && acao[0] == "*" {
+			wildcard = res
+		}
+		if p.class == "" || len(acao) != 1 || acao[0] != p.origin {
+			continue
+		}
+		if p.class == SpecialCharBypass {
+			special = append(special, res)
+			continue
+		}
+		accepted = append(accepted, r.acceptance(res, p.browsers, hsts, private, ""))
+	}
+	if len(special) > 0 {
+		accepted = append(accepted, r.specialChars(special, hsts, private))
+	}
+
+	// Report causes, not their echoes: a server that reflects everything
+	// also "accepts" the prefix probe.
+	fired := map[Class]bool{}
+	for _, f := range accepted {
+		fired[f.Class] = true
+	}
+	for _, f := range accepted {
+		if !slices.ContainsFunc(classes[f.Class].explainedBy, func(c Class) bool { return fired[c] }) {
+			r.findings = append(r.findings, f)
+		}
+	}
+
+	if invalid != nil {
+		r.add(InvalidAllowOrigin, Info, invalid, fmt.Sprintf("The response to Origin: %s carries Access-Control-Allow-Origin: %s, which no browser accepts (%s).",
+			orNone(invalid.probe.origin), strings.Join(invalid.header.Values("Access-Control-Allow-Origin"), " | "),
+			checkResponse(invalid.probe.origin, false, invalid.header)), false)
+	}
+	if wildcard != nil {
+		if wildcard.header.Get("Access-Control-Allow-Credentials") == "true" {
+			r.add(WildcardWithCredentials, Info, wildcard, "The server sends Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true. "+
+				"Not exploitable as is: browsers refuse credentialed responses with * ("+checkResponse(wildcard.probe.origin, true, wildcard.header)+
+				"), and send no cookies to * anyway for anonymous requests.", false)
+		} else if private {
+			r.add(WildcardOrigin, Medium, wildcard, fmt.Sprintf("The host %s is on a private network and answers every origin with Access-Control-Allow-Origin: *, so any website a user inside the network visits can read it.", r.target.host), false)
+		}
+	}
+	r.missingVary()
+	r.preflight()
+	r.jsonp()
+}
+
+// acceptance is the finding for a probe whose origin the server accepted.
+func (r *run) acceptance(res *result, browsers []string, hsts stsPolicy, private bool, extra string) Finding {
+	p := res.probe
+	creds := checkResponse(p.origin, true, res.header) == ""
+	covered := false
+	if p.needs == needNetwork {
+		if o, err := origin.Parse(p.origin); err == nil {
+			covered = hsts.covers(r.target.host, o.Host)
+		}
+	}
+	sev := severity(p.needs, creds, browsers, private, covered)
+	var b strings.Builder
+	fmt.Fprintf(&b, "The server answered Origin: %s with Access-Control-Allow-Origin: %s", p.origin, p.origin)
+	if creds {
+		b.WriteString(" and Access-Control-Allow-Credentials: true, so a page on that origin can read this response with the victim's cookies.")
+	} else {
+		b.WriteString(" but without Access-Control-Allow-Credentials: true, so a page on that origin can read only what an anonymous request gets")
+		if private {
+			b.WriteString(", which still matters here: the host is on a private network.")
+		} else {
+			b.WriteString(".")
+		}
+	}
+	fmt.Fprintf(&b, " Exploiting it needs %s.", p.needs)
+	if covered {
+		b.WriteString(" Strict-Transport-Security covers that host, which protects browsers that have visited it over HTTPS before.")
+	}
+	if extra != "" {
+		b.WriteString(" " + extra)
+	}
+	b.WriteString(" " + classes[p.class].help)
+	return r.finding(p.class, sev, res, b.String(), creds, browsers)
+}
+
+// specialChars folds the special-character probes the server accepted
+// into one finding, headed by the one the most browsers can send.
+func (r *run) specialChars(rs []*result, hsts stsPolicy, private bool) Finding {
+	var chars []string
+	browsers := map[string]bool{}
+	best := rs[0]
+	for _, res := range rs {
+		i := slices.IndexFunc(specialChars, func(sc struct {
+			c        string
+			browsers []string
+		}) bool {
+			return strings.Contains(res.probe.template, "://"+r.target.host+sc.c+".<r>")
+		})
+		if i >= 0 {
+			chars = append(chars, specialChars[i].c)
+		}
+		for _, b := range res.probe.browsers {
+			browsers[b] = true
+		}
+		if len(res.probe.browsers) > len(best.probe.browsers) {
+			best = res
+		}
+	}
+	var bs []string
+	for _, b := range allBrowsers {
+		if browsers[b] {
+			bs = append(bs, b)
+		}
+	}
+	return r.acceptance(best, best.probe.browsers, hsts, private,
+		fmt.Sprintf("Characters accepted after the host: %s (browsers that can send one of them: %s).", strings.Join(chars, " "), strings.Join(bs, ", ")))
+}
+
+// severity computes a finding's severity from the facts: what the attacker
+// needs, whether the browser shares credentialed responses, which browsers
+// can send the origin at all, where the host lives and whether HSTS
+// shields it.
+func severity(n needs, creds bool, browsers []string, private, hstsCovers bool) Severity {
+	var s Severity
+	switch n {
+	case needNothing:
+		s = Critical
+	case needPublish:
+		s = High
+	case needNetwork, needSubdomain:
+		s = Medium
+	case needLocal, needOtherPort:
+		s = Low
+	default:
+		return Info
+	}
+	if !creds {
+		// Anonymous data is what any server could fetch itself, unless
+		// the network position of the victim is what grants access.
+		switch {
+		case private:
+			s = min(s, Medium)
+		case n == needNothing || n == needPublish:
+			s = Low
+		default:
+			s = Info
+		}
+	}
+	if hstsCovers {
+		s = s.lower(1)
+	}
+	switch {
+	case slices.Contains(browsers, Chromium):
+	case slices.Contains(browsers, Firefox):
+		s = s.lower(1)
+	default:
+		s = s.lower(2)
+	}
+	return s
+}
+
+// missingVary reports origin-dependent Access-Control-Allow-Origin on a
+// cacheable response that lacks Vary: Origin.
+func (r *run) missingVary() {
+	values := map[string]bool{}
+	var evidence *result
+	for _, res := range r.results {
+		if !res.ok() || res.probe.kind != kindSimple {
+			continue
+		}
+		acao := strings.Join(res.header.Values("Access-Control-Allow-Origin"), ",")
+		values[acao] = true
+		if acao == "" || varies(res.header) || !cacheable(r.s.method, res.status, res.header) {
+			continue
+		}
+		if evidence == nil || res.probe.needs < evidence.probe.needs {
+			evidence = res
+		}
+	}
+	if len(values) < 2 || evidence == nil {
+		return
+	}
+	shared := !hasDirective(evidence.header, "private")
+	sev, where := Low, "the browser's cache"
+	if shared {
+		sev, where = Medium, "shared caches (CDNs, proxies) and the browser's cache"
+	}
+	r.add(MissingVaryOrigin, sev, evidence, fmt.Sprintf("Access-Control-Allow-Origin takes %d different values depending on Origin, yet the response to Origin: %s is cacheable (Cache-Control: %s) and has no Vary: Origin, so %s may serve it to other origins.",
+		len(values), orNone(evidence.probe.origin), orNone(evidence.header.Get("Cache-Control")), where), false)
+}
+
+// preflight judges the preflight probe.
+func (r *run) preflight() {
+	i := slices.IndexFunc(r.results, func(res *result) bool { return res.probe.kind == kindPreflight })
+	if i < 0 || !r.results[i].ok() {
+		return
+	}
+	res := r.results[i]
+	p := res.probe
+	if acao := res.header.Get("Access-Control-Allow-Origin"); acao != p.origin && acao != "*" {
+		return
+	}
+	creds := res.header.Get("Access-Control-Allow-Credentials") == "true"
+	sev := Low
+	if p.needs == needNothing || p.needs == needPublish {
+		sev = Medium
+	}
+	who := "an origin the site trusts"
+	if p.needs != needTrusted {
+		who = "an origin an attacker can obtain (" + p.needs.String() + ")"
+	}
+	if contains(tokens(res.header.Values("Access-Control-Allow-Methods")), p.reqMethod, false) {
+		s, verdict := sev, checkPreflight(p.origin, creds, p.reqMethod, nil, res.status, res.header)
+		if verdict != "" {
+			s = Info
+		}
+		r.add(PreflightReflectsMethod, s, res, fmt.Sprintf("A preflight from %s, %s, asking for the invented method %s got Access-Control-Allow-Methods: %s. Browser verdict: %s.",
+			p.origin, who, p.reqMethod, res.header.Get("Access-Control-Allow-Methods"), orAllowed(verdict)), creds)
+	}
+	if contains(tokens(res.header.Values("Access-Control-Allow-Headers")), p.reqHeader, true) {
+		s, verdict := sev, checkPreflight(p.origin, creds, http.MethodGet, []string{p.reqHeader}, res.status, res.header)
+		if verdict != "" {
+			s = Info
+		}
+		r.add(PreflightReflectsHeaders, s, res, fmt.Sprintf("A preflight from %s, %s, asking for the invented header %s got Access-Control-Allow-Headers: %s. Browser verdict: %s.",
+			p.origin, who, p.reqHeader, res.header.Get("Access-Control-Allow-Headers"), orAllowed(verdict)), creds)
+	}
+}
+
+// jsonp reports callbacks echoed into something a <script> would run.
+func (r *run) jsonp() {
+	for _, res := range r.results {
+		p := res.probe
+		if p.kind != kindJSONP || !res.ok() || res.status < 200 || res.status > 299 {
+			continue
+		}
+		if !bytes.Contains(res.body, []byte(p.callback+"(")) || !runsAsScript(res.header) {
+			continue
+		}
+		r.add(JSONPCallbackReflected, Medium, res, fmt.Sprintf("The request with ?%s=%s came back with the callback unchanged (Content-Type: %s), so any page can make this host serve script of its choosing.",
+			p.param, p.callback, orNone(res.header.Get("Content-Type"))), false)
+		return // one parameter is enough to show it
+	}
+}
+
+// runsAsScript reports whether a browser would run a response with header
+// h as a classic script.
+func runsAsScript(h http.Header) bool {
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	if strings.HasSuffix(mt, "javascript") || strings.HasSuffix(mt, "ecmascript") {
+		return true
+	}
+	if strings.EqualFold(h.Get("X-Content-Type-Options"), "nosniff") {
+		return false
+	}
+	// Without nosniff Chromium runs most types, except media and those
+	// that Opaque Response Blocking recognises.
+	for _, blocked := range []string{"text/html", "application/json", "text/json", "text/xml", "application/xml", "image/", "audio/", "video/", "text/csv"} {
+		if strings.HasPrefix(mt, blocked) || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml") {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *run) add(c Class, sev Severity, res *result, desc string, creds bool) {
+	r.findings = append(r.findings, r.finding(c, sev, res, desc, creds, res.probe.browsers))
+}
+
+func (r *run) finding(c Class, sev Severity, res *result, desc string, creds bool, browsers []string) Finding {
+	if browsers == nil {
+		browsers = allBrowsers
+	}
+	target := r.url.String()
+	sum := sha256.Sum256([]byte(string(c) + "\x00" + target + "\x00" + res.probe.template))
+	return Finding{
+		ID:          hex.EncodeToString(sum[:8]),
+		Class:       c,
+		Severity:    sev,
+		URL:         target,
+		Origin:      res.probe.origin,
+		Credentials: creds,
+		Browsers:    slices.Clone(browsers),
+		Title:       classes[c].title,
+		Description: desc,
+		Fix:         classes[c].fix,
+		Evidence:    evidence(res),
+	}
+}
+
+// evidenceHeaders are the response headers a finding quotes.
+var evidenceHeaders = []string{
+	"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials",
+	"Access-Control-Allow-Methods", "Access-Control-Allow-Headers",
+	"Access-Control-Expose-Headers", "Access-Control-Max-Age",
+	"Vary", "Cache-Control", "Strict-Transport-Security", "Content-Type",
+	"X-Content-Type-Options",
+}
+
+func evidence(res *result) Evidence {
+	e := Evidence{
+		Request:  Request{Method: res.req.Method, URL: res.req.URL.String(), Headers: map[string]string{}},
+		Status:   res.status,
+		Headers:  map[string]string{},
+		Verdict:  "allowed",
+		FinalURL: res.finalURL,
+	}
+	if e.FinalURL == e.Request.URL {
+		e.FinalURL = ""
+	}
+	for name, vs := range res.req.Header {
+		v := strings.Join(vs, ", ")
+		switch name {
+		case "Cookie", "Authorization", "Proxy-Authorization":
+			v = "(redacted)"
+		case "User-Agent":
+			continue
+		}
+		e.Request.Headers[name] = v
+	}
+	for _, name := range evidenceHeaders {
+		if vs := res.header.Values(name); len(vs) > 0 {
+			e.Headers[name] = strings.Join(vs, ", ")
+		}
+	}
+	if o := res.probe.origin; o != "" {
+		creds := res.header.Get("Access-Control-Allow-Credentials") == "true"
+		switch res.probe.kind {
+		case kindPreflight:
+			e.Verdict = orAllowed(checkPreflight(o, creds, res.probe.reqMethod, []string{res.probe.reqHeader}, res.status, res.header))
+		default:
+			e.Verdict = orAllowed(checkResponse(o, creds, res.header))
+		}
+		if e.Verdict == "allowed" && !creds {
+			e.Verdict = "allowed without credentials"
+		}
+	} else {
+		e.Verdict = "no CORS check (no Origin sent)"
+	}
+	return e
+}
+
+func orAllowed(reason string) string {
+	if reason == "" {
+		return "allowed"
+	}
+	return "blocked: " + reason
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// validAllowOrigin reports whether some browser could ever accept the
+// Access-Control-Allow-Origin values: one value, *, null, the origin that
+// was sent or an origin serialized exactly as browsers do.
+func validAllowOrigin(values []string, sent string) bool {
+	if len(values) != 1 {
+		return false
+	}
+	v := values[0]
+	if v == "*" || v == "null" || v == sent {
+		return true
+	}
+	o, err := origin.Parse(v)
+	return err == nil && !o.IsOpaque() && o.String() == v
+}
+
+func varies(h http.Header) bool {
+	for _, v := range tokens(h.Values("Vary")) {
+		if v == "*" || strings.EqualFold(v, "Origin") {
+			return true
+		}
+	}
+	return false
+}
+
+// cacheable reports whether a cache may reuse the response without asking
+// the server again (RFC 9111): not no-store or no-cache, and fresh by
+// max-age, s-maxage, Expires or, for heuristically cacheable statuses, by
+// Last-Modified.
+func cacheable(method string, status int, h http.Header) bool {
+	if method != http.MethodGet && method != http.MethodHead {
+		return false
+	}
+	if hasDirective(h, "no-store") || hasDirective(h, "no-cache") {
+		return false
+	}
+	explicit := false
+	for _, d := range []string{"max-age", "s-maxage"} {
+		if v, ok := directive(h, d); ok {
+			explicit = true
+			if n, err := strconv.Atoi(strings.Trim(v, `"`)); err == nil && n > 0 {
+				return true
+			}
+		}
+	}
+	if explicit {
+		return false
+	}
+	if exp := h.Get("Expires"); exp != "" {
+		t, err := http.ParseTime(exp)
+		if err != nil {
+			return false
+		}
+		date, err := http.ParseTime(h.Get("Date"))
+		return err != nil || t.After(date)
+	}
+	switch status {
+	case 200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501:
+		return h.Get("Last-Modified") != ""
+	}
+	return false
+}
+
+func hasDirective(h http.Header, name string) bool {
+	_, ok := directive(h, name)
+	return ok
+}
+
+// directive returns the value of a Cache-Control directive.
+func directive(h http.Header, name string) (string, bool) {
+	for _, d := range tokens(h.Values("Cache-Control")) {
+		k, v, _ := strings.Cut(d, "=")
+		if strings.EqualFold(strings.TrimSpace(k), name) {
+			return strings.TrimSpace(v), true
+		}
+	}
+	return "", false
+}
+
+// stsPolicy is a parsed Strict-Transport-Security header.
+type stsPolicy struct {
+	maxAge            int64
+	includeSubdomains bool
+}
+
+// parseHSTS parses the first Strict-Transport-Security header as RFC 6797
+// says: directives separated by semicolons, names case-insensitive, an
+// invalid max-age voids the header.
+func parseHSTS(h http.Header) stsPolicy {
+	var p stsPolicy
+	v := h.Get("Strict-Transport-Security")
+	if v == "" {
+		return p
+	}
+	seenMaxAge := false
+	for d := range strings.SplitSeq(v, ";") {
+		k, val, _ := strings.Cut(strings.TrimSpace(d), "=")
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "max-age":
+			n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(val), `"`), 10, 64)
+			if err != nil || n < 0 || seenMaxAge {
+				return stsPolicy{}
+			}
+			seenMaxAge = true
+			p.maxAge = n
+		case "includesubdomains":
+			p.includeSubdomains = true
+		}
+	}
+	if !seenMaxAge {
+		return stsPolicy{}
+	}
+	return p
+}
+
+// covers reports whether the policy that host sent upgrades requests to
+// other (the host of an http:// origin) to HTTPS.
+func (p stsPolicy) covers(host, other string) bool {
+	if p.maxAge <= 0 {
+		return false
+	}
+	return other == host || p.includeSubdomains && strings.HasSuffix(other, "."+host)
+}
+
+// isPrivateHost reports whether host is on a loopback or private network,
+// or a name that only resolves inside one.
+func isPrivateHost(host string) bool {
+	if a, err := netip.ParseAddr(host); err == nil {
+		a = a.Unmap()
+		return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified()
+	}
+	h := strings.TrimSuffix(host, ".")
+	if !strings.Contains(h, ".") {
+		return true // single label: intranet name or localhost
+	}
+	for _, s := range []string{".localhost", ".local", ".internal", ".intranet", ".lan", ".corp", ".home", ".home.arpa", ".private"} {
+		if strings.HasSuffix(h, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,334 @@
+package scan
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/crossorigin/crossorigin/jsonp"
+)
+
+// The zoo: one loopback server per misconfiguration class, and correctly
+// configured servers that must produce no finding. Every server listens on
+// 127.0.0.1; the scanner reaches it under a real-looking name (the test
+// certificate of net/http/httptest covers example.com and *.example.com)
+// through a transport that dials 127.0.0.1 whatever the host.
+
+// trusted are the origins the zoo's servers mean to trust.
+var trusted = []string{"https://app.example.com", "https://api.example.com"}
+
+func isTrusted(o string) bool { return slices.Contains(trusted, o) }
+
+// corsServer answers with CORS headers when allow accepts the Origin.
+func corsServer(allow func(o string) bool, creds bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && allow(o) {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			if creds {
+				w.Header().Set("Access-Control-Allow-Credentials", "true")
+			}
+			w.Header().Add("Vary", "Origin")
+		}
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"user":"alice","balance":42}`))
+	})
+}
+
+// hostOf returns the host name of an origin, or "".
+func hostOf(o string) (scheme, host string) {
+	u, err := url.Parse(o)
+	if err != nil {
+		return "", ""
+	}
+	return u.Scheme, u.Hostname()
+}
+
+var (
+	httpSubdomains = regexp.MustCompile(`^https?://([a-z0-9-]+\.)*example\.com$`)
+	unescapedDot   = regexp.MustCompile(`^https://(api|app).example.com$`)
+	localhostRE    = regexp.MustCompile(`^https?://localhost`)
+)
+
+type zooEntry struct {
+	name    string
+	handler http.Handler
+	plain   bool   // serve plain HTTP
+	host    string // default api.example.com
+	want    []Class
+}
+
+func zooEntries() []zooEntry {
+	return []zooEntry{
+		{name: "reflect", want: []Class{ReflectAnyOrigin, NullOrigin},
+			handler: corsServer(func(string) bool { return true }, true)},
+		{name: "null", want: []Class{NullOrigin},
+			handler: corsServer(func(o string) bool { return o == "null" || isTrusted(o) }, true)},
+		{name: "http-origin", want: []Class{HTTPOriginTrusted, AnyPortTrusted},
+			handler: corsServer(func(o string) bool {
+				_, h := hostOf(o)
+				return h == "api.example.com" || h == "app.example.com"
+			}, true)},
+		{name: "any-subdomain", want: []Class{AnySubdomainTrusted},
+			handler: corsServer(func(o string) bool {
+				return strings.HasPrefix(o, "https://") && strings.HasSuffix(o, ".example.com")
+			}, true)},
+		{name: "http-subdomain", want: []Class{HTTPOriginTrusted, AnySubdomainTrusted, HTTPSubdomainTrusted},
+			handler: corsServer(httpSubdomains.MatchString, true)},
+		{name: "prefix", want: []Class{PrefixMatch},
+			handler: corsServer(func(o string) bool { return strings.HasPrefix(o, "https://api.example.com") }, true)},
+		{name: "suffix", want: []Class{SuffixMatch},
+			handler: corsServer(func(o string) bool { return strings.HasSuffix(o, "example.com") }, true)},
+		{name: "unescaped-dot", want: []Class{UnescapedDot},
+			handler: corsServer(unescapedDot.MatchString, true)},
+		{name: "substring", want: []Class{SubstringMatch},
+			handler: corsServer(func(o string) bool { return strings.Contains(strings.Join(trusted, " "), o) }, true)},
+		{name: "special-char", want: []Class{SpecialCharBypass, AnyPortTrusted},
+			handler: corsServer(func(o string) bool {
+				// A hand-written parser that stops at the first
+				// character that cannot be in a host name.
+				rest, ok := strings.CutPrefix(o, "https://")
+				if !ok {
+					return false
+				}
+				end := strings.IndexFunc(rest, func(r rune) bool {
+					return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.' || r == '-')
+				})
+				if end >= 0 {
+					rest = rest[:end]
+				}
+				return rest == "api.example.com" || rest == "app.example.com"
+			}, true)},
+		{name: "third-party", want: []Class{ThirdPartyOrigin},
+			handler: corsServer(func(o string) bool {
+				return isTrusted(o) || o == "https://codepen.io" || strings.HasPrefix(o, "https://") && strings.HasSuffix(o, ".github.io")
+			}, true)},
+		{name: "localhost", want: []Class{LocalhostOriginTrusted},
+			handler: corsServer(func(o string) bool { return isTrusted(o) || localhostRE.MatchString(o) }, true)},
+		{name: "any-port", want: []Class{AnyPortTrusted},
+			handler: corsServer(func(o string) bool {
+				s, h := hostOf(o)
+				return s == "https" && (h == "api.example.com" || h == "app.example.com")
+			}, true)},
+		{name: "wildcard-intranet", want: []Class{WildcardOrigin}, plain: true, host: "wiki.internal",
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+				w.Write([]byte("internal wiki"))
+			})},
+		{name: "wildcard-credentials", want: []Class{WildcardWithCredentials},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+				w.Header().Set("Access-Control-Allow-Credentials", "true")
+			})},
+		{name: "invalid-acao", want: []Class{InvalidAllowOrigin},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Access-Control-Allow-Origin", strings.Join(trusted, ", "))
+			})},
+		{name: "missing-vary", want: []Class{MissingVaryOrigin},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if o := r.Header.Get("Origin"); isTrusted(o) {
+					w.Header().Set("Access-Control-Allow-Origin", o)
+				}
+				w.Header().Set("Cache-Control", "public, max-age=600")
+				w.Write([]byte(`{"public":true}`))
+			})},
+		{name: "preflight-method", want: []Class{PreflightReflectsMethod},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				o := r.Header.Get("Origin")
+				w.Header().Set("Vary", "Origin")
+				if !isTrusted(o) {
+					return
+				}
+				w.Header().Set("Access-Control-Allow-Origin", o)
+				w.Header().Set("Access-Control-Allow-Credentials", "true")
+				if m := r.Header.Get("Access-Control-Request-Method"); m != "" {
+					w.Header().Set("Access-Control-Allow-Methods", m)
+					w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+				}
+			})},
+		{name: "preflight-headers", want: []Class{PreflightReflectsHeaders},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				o := r.Header.Get("Origin")
+				w.Header().Set("Vary", "Origin")
+				if !isTrusted(o) {
+					return
+				}
+				w.Header().Set("Access-Control-Allow-Origin", o)
+				if r.Method == http.MethodOptions {
+					w.Header().Set("Access-Control-Allow-Methods", "GET, PUT")
+					w.Header().Set("Access-Control-Allow-Headers", r.Header.Get("Access-Control-Request-Headers"))
+				}
+			})},
+		{name: "jsonp", want: []Class{JSONPCallbackReflected},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if cb := r.URL.Query().Get("callback"); cb != "" {
+					w.Header().Set("Content-Type", "text/javascript")
+					w.Write([]byte(cb + `({"user":"alice"});`))
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`{"user":"alice"}`))
+			})},
+
+		// Correct configurations: no finding at all.
+		{name: "ok-exact-allowlist",
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Vary", "Origin")
+				w.Header().Set("Cache-Control", "private, max-age=60")
+				w.Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+				if o := r.Header.Get("Origin"); isTrusted(o) {
+					w.Header().Set("Access-Control-Allow-Origin", o)
+					w.Header().Set("Access-Control-Allow-Credentials", "true")
+					if r.Method == http.MethodOptions {
+						w.Header().Set("Access-Control-Allow-Methods", "PUT, DELETE")
+						w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
+						w.Header().Set("Access-Control-Max-Age", "600")
+						w.WriteHeader(http.StatusNoContent)
+						return
+					}
+				}
+				w.Write([]byte(`{"user":"alice"}`))
+			})},
+		{name: "ok-public-wildcard",
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+				w.Header().Set("Cache-Control", "public, max-age=3600")
+				if r.Method == http.MethodOptions {
+					w.Header().Set("Access-Control-Allow-Methods", "*")
+					w.Header().Set("Access-Control-Allow-Headers", "*")
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				w.Write([]byte(`{"exchange_rate":1.08}`))
+			})},
+		{name: "ok-no-cors",
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Cache-Control", "public, max-age=3600")
+				w.Write([]byte(`hello`))
+			})},
+		{name: "ok-jsonp-package", handler: mustJSONP()},
+	}
+}
+
+func mustJSONP() http.Handler {
+	j, err := jsonp.New(jsonp.Config{})
+	if err != nil {
+		panic(err)
+	}
+	return j.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"version":3}`))
+	}))
+}
+
+// loopbackTransport dials 127.0.0.1 on the requested port, whatever the
+// host, and trusts the httptest certificate.
+func loopbackTransport(t testing.TB, cert *x509.Certificate) *http.Transport {
+	pool := x509.NewCertPool()
+	if cert != nil {
+		pool.AddCert(cert)
+	}
+	var d net.Dialer
+	tr := &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			return d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", port))
+		},
+		TLSClientConfig:     &tls.Config{RootCAs: pool},
+		MaxIdleConnsPerHost: 16,
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
+}
+
+// zooURL serves h on loopback and returns the URL the scanner uses for it.
+func zooURL(t testing.TB, e zooEntry) (string, *x509.Certificate) {
+	host := e.host
+	if host == "" {
+		host = "api.example.com"
+	}
+	if e.plain {
+		ts := httptest.NewUnstartedServer(e.handler)
+		ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+		ts.Start()
+		t.Cleanup(ts.Close)
+		_, port, _ := net.SplitHostPort(ts.Listener.Addr().String())
+		return "http://" + host + ":" + port + "/me", nil
+	}
+	ts := httptest.NewUnstartedServer(e.handler)
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	_, port, _ := net.SplitHostPort(ts.Listener.Addr().String())
+	return "https://" + host + ":" + port + "/me", ts.Certificate()
+}
+
+func classesOf(fs []Finding) []Class {
+	var cs []Class
+	for _, f := range fs {
+		if !slices.Contains(cs, f.Class) {
+			cs = append(cs, f.Class)
+		}
+	}
+	slices.Sort(cs)
+	return cs
+}
+
+func TestZoo(t *testing.T) {
+	t.Parallel()
+	for _, e := range zooEntries() {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			u, cert := zooURL(t, e)
+			s, err := New(Config{Transport: loopbackTransport(t, cert), Origins: nil})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.Scan(t.Context(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if errs := rep.Errors(); len(errs) > 0 {
+				t.Fatalf("target errors: %+v", errs)
+			}
+			want := slices.Clone(e.want)
+			slices.Sort(want)
+			if got := classesOf(rep.Findings); !slices.Equal(got, want) {
+				var b strings.Builder
+				for _, f := range rep.Findings {
+					j, _ := json.Marshal(f.Evidence)
+					b.WriteString("\n  " + string(f.Class) + " " + f.Severity.String() + " " + f.Origin + " " + string(j))
+				}
+				t.Errorf("classes = %v, want %v%s", got, want, b.String())
+			}
+			for _, f := range rep.Findings {
+				if f.ID == "" || f.Title == "" || f.Description == "" || f.Fix == "" || len(f.Browsers) == 0 {
+					t.Errorf("%s: incomplete finding %+v", f.Class, f)
+				}
+				if f.Evidence.Request.Method == "" || f.Evidence.Status == 0 {
+					t.Errorf("%s: incomplete evidence %+v", f.Class, f.Evidence)
+				}
+			}
+		})
+	}
+}
