@@ -58,6 +58,15 @@ func TestDifferential(t *testing.T) {
 			t.Errorf("case %s agrees now: remove it from knownDiff", r.c.Name)
 		}
 	}
+	for name := range departures {
+		found := false
+		for _, c := range cases {
+			found = found || c.Name == name
+		}
+		if !found {
+			t.Errorf("departures names %q, which is no case", name)
+		}
+	}
 	for name := range knownDiff {
 		found := false
 		for _, c := range cases {
@@ -101,6 +110,9 @@ func compare(chrome, ours result) []string {
 		}
 		if c.Reason != o.Reason {
 			d = append(d, fmt.Sprintf("%sreason: chromium %q, ours %q", p, c.Reason, o.Reason))
+		}
+		if c.Net != o.Net {
+			d = append(d, fmt.Sprintf("%snet error: chromium %q, ours %q", p, c.Net, o.Net))
 		}
 		if cs, os := strings.Join(c.Headers, "; "), strings.Join(o.Headers, "; "); cs != os {
 			d = append(d, fmt.Sprintf("%sreadable headers: chromium [%s], ours [%s]", p, cs, os))

@@ -556,7 +556,22 @@ func allCases() []*tcase {
 		&tcase{Name: "same-404", Page: pageSame, Routes: act(R(404))},
 		&tcase{Name: "same-forbidden-method", Page: pageSame, Steps: one(step{Method: "TRACE"}), Routes: act(R(200))},
 	)
+	for _, c := range cs {
+		c.Note = departures[c.Name]
+	}
 	return cs
+}
+
+// departures notes the cases where Chromium departs from the Fetch
+// standard, as this suite observed it.
+var departures = map[string]string{
+	"hdr-user-agent":                     "Chromium silently drops a User-Agent set by script (crbug.com/571722); the standard no longer forbids the header, so it would be sent and need a preflight (`user-agent` is not safelisted).",
+	"hdr-dpr":                            "Chromium treats the client hint DPR as CORS-safelisted (no preflight); the standard safelists only Accept, Accept-Language, Content-Language, Content-Type and Range.",
+	"hdr-save-data":                      "Chromium treats the client hint Save-Data as CORS-safelisted (no preflight); the standard does not.",
+	"acah-star-authorization":            "Chromium lets `Access-Control-Allow-Headers: *` cover Authorization; the standard requires Authorization to be listed by name even when `*` is present.",
+	"cache-negative":                     "Chromium does not cache a preflight whose Access-Control-Max-Age is negative; in the standard `-1` is a parse failure, which means the 5 second default, so the second fetch would use the cache.",
+	"redir-credentials-same-origin-page": "Chromium fails a same-origin fetch redirected to a same-origin URL with credentials in it (net::ERR_ABORTED, no CORS error); the standard refuses credentials in Location only when the request's origin is not same origin with the new URL.",
+	"sameorigin-mode-redirect-cross":     "Chromium reports a same-origin-mode fetch redirected cross-origin as net::ERR_ABORTED, without a CORS error (no DisallowedByMode in DevTools); the standard only says network error.",
 }
 
 func itoa(n int) string {

@@ -19,6 +19,7 @@ import (
 type outcome struct {
 	Verdict string   // "200 cors", "0 opaque", ... or "TypeError"
 	Reason  string   // Chromium's CorsError name; "" when none
+	Net     string   // the net error of a TypeError, such as net::ERR_FAILED; "" when no request started
 	Headers []string // "name: value" lines script could read, sorted
 }
 
@@ -29,6 +30,9 @@ func (o outcome) render(values bool) string {
 	s := o.Verdict
 	if o.Reason != "" {
 		s += " " + o.Reason
+	}
+	if o.Net != "" {
+		s += " (" + o.Net + ")"
 	}
 	if len(o.Headers) > 0 {
 		hs := o.Headers
@@ -205,7 +209,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 			o.Headers = sortHeaders(js.Headers)
 		} else {
 			o.Verdict = "TypeError"
-			o.Reason = tb.reason(prefix, before)
+			o.Reason, o.Net = tb.failure(prefix, before)
 		}
 		res.Steps = append(res.Steps, o)
 	}
@@ -213,29 +217,33 @@ func (tb *tab) run(c *tcase) (result, error) {
 	return res, nil
 }
 
-// reason waits a little for DevTools to report the failure of a request
-// under prefix beyond the first n, and returns its CORS error name. A
-// fetch rejects in the renderer, and the failure event comes from the
-// network service, so it can come later than the rejection; a request
-// that fetch refused to start gets no event.
-func (tb *tab) reason(prefix string, n int) string {
+// failure waits a little for DevTools to report the failure of a request
+// under prefix beyond the first n, and returns its CORS error name and net
+// error. A fetch rejects in the renderer and the failure event comes from
+// the network service, so the event can come after the rejection; a
+// request that fetch refused to start gets no event at all.
+func (tb *tab) failure(prefix string, n int) (reason, net string) {
 	deadline := time.Now().Add(2 * time.Second)
+	var settle time.Time // when a failure without a CORS error counts as final
 	for {
 		fs := tb.log.failures(prefix)
 		if len(fs) > n {
-			// Prefer the failure that names a CORS error: a preflight
-			// and its request may both fail.
+			// A preflight and its request may both fail: prefer the
+			// failure that names a CORS error.
 			for _, f := range fs[n:] {
 				if f.CorsErrorStatus != nil {
-					return string(f.CorsErrorStatus.CorsError)
+					return string(f.CorsErrorStatus.CorsError), f.ErrorText
 				}
 			}
-			if time.Now().After(deadline) {
-				return ""
+			if settle.IsZero() {
+				settle = time.Now().Add(200 * time.Millisecond)
+			}
+			if time.Now().After(settle) {
+				return "", fs[len(fs)-1].ErrorText
 			}
 		}
 		if time.Now().After(deadline) {
-			return ""
+			return "", ""
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
