@@ -218,6 +218,7 @@ func allCases() []*tcase {
 		&tcase{Name: "pre-ok-actual-500", Steps: put, Routes: pre(R(204, ACAO, O, ACAM, "PUT"), R(500, ACAO, O))},
 		&tcase{Name: "pre-ok-actual-mismatch", Steps: put, Routes: pre(R(204, ACAO, O, ACAM, "PUT"), R(200, ACAO, "{other}"))},
 		&tcase{Name: "pre-cred-ok-actual-no-acac", Steps: putInc, Routes: pre(R(204, ACAO, O, ACAC, "true", ACAM, "PUT"), R(200, ACAO, O))},
+		&tcase{Name: "pre-acao-null", Steps: put, Routes: pre(R(204, ACAO, "null", ACAM, "PUT"), okO)},
 		&tcase{Name: "pre-star-actual-origin", Steps: put, Routes: pre(R(204, ACAO, "*", ACAM, "PUT"), okO)},
 	)
 
@@ -425,6 +426,18 @@ func allCases() []*tcase {
 		&tcase{Name: "redir-put-303-becomes-get", Steps: put, Routes: hops(
 			"a", route{Pre: R(204, ACAO, O, ACAM, "PUT"), Act: to(303, "{path}/b", ACAO, O)},
 			"b", route{Act: okO})},
+		&tcase{Name: "redir-put-307-to-other", Steps: put, Routes: hops(
+			"a", route{Pre: R(204, ACAO, O, ACAM, "PUT"), Act: to(307, "{other}{path}/b", ACAO, O)},
+			"b", route{Pre: R(204, ACAO, "null", ACAM, "PUT"), Act: R(200, ACAO, "null")})},
+		&tcase{Name: "redir-json-307-preflights-again", Steps: one(step{Method: "POST", Body: "{}", Header: H("Content-Type", "application/json")}), Routes: hops(
+			"a", route{Pre: R(204, ACAO, O, ACAH, "content-type"), Act: to(307, "{path}/b", ACAO, O)},
+			"b", route{Pre: R(204, ACAO, O, ACAH, "content-type"), Act: okO})},
+		&tcase{Name: "redir-json-302-becomes-simple-get", Steps: one(step{Method: "POST", Body: "{}", Header: H("Content-Type", "application/json")}), Routes: hops(
+			"a", route{Pre: R(204, ACAO, O, ACAH, "content-type"), Act: to(302, "{path}/b", ACAO, O)},
+			"b", route{Pre: R(204, ACAO, O, ACAH, "content-type"), Act: okO})},
+		&tcase{Name: "redir-star-with-cred", Steps: inc, Routes: hops(
+			"a", route{Act: to(302, "{path}/b", ACAO, "*", ACAC, "true")},
+			"b", route{Act: okOCred})},
 		&tcase{Name: "redir-custom-header-307", Steps: one(step{Header: H("X-A", "1")}), Routes: hops(
 			"a", route{Pre: R(204, ACAO, O, ACAH, "x-a"), Act: to(307, "{path}/b", ACAO, O)},
 			"b", route{Pre: R(204, ACAO, O), Act: okO})},
@@ -553,6 +566,8 @@ func allCases() []*tcase {
 		&tcase{Name: "same-post-json", Page: pageSame, Steps: one(step{Method: "POST", Body: "{}", Header: H("Content-Type", "application/json")}), Routes: act(R(200))},
 		&tcase{Name: "same-custom-header", Page: pageSame, Steps: one(step{Header: H("X-A", "1")}), Routes: act(R(200))},
 		&tcase{Name: "same-cred-omit", Page: pageSame, Steps: one(step{Credentials: "omit"}), Routes: act(R(200))},
+		&tcase{Name: "same-cred-include", Page: pageSame, Steps: inc, Routes: act(R(200))},
+		&tcase{Name: "sameorigin-mode-null", Page: pageNull, Steps: so(step{}), Routes: act(R(200, ACAO, "*"))},
 		&tcase{Name: "same-404", Page: pageSame, Routes: act(R(404))},
 		&tcase{Name: "same-forbidden-method", Page: pageSame, Steps: one(step{Method: "TRACE"}), Routes: act(R(200))},
 	)
