@@ -3,70 +3,24 @@ package scan
 import (
 	"net/http"
 	"strings"
+
+	"github.com/crossorigin/crossorigin/browser"
 )
 
-// This file is a stand-in for browser.CheckResponse and
-// browser.CheckPreflight until the browser package exports them: the CORS
-// check of the Fetch standard as Chromium performs it, reduced to the verdict
-// (Chromium's CorsError name, or "" when the browser lets the page read the
-// response).
-
-// checkResponse reports why a browser would refuse to expose a response to
-// a page of origin o, or "" if it would not.
+// checkResponse reports why Chromium would refuse to expose a response to a
+// page of origin o (its CorsError name), or "" if it would not.
 func checkResponse(o string, credentials bool, h http.Header) string {
-	return checkAllowOrigin("", o, credentials, h)
-}
-
-func checkAllowOrigin(prefix, o string, credentials bool, h http.Header) string {
-	acao := h.Values("Access-Control-Allow-Origin")
-	switch {
-	case len(acao) == 0:
-		return prefix + "MissingAllowOriginHeader"
-	case len(acao) > 1 || strings.Contains(acao[0], ","):
-		return prefix + "MultipleAllowOriginValues"
-	case acao[0] == "*":
-		if credentials {
-			return prefix + "WildcardOriginNotAllowed"
-		}
-		return ""
-	case acao[0] != o:
-		return prefix + "AllowOriginMismatch"
-	}
-	if credentials && h.Get("Access-Control-Allow-Credentials") != "true" {
-		return prefix + "InvalidAllowCredentials"
+	if err := browser.CheckResponse(o, credentials, h); err != nil {
+		return err.Reason
 	}
 	return ""
 }
 
-// checkPreflight reports why a browser would fail a preflight for method
-// and the non-safelisted request headers names, or "" if it would pass.
+// checkPreflight reports why Chromium would fail a preflight for method and
+// the non-safelisted request header names, or "" if it would pass.
 func checkPreflight(o string, credentials bool, method string, names []string, status int, h http.Header) string {
-	if status < 200 || status > 299 {
-		return "PreflightInvalidStatus"
-	}
-	if r := checkAllowOrigin("Preflight", o, credentials, h); r != "" {
-		return r
-	}
-	if credentials && h.Get("Access-Control-Allow-Credentials") != "true" {
-		return "PreflightInvalidAllowCredentials"
-	}
-	methods := tokens(h.Values("Access-Control-Allow-Methods"))
-	switch method {
-	case "GET", "HEAD", "POST":
-	default:
-		if !contains(methods, method, false) && (credentials || !contains(methods, "*", false)) {
-			return "MethodDisallowedByPreflightResponse"
-		}
-	}
-	allowed := tokens(h.Values("Access-Control-Allow-Headers"))
-	for _, n := range names {
-		if contains(allowed, n, true) {
-			continue
-		}
-		if !credentials && contains(allowed, "*", false) && !strings.EqualFold(n, "Authorization") {
-			continue
-		}
-		return "HeaderDisallowedByPreflightResponse"
+	if err := browser.CheckPreflight(o, credentials, method, names, status, h); err != nil {
+		return err.Reason
 	}
 	return ""
 }

@@ -332,3 +332,93 @@ func TestZoo(t *testing.T) {
 		})
 	}
 }
+
+func TestRedirects(t *testing.T) {
+	t.Parallel()
+	reflect := corsServer(func(string) bool { return true }, true)
+	evil := httptest.NewServer(reflect)
+	defer evil.Close()
+	_, evilPort, _ := net.SplitHostPort(evil.Listener.Addr().String())
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://evil.test:"+evilPort+"/", http.StatusFound)
+	})
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/me", http.StatusMovedPermanently)
+	})
+	mux.Handle("/me", reflect)
+	ts := httptest.NewTLSServer(mux)
+	defer ts.Close()
+	_, port, _ := net.SplitHostPort(ts.Listener.Addr().String())
+	s, err := New(Config{Transport: loopbackTransport(t, ts.Certificate())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "https://api.example.com:" + port
+	rep, err := s.Scan(t.Context(), base+"/away", base+"/moved")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if strings.HasSuffix(f.URL, "/away") {
+			t.Errorf("finding from a response of another site: %s %s", f.Class, f.Origin)
+		}
+	}
+	if tg := rep.Targets[0]; tg.Dropped != tg.Requests || tg.Error != "" {
+		t.Errorf("target /away: %+v, want every probe dropped", tg)
+	}
+	var followed bool
+	for _, f := range rep.Findings {
+		if f.Class == ReflectAnyOrigin && strings.HasSuffix(f.URL, "/moved") {
+			followed = strings.HasSuffix(f.Evidence.FinalURL, "/me")
+		}
+	}
+	if !followed {
+		t.Errorf("same-site redirect not followed, or FinalURL missing: %+v", rep.Findings)
+	}
+}
+
+func TestZooSeverities(t *testing.T) {
+	t.Parallel()
+	hsts := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Strict-Transport-Security", "max-age=63072000")
+			h.ServeHTTP(w, r)
+		})
+	}
+	for _, tc := range []struct {
+		name    string
+		handler http.Handler
+		class   Class
+		want    Severity
+		creds   bool
+	}{
+		{"reflect with credentials", corsServer(func(string) bool { return true }, true), ReflectAnyOrigin, Critical, true},
+		{"reflect without credentials", corsServer(func(string) bool { return true }, false), ReflectAnyOrigin, Low, false},
+		{"null", corsServer(func(o string) bool { return o == "null" }, true), NullOrigin, Critical, true},
+		{"http origin", corsServer(func(o string) bool { return o == "http://api.example.com" }, true), HTTPOriginTrusted, Medium, true},
+		{"http origin under HSTS", hsts(corsServer(func(o string) bool { return o == "http://api.example.com" }, true)), HTTPOriginTrusted, Low, true},
+		{"safari-only special char", corsServer(func(o string) bool { return strings.HasPrefix(o, "https://api.example.com!.") }, true), SpecialCharBypass, Medium, true},
+		{"firefox special char", corsServer(func(o string) bool { return strings.HasPrefix(o, "https://api.example.com$.") }, true), SpecialCharBypass, High, true},
+		{"third party", corsServer(func(o string) bool { return o == "https://jsfiddle.net" }, true), ThirdPartyOrigin, High, true},
+		{"localhost dev origin", corsServer(func(o string) bool { return o == "http://localhost:3000" }, true), LocalhostOriginTrusted, Low, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			u, cert := zooURL(t, zooEntry{handler: tc.handler})
+			s, _ := New(Config{Transport: loopbackTransport(t, cert)})
+			rep, err := s.Scan(t.Context(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(rep.Findings, func(f Finding) bool { return f.Class == tc.class })
+			if i < 0 {
+				t.Fatalf("no %s finding in %+v", tc.class, rep.Findings)
+			}
+			if f := rep.Findings[i]; f.Severity != tc.want || f.Credentials != tc.creds {
+				t.Errorf("severity %v credentials %v, want %v %v: %s", f.Severity, f.Credentials, tc.want, tc.creds, f.Description)
+			}
+		})
+	}
+}
