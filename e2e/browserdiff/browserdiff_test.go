@@ -111,6 +111,9 @@ func compare(chrome, ours result) []string {
 		if c.Reason != o.Reason {
 			d = append(d, fmt.Sprintf("%sreason: chromium %q, ours %q", p, c.Reason, o.Reason))
 		}
+		if c.Message != o.Message {
+			d = append(d, fmt.Sprintf("%sconsole message:\n\t\tchromium %q\n\t\tours     %q", p, c.Message, o.Message))
+		}
 		if c.Net != o.Net {
 			d = append(d, fmt.Sprintf("%snet error: chromium %q, ours %q", p, c.Net, o.Net))
 		}
@@ -167,6 +170,20 @@ func renderResults(rows []row, withOurs bool) []byte {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.c.Name, cell(r.c.describe()), cell(r.chrome.render(false)), ours, ag)
 		if r.c.Note != "" {
 			notes = append(notes, r)
+		}
+	}
+	b.WriteString("\n## Chromium's console messages\n\n")
+	b.WriteString("The message Chromium printed for each CORS error (origins named by host, the run's path segment as {run}); the test compares them with browser.Error.Message.\n\n")
+	for _, r := range rows {
+		for i, s := range r.chrome.Steps {
+			if s.Message == "" {
+				continue
+			}
+			step := ""
+			if len(r.chrome.Steps) > 1 {
+				step = fmt.Sprintf(" (step %d)", i+1)
+			}
+			fmt.Fprintf(&b, "- `%s`%s: %s\n", r.c.Name, step, s.Message)
 		}
 	}
 	if len(notes) > 0 {

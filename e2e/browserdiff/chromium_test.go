@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -19,6 +20,7 @@ import (
 type outcome struct {
 	Verdict string   // "200 cors", "0 opaque", ... or "TypeError"
 	Reason  string   // Chromium's CorsError name; "" when none
+	Message string   // the console message of a CORS error, shortened by server.shorten
 	Net     string   // the net error of a TypeError, such as net::ERR_FAILED; "" when no request started
 	Headers []string // "name: value" lines script could read, sorted
 }
@@ -33,6 +35,9 @@ func (o outcome) render(values bool) string {
 	}
 	if o.Net != "" {
 		s += " (" + o.Net + ")"
+	}
+	if values && o.Message != "" {
+		s += " «" + o.Message + "»"
 	}
 	if len(o.Headers) > 0 {
 		hs := o.Headers
@@ -72,6 +77,7 @@ type netlog struct {
 	mu     sync.Mutex
 	urls   map[network.RequestID][]string
 	failed []*network.EventLoadingFailed
+	msgs   []string // console messages about CORS
 }
 
 func (n *netlog) on(ev any) {
@@ -82,7 +88,25 @@ func (n *netlog) on(ev any) {
 		n.urls[ev.RequestID] = append(n.urls[ev.RequestID], ev.Request.URL)
 	case *network.EventLoadingFailed:
 		n.failed = append(n.failed, ev)
+	case *log.EventEntryAdded:
+		if ev.Entry != nil && strings.Contains(ev.Entry.Text, "CORS policy") {
+			n.msgs = append(n.msgs, ev.Entry.Text)
+		}
 	}
+}
+
+// messages returns the CORS console messages that name a URL with the path
+// prefix, the request's own or the one it was redirected from.
+func (n *netlog) messages(prefix string) []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, m := range n.msgs {
+		if strings.Contains(m, prefix) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // failures returns the failures of requests one of whose URLs starts with
@@ -161,7 +185,10 @@ func newTab(t *testing.T, srv *server) (*tab, error) {
 		return nil, err
 	}
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{})
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, log.Enable, cdp.Empty{})
 		return err
 	}))
 	if err != nil {
@@ -186,8 +213,9 @@ func (tb *tab) run(c *tcase) (result, error) {
 	}
 	var res result
 	prefix := tb.srv.origin(apiHost) + "/x/chrome/" + c.Name + "/"
+	path := "/x/chrome/" + c.Name + "/"
 	for _, s := range c.steps() {
-		before := len(tb.log.failures(prefix))
+		before, beforeMsgs := len(tb.log.failures(prefix)), len(tb.log.messages(path))
 		args, _ := json.Marshal(jsArgs{
 			URL:         tb.srv.caseURL("chrome", c.Name, s.hop()),
 			Method:      s.Method,
@@ -210,6 +238,9 @@ func (tb *tab) run(c *tcase) (result, error) {
 		} else {
 			o.Verdict = "TypeError"
 			o.Reason, o.Net = tb.failure(prefix, before)
+			if o.Reason != "" {
+				o.Message = tb.srv.shorten(tb.message(path, beforeMsgs))
+			}
 		}
 		res.Steps = append(res.Steps, o)
 	}
@@ -244,6 +275,21 @@ func (tb *tab) failure(prefix string, n int) (reason, net string) {
 		}
 		if time.Now().After(deadline) {
 			return "", ""
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// message waits a little for the console message of a CORS failure of a
+// request whose URL has the path prefix, beyond the first n.
+func (tb *tab) message(prefix string, n int) string {
+	deadline := time.Now().Add(time.Second)
+	for {
+		if ms := tb.log.messages(prefix); len(ms) > n {
+			return ms[n]
+		}
+		if time.Now().After(deadline) {
+			return ""
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -268,14 +268,22 @@ func squash(s string) string {
 	return strings.ToLower(strings.ReplaceAll(s, " ", ""))
 }
 
+// shorten names the origins of the test's hosts by host alone and the
+// run by "{run}", so that a text from either side, from any run, compares.
+func (s *server) shorten(text string) string {
+	return strings.NewReplacer(
+		s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other",
+		"/x/chrome/", "/x/{run}/", "/x/go/", "/x/{run}/",
+	).Replace(text)
+}
+
 // renderHits renders hits in the order the server saw them, with the
 // origins of the test's hosts named by host alone so that results do not
 // depend on the port.
 func (s *server) renderHits(hs []hit) []string {
-	short := strings.NewReplacer(s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other")
 	out := make([]string, len(hs))
 	for i, h := range hs {
-		out[i] = short.Replace(h.String())
+		out[i] = s.shorten(h.String())
 	}
 	return out
 }
