@@ -217,10 +217,13 @@ func (r *preflightResult) allowsMethod(method string) bool {
 
 // disallowedHeader returns the first request header name the result does
 // not allow, or "". names are the non-safelisted names in Chromium's order.
-func (r *preflightResult) disallowedHeader(names []string) string {
+// strictAuth says whether "*" leaves Authorization out, as the standard
+// says it does.
+func (r *preflightResult) disallowedHeader(names []string, strictAuth bool) string {
 	if !r.credentials && r.headers["*"] {
-		// "*" covers every name except Authorization, which must be
-		// listed by name.
+		if !strictAuth {
+			return ""
+		}
 		for _, n := range names {
 			if n == "authorization" && !r.headers["authorization"] {
 				return n
@@ -237,11 +240,11 @@ func (r *preflightResult) disallowedHeader(names []string) string {
 }
 
 // allows reports whether a cached result lets a request skip the preflight.
-func (r *preflightResult) allows(credentials bool, method string, names []string) bool {
+func (r *preflightResult) allows(credentials bool, method string, names []string, strictAuth bool) bool {
 	if credentials && !r.credentials {
 		return false
 	}
-	return r.allowsMethod(method) && r.disallowedHeader(names) == ""
+	return r.allowsMethod(method) && r.disallowedHeader(names, strictAuth) == ""
 }
 
 // CheckPreflight judges a preflight response as Chromium does for an actual
@@ -266,7 +269,11 @@ func (r *preflightResult) check(method string, names []string) (reason, param st
 	if !r.allowsMethod(method) {
 		return "MethodDisallowedByPreflightResponse", method
 	}
-	if n := r.disallowedHeader(names); n != "" {
+	// Chromium departs from the standard: on a fresh preflight "*" in
+	// Access-Control-Allow-Headers covers Authorization too (Chromium only
+	// warns in DevTools); the standard says Authorization must be listed
+	// by name.
+	if n := r.disallowedHeader(names, false); n != "" {
 		return "HeaderDisallowedByPreflightResponse", n
 	}
 	return "", ""
@@ -284,22 +291,14 @@ var safelistedResponseHeaders = map[string]bool{
 	"pragma":           true,
 }
 
-// parseExposeHeaders parses Access-Control-Expose-Headers as Blink does:
-// strictly, so that an empty or malformed element empties the whole list.
-// Names are lower-cased.
+// parseExposeHeaders parses Access-Control-Expose-Headers as Chromium
+// does: like the Access-Control-Allow-* lists, empty elements are skipped
+// and one element that is not a token empties the whole list. Names are
+// lower-cased.
 func parseExposeHeaders(v *string) map[string]bool {
-	set := map[string]bool{}
-	if v == nil {
-		return set
-	}
-	for e := range strings.SplitSeq(*v, ",") {
-		e = strings.Trim(e, " \t")
-		if !isToken(e) {
-			// Chromium departs from the standard's lenient list parsing:
-			// one bad element exposes nothing.
-			return map[string]bool{}
-		}
-		set[strings.ToLower(e)] = true
+	set, ok := parseAllowList(v, true)
+	if !ok {
+		return map[string]bool{}
 	}
 	return set
 }

@@ -177,9 +177,9 @@ func isSafelistedContentType(v string) bool {
 }
 
 // isSimpleRange reports whether v is "bytes=N-" or "bytes=N-M" with N <= M:
-// one range, no suffix range, no whitespace.
+// one range, no suffix range, no whitespace, "bytes" in lower case (as the
+// standard says; Chromium's older code lower-cased it first).
 func isSimpleRange(v string) bool {
-	v = strings.ToLower(v)
 	rest, ok := strings.CutPrefix(v, "bytes=")
 	if !ok {
 		return false

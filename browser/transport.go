@@ -1,0 +1,727 @@
+package browser
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crossorigin/crossorigin/origin"
+)
+
+// CredentialsMode is fetch()'s credentials option: whether cookies go
+// along, and whether the response must opt in to being read with them.
+type CredentialsMode int
+
+// The credentials modes.
+const (
+	SameOrigin CredentialsMode = iota // credentials only for same-origin requests (fetch's default)
+	Omit                              // never credentials
+	Include                           // credentials even cross-origin; the response must allow it
+)
+
+func (c CredentialsMode) String() string {
+	switch c {
+	case Omit:
+		return "omit"
+	case Include:
+		return "include"
+	}
+	return "same-origin"
+}
+
+// Mode is fetch()'s mode option.
+type Mode int
+
+// The request modes.
+const (
+	ModeCORS       Mode = iota // cross-origin requests follow the CORS protocol (fetch's default)
+	ModeNoCORS                 // cross-origin responses are opaque; only simple requests
+	ModeSameOrigin             // cross-origin requests fail
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeNoCORS:
+		return "no-cors"
+	case ModeSameOrigin:
+		return "same-origin"
+	}
+	return "cors"
+}
+
+// RedirectMode is fetch()'s redirect option.
+type RedirectMode int
+
+// The redirect modes.
+const (
+	RedirectFollow RedirectMode = iota // follow up to 20 redirects (fetch's default)
+	RedirectError                      // a redirect is a network error
+	RedirectManual                     // a redirect is returned as an opaque-redirect response
+)
+
+func (r RedirectMode) String() string {
+	switch r {
+	case RedirectError:
+		return "error"
+	case RedirectManual:
+		return "manual"
+	}
+	return "follow"
+}
+
+// maxRedirects is how many redirects fetch() follows.
+const maxRedirects = 20
+
+// Cache limits, as Chromium's PreflightCache has them.
+const (
+	maxCacheEntries = 1024
+	maxCacheURL     = 1024
+)
+
+// Transport is an http.RoundTripper that does what Chromium's fetch() does
+// when a page of Origin calls it with the request's method, URL, headers
+// and body: it drops the headers a script cannot set, sends a preflight when
+// Chromium would (or finds the answer in its preflight cache), adds Origin,
+// performs the CORS check, follows redirects itself, and returns only what
+// script could read.
+//
+// RoundTrip returns:
+//
+//   - for a same-origin response (type "basic"): the response with every
+//     header but Set-Cookie;
+//   - for a CORS response (type "cors"): the response with only the headers
+//     script can read (see ReadableHeaders);
+//   - in ModeNoCORS, for a cross-origin response (type "opaque"): a response
+//     with StatusCode 0, no headers and an empty body;
+//   - in RedirectManual, for a redirect (type "opaqueredirect"): a response
+//     with StatusCode 0, no headers and an empty body;
+//   - for a blocked request: a *Error (CORS errors, with Chromium's name) or
+//     a *Error with an empty Reason (other network errors fetch() reports
+//     as TypeError: a forbidden method, too many redirects, ...).
+//
+// An http.Client using a Transport therefore never sees a redirect, except
+// an opaque one in RedirectManual mode. ResponseType and Trace tell what
+// happened. Response.Request is the last request sent, with the final URL.
+//
+// The zero value is not usable: Origin must be set. A Transport may be
+// used concurrently; its preflight cache is shared by its requests, as a
+// page's is.
+type Transport struct {
+	// Origin is the serialization of the page's origin, such as
+	// "https://app.example.com", or "null" for an opaque origin (a
+	// sandboxed page).
+	Origin string
+	// Credentials, Mode and Redirect are fetch()'s options.
+	Credentials CredentialsMode
+	Mode        Mode
+	Redirect    RedirectMode
+	// Base sends the requests; nil means http.DefaultTransport. It must
+	// not follow redirects (a RoundTripper does not).
+	Base http.RoundTripper
+	// Jar, if set, supplies and stores cookies, but only when the
+	// credentials mode lets them go along.
+	Jar http.CookieJar
+	// OnStep, if set, is called for each step of every exchange as it
+	// happens.
+	OnStep func(Step)
+
+	mu    sync.Mutex
+	cache map[cacheKey]*preflightResult
+}
+
+// cacheKey is how Chromium keys its preflight cache: the page's origin (not
+// the tainted one) and the URL. Method, headers and credentials are checked
+// against the entry, not part of the key.
+type cacheKey struct {
+	origin, url string
+}
+
+// netError returns an error for a failure fetch() reports as a TypeError
+// without a CORS error.
+func netError(netErr, msg string) *Error {
+	return &Error{NetError: netErr, Message: msg}
+}
+
+// fetch is the state of one call of RoundTrip.
+type fetch struct {
+	t                      *Transport
+	page                   origin.Origin
+	pageSer                string
+	req                    *http.Request
+	x                      *exchange
+	method                 string
+	url                    *url.URL
+	initial                string
+	headers                []header
+	body                   []byte
+	hasBody                bool
+	corsFlag               bool
+	tainted                bool
+	crossSite, crossOrigin bool // the request chain has left the page's site / origin
+	reached                bool // an actual (non-preflight) request was sent
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	f := &fetch{t: t, req: req, x: &exchange{}}
+	resp, err := f.run()
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Trace = slices.Clone(f.x.steps)
+			e.ReachedServer = f.reached
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+func (f *fetch) step(s Step) {
+	f.x.steps = append(f.x.steps, s)
+	if f.t.OnStep != nil {
+		f.t.OnStep(s)
+	}
+}
+
+// refuse records a refusal before anything was sent and returns it as an
+// error fetch() would throw.
+func (f *fetch) refuse(rule string) error {
+	f.step(Step{Kind: StepBlocked, URL: f.req.URL.String(), Rule: rule})
+	return netError("", "TypeError: Failed to execute 'fetch' on 'Window': "+rule)
+}
+
+// corsError finishes the exchange with a CORS error.
+func (f *fetch) corsError(e *Error) error {
+	e.setMessage(f.url.String(), f.initial)
+	return e
+}
+
+func (f *fetch) run() (*http.Response, error) {
+	t := f.t
+	switch t.Origin {
+	case "":
+		return nil, errors.New("browser: Transport.Origin is empty; set the page's origin, or \"null\"")
+	case "null":
+		f.pageSer = "null"
+	default:
+		o, err := origin.Parse(t.Origin)
+		if err != nil {
+			return nil, fmt.Errorf("browser: Transport.Origin: %w", err)
+		}
+		f.page, f.pageSer = o, o.String()
+	}
+	u := *f.req.URL
+	u.Fragment, u.RawFragment = "", ""
+	f.url = &u
+	f.initial = u.String()
+
+	// What the Request constructor and Headers object refuse or drop.
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, f.refuse(fmt.Sprintf("URL scheme %q is not supported.", u.Scheme))
+	}
+	if u.User != nil {
+		return nil, f.refuse("Request cannot be constructed from a URL that includes credentials: " + u.Redacted())
+	}
+	m := f.req.Method
+	if m == "" {
+		m = http.MethodGet
+	}
+	if !isToken(m) {
+		return nil, f.refuse(fmt.Sprintf("'%s' is not a valid HTTP method.", m))
+	}
+	if isForbiddenMethod(m) {
+		return nil, f.refuse(fmt.Sprintf("'%s' HTTP method is unsupported.", m))
+	}
+	f.method = normalizeMethod(m)
+	for k, vs := range f.req.Header {
+		if !isToken(k) {
+			return nil, f.refuse(fmt.Sprintf("Invalid name: %q", k))
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(strings.Trim(v, " \t\r\n"), "\x00\r\n") {
+				return nil, f.refuse(fmt.Sprintf("Invalid value for header %q", k))
+			}
+		}
+	}
+	f.headers = scriptHeaders(f.req.Header)
+	if t.Mode == ModeNoCORS {
+		if !isSafelistedMethod(f.method) {
+			return nil, f.refuse(fmt.Sprintf("'%s' is unsupported in no-cors mode.", f.method))
+		}
+		if t.Redirect != RedirectFollow {
+			return nil, f.refuse("Request mode is \"no-cors\" but the redirect mode is not \"follow\".")
+		}
+		f.headers = noCORSHeaders(f.req.Header)
+	}
+	if f.req.Body != nil && f.req.Body != http.NoBody {
+		if f.method == http.MethodGet || f.method == http.MethodHead {
+			return nil, f.refuse("Request with GET/HEAD method cannot have body.")
+		}
+		b, err := io.ReadAll(f.req.Body)
+		if err != nil {
+			return nil, err
+		}
+		f.body, f.hasBody = b, true
+	}
+	if t.Mode == ModeSameOrigin && !f.sameOrigin(f.url) {
+		return nil, f.refuse(fmt.Sprintf("Request mode is \"same-origin\" but the URL's origin is not same as the request origin %s.", f.pageSer))
+	}
+
+	for redirects := 0; ; {
+		resp, next, err := f.hop()
+		if err != nil || next == nil {
+			return resp, err
+		}
+		// A redirect to follow: fetch's HTTP-redirect fetch.
+		if redirects == maxRedirects {
+			f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: "more than 20 redirects"})
+			return nil, netError("net::ERR_TOO_MANY_REDIRECTS", "TypeError: Failed to fetch (net::ERR_TOO_MANY_REDIRECTS)")
+		}
+		redirects++
+		if next.User != nil {
+			rule := "the redirect's Location contains credentials"
+			if t.Mode == ModeCORS && (f.tainted || !f.sameOrigin(next)) || f.corsFlag {
+				f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule, Reason: "RedirectContainsCredentials"})
+				e := newError("RedirectContainsCredentials", next.String(), f.checkOrigin(), false)
+				return nil, f.corsError(e)
+			}
+			// Chromium fails this one too, without a CORS error
+			// (net::ERR_ABORTED); the standard allows it.
+			f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule})
+			return nil, netError("net::ERR_ABORTED", "TypeError: Failed to fetch (the redirect's Location contains credentials)")
+		}
+		rule := "follow the redirect"
+		if !sameOriginURL(next, f.url) && !f.sameOrigin(f.url) && !f.tainted {
+			// The redirect leaves an origin that is not the page's: from
+			// now on the request's origin is "null".
+			f.tainted = true
+			rule += "; the request's origin is now tainted: Origin: null"
+		}
+		f.url = next
+		f.step(Step{Kind: StepRedirect, Method: "", URL: next.String(), Rule: rule, OK: true})
+	}
+}
+
+// hop sends the request to the current URL, with its preflight if one is
+// needed. It returns the final response, or the URL of a redirect to
+// follow.
+func (f *fetch) hop() (*http.Response, *url.URL, error) {
+	t := f.t
+	if !f.corsFlag && t.Mode != ModeNoCORS && !f.sameOrigin(f.url) {
+		f.corsFlag = true
+	}
+	if !f.sameOrigin(f.url) {
+		f.crossOrigin = true
+		if f.page.IsOpaque() || !f.page.SameSite(origin.FromURL(f.url)) {
+			f.crossSite = true
+		}
+	}
+	if f.corsFlag && t.Mode == ModeSameOrigin {
+		// Chromium fails a redirect out of a same-origin-mode fetch with
+		// net::ERR_ABORTED and no CORS error.
+		f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mode is same-origin and the redirect leads to another origin"})
+		return nil, nil, netError("net::ERR_ABORTED", "TypeError: Failed to fetch (mode is same-origin and the URL is cross-origin)")
+	}
+	tainting := "basic"
+	switch {
+	case f.corsFlag:
+		tainting = "cors"
+	case t.Mode == ModeNoCORS && (f.tainted || !f.sameOrigin(f.url)):
+		tainting = "opaque"
+	}
+	creds := t.Credentials == Include || t.Credentials == SameOrigin && tainting == "basic"
+
+	if f.corsFlag {
+		if err := f.preflight(); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	// The actual request.
+	req, err := http.NewRequestWithContext(f.req.Context(), f.method, f.url.String(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.hasBody {
+		body := f.body
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+	}
+	sent := http.Header{}
+	for _, h := range f.headers {
+		req.Header.Set(h.name, h.value)
+		sent.Set(h.name, h.value)
+	}
+	if f.corsFlag || f.method != http.MethodGet && f.method != http.MethodHead {
+		req.Header.Set("Origin", f.requestOrigin())
+		sent.Set("Origin", f.requestOrigin())
+	}
+	if !slices.ContainsFunc(f.headers, func(h header) bool { return h.name == "accept" }) {
+		req.Header.Set("Accept", "*/*")
+	}
+	req.Header.Set("Sec-Fetch-Mode", t.Mode.String())
+	req.Header.Set("Sec-Fetch-Site", f.fetchSite())
+	req.Header.Set("Sec-Fetch-Dest", "empty")
+	// A CookieJar does not tell which cookies are SameSite=None, so every
+	// cookie counts as Lax, Chromium's default: a request whose URL is not
+	// same-site with the page (an opaque page is same-site with nothing)
+	// carries none, and cookies it sets are refused.
+	cookies := creds && t.Jar != nil && !f.page.IsOpaque() && f.page.SameSite(origin.FromURL(f.url))
+	if cookies {
+		for _, c := range t.Jar.Cookies(f.url) {
+			req.AddCookie(c)
+		}
+		if c := req.Header.Get("Cookie"); c != "" {
+			sent.Set("Cookie", c)
+		}
+	}
+	resp, err := f.base().RoundTrip(req)
+	f.reached = true
+	if err != nil {
+		f.step(Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Rule: "network error: " + err.Error()})
+		return nil, nil, netError("net::ERR_FAILED", "TypeError: Failed to fetch: "+err.Error())
+	}
+	if cookies {
+		if cs := resp.Cookies(); len(cs) > 0 {
+			t.Jar.SetCookies(f.url, cs)
+		}
+	}
+	st := Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Status: resp.StatusCode, Received: corsOnly(resp.Header)}
+
+	loc, isRedirect, locErr := redirectLocation(resp, f.url)
+	if f.corsFlag {
+		if e := CheckResponse(f.checkOrigin(), t.Credentials == Include, resp.Header); e != nil {
+			discard(resp)
+			st.Rule, st.Reason = detail(e.Reason, e.Param), e.Reason
+			f.step(st)
+			return nil, nil, f.corsError(e)
+		}
+		st.Rule = "CORS check passed: Access-Control-Allow-Origin allows " + f.checkOrigin()
+		if t.Credentials == Include {
+			st.Rule += " with credentials"
+		}
+	} else {
+		st.Rule = "no CORS check: the response is " + tainting
+	}
+	st.OK = true
+
+	if isRedirect {
+		switch t.Redirect {
+		case RedirectManual:
+			discard(resp)
+			st.Rule += "; redirect mode manual: an opaque-redirect response"
+			f.step(st)
+			return f.finish(opaqueResponse(resp), "opaqueredirect"), nil, nil
+		case RedirectError:
+			discard(resp)
+			st.OK, st.Rule = false, "redirect mode error: a redirect is a network error"
+			f.step(st)
+			return nil, nil, netError("net::ERR_FAILED", "TypeError: Failed to fetch (redirect mode is \"error\")")
+		}
+		discard(resp)
+		if locErr != nil {
+			st.OK, st.Rule = false, locErr.why
+			f.step(st)
+			return nil, nil, netError(locErr.net, "TypeError: Failed to fetch ("+locErr.why+")")
+		}
+		f.step(st)
+		// 301 and 302 turn POST into GET; 303 turns everything but HEAD
+		// into GET. The body and the headers that describe it go.
+		if (resp.StatusCode == 301 || resp.StatusCode == 302) && f.method == http.MethodPost ||
+			resp.StatusCode == 303 && f.method != http.MethodHead {
+			if f.method != http.MethodGet {
+				f.method = http.MethodGet
+				f.body, f.hasBody = nil, false
+				f.headers = slices.DeleteFunc(f.headers, func(h header) bool {
+					switch h.name {
+					case "content-type", "content-encoding", "content-language", "content-location":
+						return true
+					}
+					return false
+				})
+			}
+		}
+		return nil, loc, nil
+	}
+	f.step(st)
+	switch tainting {
+	case "opaque":
+		discard(resp)
+		return f.finish(opaqueResponse(resp), "opaque"), nil, nil
+	case "cors":
+		resp.Header = ReadableHeaders(t.Credentials == Include, resp.Header)
+	default:
+		resp.Header.Del("Set-Cookie")
+		resp.Header.Del("Set-Cookie2")
+	}
+	return f.finish(resp, tainting), nil, nil
+}
+
+// preflight finds the answer for the current request in the cache or asks
+// the server, when the request is not CORS-safelisted.
+func (f *fetch) preflight() error {
+	t := f.t
+	unsafe := unsafeNames(f.headers)
+	safeMethod := isSafelistedMethod(f.method)
+	if safeMethod && len(unsafe) == 0 {
+		f.step(Step{Kind: StepClassify, URL: f.url.String(), OK: true,
+			Rule: f.method + " with only CORS-safelisted headers: no preflight"})
+		return nil
+	}
+	why := []string{}
+	if !safeMethod {
+		why = append(why, f.method+" is not a CORS-safelisted method")
+	}
+	if len(unsafe) > 0 {
+		why = append(why, "headers "+strings.Join(unsafe, ", ")+" are not CORS-safelisted")
+	}
+	f.step(Step{Kind: StepClassify, URL: f.url.String(), OK: true, Rule: strings.Join(why, "; ") + ": preflight needed"})
+
+	creds := t.Credentials == Include
+	key := cacheKey{f.pageSer, f.url.String()}
+	if t.lookup(key, creds, f.method, unsafe) {
+		f.step(Step{Kind: StepCache, URL: f.url.String(), OK: true,
+			Rule: "the preflight cache holds an entry for this origin and URL that allows " + f.method + " and these headers"})
+		return nil
+	}
+
+	req, err := http.NewRequestWithContext(f.req.Context(), http.MethodOptions, f.url.String(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "*/*")
+	req.Header.Set("Origin", f.requestOrigin())
+	req.Header.Set("Access-Control-Request-Method", f.method)
+	if len(unsafe) > 0 {
+		req.Header.Set("Access-Control-Request-Headers", requestHeadersValue(unsafe))
+	}
+	req.Header.Set("Sec-Fetch-Mode", "cors")
+	req.Header.Set("Sec-Fetch-Site", f.fetchSite())
+	req.Header.Set("Sec-Fetch-Dest", "empty")
+	sent := req.Header.Clone()
+	for _, k := range []string{"Accept", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest"} {
+		sent.Del(k)
+	}
+	resp, err := f.base().RoundTrip(req)
+	st := Step{Kind: StepPreflight, Method: http.MethodOptions, URL: f.url.String(), Sent: sent}
+	if err != nil {
+		st.Rule = "network error: " + err.Error()
+		f.step(st)
+		return netError("net::ERR_FAILED", "TypeError: Failed to fetch: "+err.Error())
+	}
+	discard(resp)
+	st.Status, st.Received = resp.StatusCode, corsOnly(resp.Header)
+	fail := func(e *Error) error {
+		st.Rule, st.Reason = detail(e.Reason, e.Param), e.Reason
+		f.step(st)
+		return f.corsError(e)
+	}
+	if _, redirect, _ := redirectLocation(resp, f.url); redirect {
+		// Chromium never follows a redirect of a preflight.
+		return fail(newError("PreflightDisallowedRedirect", "", f.checkOrigin(), true))
+	}
+	r, reason, param := parsePreflight(f.checkOrigin(), creds, resp.StatusCode, resp.Header)
+	if reason == "" {
+		reason, param = r.check(f.method, unsafe)
+	}
+	if reason != "" {
+		return fail(newError(reason, param, f.checkOrigin(), true))
+	}
+	st.OK = true
+	st.Rule = fmt.Sprintf("the preflight allows %s", f.method)
+	if len(unsafe) > 0 {
+		st.Rule += " with " + strings.Join(unsafe, ", ")
+	}
+	if r.maxAge > 0 {
+		st.Rule += fmt.Sprintf("; cached for %v", r.maxAge)
+	} else {
+		st.Rule += "; not cached"
+	}
+	f.step(st)
+	t.store(key, r)
+	return nil
+}
+
+// lookup reports whether a live cache entry lets the request skip the
+// preflight. An entry that has expired or does not suffice is removed, as
+// Chromium removes it.
+func (t *Transport) lookup(key cacheKey, creds bool, method string, names []string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.cache[key]
+	if r == nil {
+		return false
+	}
+	// A cached "*" in Access-Control-Allow-Headers never covers
+	// Authorization, although a fresh one does: Chromium checks cache
+	// entries with the standard's rule.
+	if time.Now().Before(r.expires) && r.allows(creds, method, names, true) {
+		return true
+	}
+	delete(t.cache, key)
+	return false
+}
+
+// store caches a preflight result, replacing the entry for its key.
+func (t *Transport) store(key cacheKey, r *preflightResult) {
+	if r.maxAge <= 0 || len(key.url) >= maxCacheURL {
+		return
+	}
+	r.expires = time.Now().Add(r.maxAge)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cache == nil {
+		t.cache = make(map[cacheKey]*preflightResult)
+	}
+	if _, ok := t.cache[key]; !ok && len(t.cache) >= maxCacheEntries {
+		for k := range t.cache { // evict an arbitrary entry, as Chromium does
+			delete(t.cache, k)
+			break
+		}
+	}
+	t.cache[key] = r
+}
+
+func (f *fetch) base() http.RoundTripper {
+	if f.t.Base != nil {
+		return f.t.Base
+	}
+	return http.DefaultTransport
+}
+
+// sameOrigin reports whether u is same-origin with the page.
+func (f *fetch) sameOrigin(u *url.URL) bool {
+	return !f.page.IsOpaque() && origin.FromURL(u) == f.page
+}
+
+func sameOriginURL(a, b *url.URL) bool {
+	oa := origin.FromURL(a)
+	return !oa.IsOpaque() && oa == origin.FromURL(b)
+}
+
+// requestOrigin is the Origin header value: the page's, or "null" once a
+// redirect tainted the request.
+func (f *fetch) requestOrigin() string {
+	if f.tainted {
+		return "null"
+	}
+	return f.pageSer
+}
+
+// checkOrigin is the origin the CORS check compares against; the same as
+// requestOrigin.
+func (f *fetch) checkOrigin() string { return f.requestOrigin() }
+
+// fetchSite is the Sec-Fetch-Site value for the chain so far.
+func (f *fetch) fetchSite() string {
+	switch {
+	case f.crossSite:
+		return "cross-site"
+	case f.crossOrigin:
+		return "same-site"
+	}
+	return "same-origin"
+}
+
+// finish attaches the exchange to resp.
+func (f *fetch) finish(resp *http.Response, typ string) *http.Response {
+	f.x.typ = typ
+	req := f.req.Clone(f.req.Context())
+	req.Method, req.URL = f.method, f.url
+	resp.Request = withExchange(req, f.x)
+	return resp
+}
+
+// badLocation says why a redirect cannot be followed, and the net error
+// Chromium reports for it.
+type badLocation struct {
+	why, net string
+}
+
+// redirectLocation returns the URL a redirect response points to, whether
+// the response is a redirect Chromium follows (301, 302, 303, 307 or 308
+// with a Location), and why the Location cannot be followed, if it cannot.
+func redirectLocation(resp *http.Response, base *url.URL) (*url.URL, bool, *badLocation) {
+	switch resp.StatusCode {
+	case 301, 302, 303, 307, 308:
+	default:
+		return nil, false, nil
+	}
+	l := resp.Header.Get("Location")
+	if l == "" {
+		return nil, false, nil
+	}
+	u, err := base.Parse(l)
+	if err != nil {
+		return nil, true, &badLocation{"the redirect's Location is not a valid URL", "net::ERR_INVALID_REDIRECT"}
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, true, &badLocation{fmt.Sprintf("the redirect's Location has scheme %q, not http or https", u.Scheme), "net::ERR_UNSAFE_REDIRECT"}
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u, true, nil
+}
+
+// opaqueResponse is what script sees of an opaque or opaque-redirect
+// response: status 0, no headers, no body.
+func opaqueResponse(resp *http.Response) *http.Response {
+	return &http.Response{
+		Status:     "",
+		StatusCode: 0,
+		Proto:      resp.Proto,
+		ProtoMajor: resp.ProtoMajor,
+		ProtoMinor: resp.ProtoMinor,
+		Header:     http.Header{},
+		Body:       http.NoBody,
+	}
+}
+
+// discard drains a little of a body so the connection can be reused, and
+// closes it.
+func discard(resp *http.Response) {
+	io.CopyN(io.Discard, resp.Body, 4<<10)
+	resp.Body.Close()
+}
+
+// noCORSHeaders keeps the headers a script can set on a no-cors request:
+// Accept, Accept-Language, Content-Language and Content-Type with
+// safelisted values. A value appended to a name is dropped when the
+// combined value would no longer be safelisted.
+func noCORSHeaders(h http.Header) []header {
+	var out []header
+	for k, vs := range h {
+		name := strings.ToLower(k)
+		switch name {
+		case "accept", "accept-language", "content-language", "content-type":
+		default:
+			continue
+		}
+		val, ok := "", false
+		for _, v := range vs {
+			v = strings.Trim(v, " \t\r\n")
+			next := v
+			if ok {
+				next = val + ", " + v
+			}
+			if isSafelistedHeader(name, next) {
+				val, ok = next, true
+			}
+		}
+		if ok {
+			out = append(out, header{name, val})
+		}
+	}
+	slices.SortFunc(out, func(a, b header) int { return strings.Compare(a.name, b.name) })
+	return out
+}
