@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/crossorigin/crossorigin/internal/demo"
 )
@@ -52,6 +53,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	d, err := demo.Listen(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "crossorigin", err)

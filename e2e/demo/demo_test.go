@@ -75,8 +75,9 @@ func openPage(t *testing.T, d *demo.Demo) context.Context {
 func TestScenarios(t *testing.T) {
 	d := startDemo(t)
 	ctx := openPage(t, d)
+	dir := artifactDir(t)
 	prev := ""
-	for _, s := range demo.Scenarios(d.PageURL) {
+	for _, s := range d.Scenarios() {
 		if err := chromedp.Do(ctx, chromedp.Click(fmt.Sprintf(`button[data-id=%q]`, s.ID))); err != nil {
 			t.Fatalf("%s: click: %v", s.ID, err)
 		}
@@ -94,6 +95,11 @@ func TestScenarios(t *testing.T) {
 		if res["wire"] != "true" {
 			t.Errorf("%s: the prediction's exchanges differ from Chromium's", s.ID)
 		}
+		shot, err := chromedp.Run(ctx, chromedp.Screenshot(`#results`))
+		if err != nil {
+			t.Fatalf("%s: screenshot: %v", s.ID, err)
+		}
+		writeArtifact(t, dir, "result-"+s.ID+".png", shot)
 	}
 	// Leave an instructive scenario on screen for the screenshot.
 	if err := chromedp.Do(ctx, chromedp.Click(`button[data-id="header-not-allowed"]`)); err != nil {
@@ -106,15 +112,31 @@ func TestScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := os.Getenv("CROSSORIGIN_ARTIFACTS")
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "crossorigin-demo-"); err != nil {
+	t.Logf("screenshot: %s", writeArtifact(t, dir, "demo.png", png))
+}
+
+// artifactDir is $CROSSORIGIN_ARTIFACTS, or a directory that outlives the
+// test so that its screenshots can be looked at.
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("CROSSORIGIN_ARTIFACTS"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
+		return dir
 	}
-	path := filepath.Join(dir, "demo.png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	dir, err := os.MkdirTemp("", "crossorigin-demo-")
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot: %s", path)
+	return dir
+}
+
+func writeArtifact(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

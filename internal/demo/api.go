@@ -3,19 +3,23 @@ package demo
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sync"
+
+	"github.com/crossorigin/crossorigin/csrf"
+	"github.com/crossorigin/crossorigin/jsonp"
 )
 
 // maxBody bounds what the demo servers read of a request body.
 const maxBody = 16 << 10
 
-// apiServer is the API origin: a few endpoints behind the live CORS policy,
-// and a few hand-written ones that make the classic mistakes.
+// apiServer is the API origin: a few endpoints behind the live CORS policy
+// and the CSRF guard, and a few hand-written ones that make the classic
+// mistakes.
 type apiServer struct {
 	http.Handler
 	cors *standinCORS
@@ -54,53 +58,81 @@ func defaultPolicy(pageOrigin string) Policy {
 	}
 }
 
-func newAPIServer(pageOrigin string, log *requestLog) *apiServer {
+func newAPIServer(pageOrigin string, log *requestLog, logger *slog.Logger) (*apiServer, error) {
 	policy := defaultPolicy(pageOrigin)
 	c, err := newStandinCORS(policy)
 	if err != nil {
-		panic(err) // the default policy is valid
+		return nil, err
 	}
+	// The guard trusts, for writes, every origin the CORS policy lets make
+	// credentialed requests, and follows the policy as it changes.
+	guard, err := csrf.New(csrf.Config{
+		Logger: logger,
+		DenyHandler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d, _ := csrf.DenialFromContext(r.Context())
+			reason := "refused"
+			if d != nil {
+				reason = d.Reason
+			}
+			setNote(r, "csrf guard: "+reason)
+			http.Error(w, "csrf guard: "+reason, http.StatusForbidden)
+		}),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo: csrf: %w", err)
+	}
+	guard.TrustCORS(c)
+	jp, err := jsonp.New(jsonp.Config{CredentialedCallers: []string{pageOrigin}})
+	if err != nil {
+		return nil, fmt.Errorf("demo: jsonp: %w", err)
+	}
+
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/echo", echo)
 	mux.HandleFunc("/api/redirect", func(w http.ResponseWriter, r *http.Request) {
 		u := url.URL{Path: "/api/echo", RawQuery: r.URL.RawQuery}
 		http.Redirect(w, r, u.String(), http.StatusTemporaryRedirect)
 	})
-	mux.HandleFunc("/api/jsonp", jsonpStandin)
+	mux.Handle("GET /api/jsonp", jp.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"message": "hello from JSONP", "cookieSent": hasSession(r)})
+	})))
 
 	root := http.NewServeMux()
-	root.Handle("/api/", c.Handler(mux))
+	root.Handle("/api/", c.Handler(guard.Handler(mux)))
 	root.HandleFunc("/broken/wildcard-credentials", func(w http.ResponseWriter, r *http.Request) {
 		// The mistake: "*" is not a wildcard for credentialed requests.
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Allow-Credentials", "true")
 		echo(w, r)
 	})
-	root.HandleFunc("/broken/auth-before-cors", func(w http.ResponseWriter, r *http.Request) {
-		// The mistake: authentication runs before CORS, and a preflight
-		// never carries credentials, so it gets 401 without CORS headers.
-		if r.Method == http.MethodOptions {
+	root.Handle("/broken/auth-before-cors", authFirst(c.Handler(http.HandlerFunc(echo))))
+	return &apiServer{Handler: log.logged("api", root), cors: c, policy: policy}, nil
+}
+
+// authFirst makes the mistake of checking credentials before CORS: a
+// preflight never carries credentials, so it gets 401 without CORS headers.
+func authFirst(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hasSession(r) {
+			setNote(r, "auth ran before CORS: no cookie, so 401")
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		c.Handler(http.HandlerFunc(echo)).ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 	})
-	return &apiServer{Handler: log.logged("api", root), cors: c, policy: policy}
 }
 
 // echo answers with what it received, so the page can show what the
 // server saw even when the browser hides the response.
 func echo(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	_, cookieErr := r.Cookie(sessionCookie)
 	w.Header().Set("X-Request-Id", newID())
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{
+	writeJSON(w, http.StatusOK, map[string]any{
 		"method":     r.Method,
 		"path":       r.URL.Path,
 		"origin":     r.Header.Get("Origin"),
-		"cookieSent": cookieErr == nil,
+		"cookieSent": hasSession(r),
 		"xDemo":      r.Header.Get("X-Demo"),
 		"body":       string(body),
 	})
@@ -110,18 +142,9 @@ func echo(w http.ResponseWriter, r *http.Request) {
 // so the browser sends it to the API origin on credentialed requests.
 const sessionCookie = "demo_session"
 
-var callbackRE = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]{0,63}(\.[A-Za-z_$][A-Za-z0-9_$]{0,63}){0,3}$`)
-
-// jsonpStandin stands in for the jsonp package until it lands.
-func jsonpStandin(w http.ResponseWriter, r *http.Request) {
-	cb := r.URL.Query().Get("callback")
-	if !callbackRE.MatchString(cb) {
-		http.Error(w, "bad callback", http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	io.WriteString(w, "/**/"+cb+`({"message":"hello from JSONP"});`)
+func hasSession(r *http.Request) bool {
+	_, err := r.Cookie(sessionCookie)
+	return err == nil
 }
 
 func newID() string {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -23,6 +24,10 @@ type Config struct {
 	APIPort      int    // API origin, http://localhost:APIPort
 	ProxyPort    int    // CORS proxy, http://localhost:ProxyPort
 	UpstreamPort int    // upstream without CORS behind the proxy
+
+	// Logger receives the servers' records, such as the CSRF guard's
+	// denials. Nil discards them.
+	Logger *slog.Logger
 }
 
 // ListenError reports a server that could not bind its port.
@@ -109,16 +114,29 @@ func Listen(cfg Config) (*Demo, error) {
 	d.UpstreamURL = "http://" + net.JoinHostPort(host, strconv.Itoa(ports[3]))
 
 	log := newRequestLog(2000)
-	d.api = newAPIServer(d.PageURL, log)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if d.api, err = newAPIServer(d.PageURL, log, logger); err != nil {
+		d.closeListeners()
+		return nil, err
+	}
+	px, err := newProxyServer(d.PageURL, ip, ports[3], log)
+	if err != nil {
+		d.closeListeners()
+		return nil, err
+	}
 	handlers := []http.Handler{
 		newPageServer(d, log),
 		d.api,
-		newProxyServer(d.UpstreamURL, log),
+		px,
 		newUpstreamServer(log),
 	}
 	for _, h := range handlers {
 		d.servers = append(d.servers, &http.Server{
 			Handler:           h,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 			ReadHeaderTimeout: 10 * time.Second,
 			MaxHeaderBytes:    64 << 10,
 		})

@@ -85,6 +85,9 @@ func Diagram(ex []Exchange, names map[string]string) string {
 			to = "proxy"
 		}
 		lines, ok := responseLines(e)
+		if e.Note != "" {
+			lines = append(lines, wrap("⚑ "+e.Note, 84, 4)...)
+		}
 		if to != "browser" {
 			ok = true // CORS is the browser's business, not the proxy's
 		}
@@ -177,6 +180,27 @@ func clip(s string) string {
 		return s[:maxLineLen-1] + "…"
 	}
 	return s
+}
+
+// wrap breaks s into at most n lines of about width characters.
+func wrap(s string, width, n int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = "  "
+		}
+		if line != "" && line != "  " {
+			line += " "
+		}
+		line += w
+	}
+	lines = append(lines, line)
+	if len(lines) > n {
+		lines = append(lines[:n-1], clip(lines[n-1]+" …"))
+	}
+	return lines
 }
 
 func describe(evs []event) string {

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -22,6 +23,16 @@ type Exchange struct {
 	Request  map[string]string `json:"request,omitempty"`
 	Status   int               `json:"status"`
 	Response map[string]string `json:"response,omitempty"`
+	Note     string            `json:"note,omitempty"` // why a server said no, when one did
+}
+
+type noteKey struct{}
+
+// setNote records, for the request's log entry, why a server refused it.
+func setNote(r *http.Request, note string) {
+	if p, ok := r.Context().Value(noteKey{}).(*string); ok {
+		*p = note
+	}
 }
 
 // requestHeaders and responseHeaders are the headers the log keeps: the
@@ -124,7 +135,9 @@ func (l *requestLog) logged(server string, h http.Handler) http.Handler {
 			e.Request["Cookie"] = "(sent)"
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		h.ServeHTTP(sw, r)
+		note := new(string)
+		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
+		e.Note = *note
 		e.Status = sw.status
 		if e.Status == 0 {
 			e.Status = http.StatusOK

@@ -100,7 +100,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 func (s *pageServer) scenarios(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, Scenarios(s.d.PageURL))
+	writeJSON(w, http.StatusOK, s.d.Scenarios())
 }
 
 func (s *pageServer) getPolicy(w http.ResponseWriter, r *http.Request) {

@@ -55,6 +55,13 @@ func (c *standinCORS) Reconfigure(p Policy) error {
 	return nil
 }
 
+// AllowsCredentialedOrigin reports whether the policy lets the page at
+// origin read responses to credentialed requests (csrf.CORSPolicy).
+func (c *standinCORS) AllowsCredentialedOrigin(origin string) bool {
+	p := c.p.Load()
+	return p.Credentials && slices.Contains(p.Origins, origin)
+}
+
 func containsFold(list []string, s string) bool {
 	return slices.ContainsFunc(list, func(e string) bool { return e == "*" || strings.EqualFold(e, s) })
 }

@@ -79,9 +79,12 @@ func (s *pageServer) predictScript(ctx context.Context, r Request, u *url.URL, c
 	if err != nil {
 		return Prediction{Outcome: "blocked", Reason: "InvalidURL", Message: err.Error()}
 	}
-	if r.Credentials != "omit" {
-		req.AddCookie(cookie)
-	}
+	// What Chromium sends with a classic <script>: cookies, and the page's
+	// origin as Referer (strict-origin-when-cross-origin).
+	req.AddCookie(cookie)
+	req.Header.Set("Referer", s.d.PageURL+"/")
+	req.Header.Set("Sec-Fetch-Dest", "script")
+	req.Header.Set("Sec-Fetch-Mode", "no-cors")
 	p.Trace = []string{"a <script> load is a no-cors GET: no Origin check, no preflight"}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -40,8 +40,11 @@ type Scenario struct {
 	Policy  Policy  `json:"policy"`
 }
 
-// Scenarios returns the built-in scenarios for a page at pageOrigin.
-func Scenarios(pageOrigin string) []Scenario {
+// Scenarios returns the built-in scenarios, in the order the page lists
+// them.
+func (d *Demo) Scenarios() []Scenario { return scenarios(d.PageURL, d.UpstreamURL) }
+
+func scenarios(pageOrigin, upstream string) []Scenario {
 	base := defaultPolicy(pageOrigin)
 	with := func(f func(p *Policy)) Policy {
 		p := base
@@ -109,7 +112,7 @@ func Scenarios(pageOrigin string) []Scenario {
 		{
 			ID: "proxy", Title: "Through the proxy", Group: "works", Expect: "allowed",
 			Lesson:  "The upstream sends no CORS headers at all; the CORS proxy on its own origin forwards the request and answers with CORS headers the browser accepts.",
-			Request: Request{Target: "proxy", Path: "/data", Method: "GET", Credentials: "omit", Mode: "fetch"},
+			Request: Request{Target: "proxy", Path: "/" + upstream + "/data", Method: "GET", Credentials: "omit", Mode: "fetch"},
 			Policy:  base,
 		},
 		{
@@ -154,6 +157,13 @@ func Scenarios(pageOrigin string) []Scenario {
 			Lesson:  "The request succeeds, but X-Request-Id is not in Access-Control-Expose-Headers, so headers.get() returns null in the page although the server sent it.",
 			Request: withRead(get("/api/echo"), "X-Request-Id"),
 			Policy:  with(func(p *Policy) { p.ExposedHeaders = nil }),
+		},
+		{
+			ID: "csrf-simple-post", Title: "Simple POST, origin not trusted", Group: "mistake", Expect: "blocked",
+			Lesson: "A text/plain POST is a simple request: no preflight, so CORS cannot stop it from reaching the server; it only hides the response. The csrf guard refuses the write with 403 because the page's origin is not trusted.",
+			Request: Request{Target: "api", Path: "/api/echo", Method: "POST", Headers: []Header{{"Content-Type", "text/plain"}},
+				Credentials: "include", Mode: "fetch", Body: "transfer=all"},
+			Policy: with(func(p *Policy) { p.Origins = []string{"http://localhost:8080"} }),
 		},
 		{
 			ID: "auth-before-cors", Title: "Preflight answered 401", Group: "mistake", Expect: "blocked",

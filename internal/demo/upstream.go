@@ -1,36 +1,35 @@
 package demo
 
 import (
-	"encoding/json"
+	"fmt"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
+	"net/netip"
+
+	"github.com/crossorigin/crossorigin/proxy"
 )
 
 // newUpstreamServer is a third-party API without any CORS support: a
-// browser page can reach it only through the proxy.
+// browser page can read it only through the proxy.
 func newUpstreamServer(log *requestLog) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/data", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"message": "hello from an upstream without CORS", "method": r.Method})
+		writeJSON(w, http.StatusOK, map[string]any{"message": "hello from an upstream without CORS", "method": r.Method})
 	})
 	return log.logged("upstream", mux)
 }
 
-// newProxyServer stands in for the proxy package until it lands: it
-// forwards /<upstream path> to the built-in upstream and allows any origin.
-func newProxyServer(upstream string, log *requestLog) http.Handler {
-	u, err := url.Parse(upstream)
+// newProxyServer is the CORS proxy, for the page origin only, with the one
+// hole in its SSRF guard that the demo needs: the upstream's loopback
+// address and port.
+func newProxyServer(pageOrigin string, upstream netip.Addr, port int, log *requestLog) (http.Handler, error) {
+	p, err := proxy.New(proxy.Config{
+		Origins:      []string{pageOrigin},
+		AllowHosts:   []string{upstream.String()},
+		AllowPrivate: []netip.Prefix{netip.PrefixFrom(upstream, upstream.BitLen())},
+		AllowPorts:   []int{port},
+	})
 	if err != nil {
-		panic(err)
+		return nil, fmt.Errorf("demo: proxy: %w", err)
 	}
-	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
-		pr.SetURL(u)
-		pr.Out.Header.Del("Cookie")
-	}, ModifyResponse: func(resp *http.Response) error {
-		resp.Header.Set("Access-Control-Allow-Origin", "*")
-		return nil
-	}}
-	return log.logged("proxy", rp)
+	return log.logged("proxy", p), nil
 }

@@ -19,6 +19,12 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// fill replaces node's children, skipping the null ones (replaceChildren
+// would turn them into the text "null").
+function fill(node, ...children) {
+  node.replaceChildren(...children.filter((c) => c != null));
+}
+
 const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
 
 function newRunID() {
@@ -161,7 +167,7 @@ function headerLines(h) {
 }
 
 function renderActual(a) {
-  $("actual").replaceChildren(
+  fill($("actual"),
     el("p", { class: "line" }, badge(a.outcome), a.status ? ` status ${a.status}` : ""),
     dl([
       ["Error in the page", a.error],
@@ -174,7 +180,7 @@ function renderActual(a) {
 
 function renderPrediction(p, wire) {
   const trace = p.trace && p.trace.length ? el("ol", { class: "trace" }, ...p.trace.map((t) => el("li", {}, t))) : null;
-  $("predicted").replaceChildren(
+  fill($("predicted"),
     el("p", { class: "line" }, badge(p.outcome), p.status ? ` status ${p.status}` : "", p.reason ? el("code", { class: "reason" }, p.reason) : null),
     dl([
       ["Why", p.message],

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var openRE = regexp.MustCompile(`open (http://localhost:\d+)/`)
+
+func TestDemoServesAndStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- runDemo(ctx, []string{"--page-port", "0", "--api-port", "0", "--proxy-port", "0"}, &stdout, &stderr)
+	}()
+	var page string
+	for deadline := time.Now().Add(10 * time.Second); page == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := openRE.FindStringSubmatch(stdout.String()); m != nil {
+			page = m[1]
+		}
+	}
+	if page == "" {
+		t.Fatalf("no URL printed; stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+	resp, err := http.Get(page + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET %s/: %d", page, resp.StatusCode)
+	}
+	cancel() // what main does on SIGINT
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("exit code %d after cancel, want 0; stderr %q", c, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("runDemo did not return after cancel")
+	}
+	if !strings.Contains(stdout.String(), "stopped") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+}
+
+func TestDemoUsageErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	busy := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"--help"}, 0, "Usage: crossorigin demo"},
+		{[]string{"--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"extra"}, 2, "unexpected argument"},
+		{[]string{"--page-port", "70000"}, 2, "--page-port 70000"},
+		{[]string{"--api-port", "-1"}, 2, "--api-port -1"},
+		{[]string{"--listen-host", "0.0.0.0"}, 2, "not a loopback address"},
+		{[]string{"--page-port", busy, "--api-port", "0", "--proxy-port", "0"}, 2, "port " + busy + " for the page server is already in use; pick another with --page-port"},
+		{[]string{"--page-port", "0", "--api-port", busy, "--proxy-port", "0"}, 2, "--api-port"},
+	} {
+		var stdout, stderr bytes.Buffer
+		got := runDemo(context.Background(), tc.args, &stdout, &stderr)
+		if got != tc.code || !strings.Contains(stderr.String(), tc.stderr) {
+			t.Errorf("demo %q: exit %d, stderr %q; want %d and %q", tc.args, got, stderr.String(), tc.code, tc.stderr)
+		}
+	}
+}
