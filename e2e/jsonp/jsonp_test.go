@@ -1,0 +1,303 @@
+// Package jsonp drives real headless Chromium against an API wrapped by the
+// jsonp package: a page on another origin loads it with a script element
+// and gets the data through its callback; hostile callbacks, credentialed
+// loads from unlisted pages and non-script loads are refused, and the
+// script's onerror fires.
+package jsonp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/crossorigin/crossorigin/e2e/internal/headless"
+	"github.com/crossorigin/crossorigin/jsonp"
+)
+
+var browser *headless.Browser
+
+func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
+
+// weather is the API's data; the note has what must be escaped.
+const weather = `{"city":"Oslo","note":"</script><b>&` + "\u2028\u2029" + `"}`
+
+// hit is what the API saw of one request.
+type hit struct {
+	path, query, dest, cookie, referer string
+	status                             int
+}
+
+type api struct {
+	url string
+	mu  sync.Mutex
+	log []hit
+}
+
+func (a *api) take() []hit {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h := a.log
+	a.log = nil
+	return h
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+	w.ResponseWriter.WriteHeader(s)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = 200
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func listen(t *testing.T, h http.Handler) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func mustNew(t *testing.T, c jsonp.Config) *jsonp.Responder {
+	t.Helper()
+	j, err := jsonp.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// startAPI serves, on apiHost, /weather (JSONP for anyone, public data),
+// /strict (script loads only), /me (credentialed JSONP for callers) and
+// /setcookie.
+func startAPI(t *testing.T, apiHost string, callers ...string) *api {
+	a := &api{}
+	data := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, weather)
+	})
+	mux := http.NewServeMux()
+	mux.Handle("GET /weather", mustNew(t, jsonp.Config{}).Handler(data))
+	mux.Handle("GET /strict", mustNew(t, jsonp.Config{RequireScriptDest: true}).Handler(data))
+	if len(callers) > 0 {
+		mux.Handle("GET /me", mustNew(t, jsonp.Config{CredentialedCallers: callers}).Handler(data))
+	}
+	mux.HandleFunc("GET /setcookie", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "1", Path: "/", HttpOnly: true})
+		io.WriteString(w, "cookie set")
+	})
+	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		mux.ServeHTTP(sw, r)
+		a.mu.Lock()
+		a.log = append(a.log, hit{path: r.URL.Path, query: r.URL.RawQuery, dest: r.Header.Get("Sec-Fetch-Dest"), cookie: r.Header.Get("Cookie"), referer: r.Header.Get("Referer"), status: sw.status})
+		a.mu.Unlock()
+	})
+	a.url = fmt.Sprintf("http://%s:%d", apiHost, listen(t, logged))
+	return a
+}
+
+// startPage serves a blank page; it returns its origin on pageHost.
+func startPage(t *testing.T, pageHost string) string {
+	port := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>caller</title><p>a page that uses JSONP</p>`)
+	}))
+	return fmt.Sprintf("http://%s:%d", pageHost, port)
+}
+
+func open(t *testing.T, u string) context.Context {
+	t.Helper()
+	ctx := browser.NewTab(t, 60*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+		t.Fatalf("navigate %s: %v", u, err)
+	}
+	return ctx
+}
+
+// loaded is what a script element's load gave the page.
+type loaded struct {
+	Called  bool           `json:"called"`  // the callback ran
+	Data    map[string]any `json:"data"`    // its argument
+	Event   string         `json:"event"`   // "load" or "error"
+	Alerted bool           `json:"alerted"` // window.alert ran
+}
+
+// loadScript adds <script src=src> to the page, with window.<cb> (a dotted
+// path is created) recording its argument, and reports what happened.
+func loadScript(t *testing.T, ctx context.Context, src, cb string) loaded {
+	t.Helper()
+	js := fmt.Sprintf(`new Promise((resolve) => {
+		const out = {called: false, data: null, event: "", alerted: false};
+		window.alert = () => { out.alerted = true; };
+		const path = %q.split(".");
+		let o = window;
+		for (const p of path.slice(0, -1)) { o = o[p] = o[p] || {}; }
+		o[path[path.length - 1]] = (d) => { out.called = true; out.data = d; };
+		const s = document.createElement("script");
+		s.src = %q;
+		s.onload = () => { out.event = "load"; resolve(out); };
+		s.onerror = () => { out.event = "error"; resolve(out); };
+		document.head.appendChild(s);
+	})`, cb, src)
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[loaded](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("script %s: %v", src, err)
+	}
+	return res
+}
+
+func wantData(t *testing.T, got map[string]any) {
+	t.Helper()
+	want := map[string]any{"city": "Oslo", "note": "</script><b>&\u2028\u2029"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("callback got %#v, want %#v", got, want)
+	}
+}
+
+func TestScriptTagReceivesData(t *testing.T) {
+	for _, hosts := range [][2]string{{"app.test", "api.test"}, {"app.localhost", "api.localhost"}} {
+		t.Run(hosts[0], func(t *testing.T) {
+			a := startAPI(t, hosts[1])
+			ctx := open(t, startPage(t, hosts[0])+"/")
+			for _, cb := range []string{"gotWeather", "app.callbacks.weather", "jQuery3600_1700000000"} {
+				res := loadScript(t, ctx, a.url+"/weather?callback="+cb, cb)
+				if res.Event != "load" || !res.Called {
+					t.Fatalf("callback %s: %+v", cb, res)
+				}
+				wantData(t, res.Data)
+				h := a.take()
+				if len(h) != 1 || h[0].status != 200 {
+					t.Fatalf("API saw %+v", h)
+				}
+				if strings.HasSuffix(hosts[0], ".localhost") && h[0].dest != "script" {
+					t.Errorf("Sec-Fetch-Dest = %q, want script", h[0].dest)
+				}
+			}
+		})
+	}
+}
+
+func TestHostileCallbackRefused(t *testing.T) {
+	a := startAPI(t, "api.test")
+	ctx := open(t, startPage(t, "app.test")+"/")
+	for _, cb := range []string{
+		"alert(document.domain)//",
+		"alert",                           // harmless name, but checked below: allowed
+		"opener.document.forms[0].submit", // SOME gadget
+		"eval",
+		"x.constructor.constructor",
+		"a;alert(1)",
+		"delete",
+		strings.Repeat("a", 200),
+	} {
+		t.Run(cb[:min(len(cb), 20)], func(t *testing.T) {
+			res := loadScript(t, ctx, a.url+"/weather?callback="+url.QueryEscape(cb), "unused")
+			h := a.take()
+			if len(h) != 1 {
+				t.Fatalf("API saw %+v", h)
+			}
+			if cb == "alert" {
+				// A valid name: the data goes to window.alert, which the
+				// page controls; nothing is run that the page did not define.
+				if res.Event != "load" || !res.Alerted || h[0].status != 200 {
+					t.Fatalf("%+v, status %d", res, h[0].status)
+				}
+				return
+			}
+			if h[0].status != 400 {
+				t.Fatalf("status %d, want 400", h[0].status)
+			}
+			if res.Event != "error" || res.Called || res.Alerted {
+				t.Fatalf("hostile callback: %+v", res)
+			}
+		})
+	}
+}
+
+// TestCredentialedLoads: a page on another origin of the same site gets
+// the API's Lax cookie sent with its script loads; the public endpoint
+// refuses them, the credentialed one accepts them from the listed caller.
+func TestCredentialedLoads(t *testing.T) {
+	pageURL := startPage(t, "www.site.test")
+	a := startAPI(t, "api.site.test", pageURL)
+	other := startPage(t, "blog.site.test")
+
+	ctx := open(t, a.url+"/setcookie")
+	a.take()
+	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL+"/")); err != nil {
+		t.Fatal(err)
+	}
+
+	res := loadScript(t, ctx, a.url+"/weather?callback=cb", "cb")
+	h := a.take()
+	if len(h) != 1 || h[0].cookie != "sid=1" {
+		t.Fatalf("the script load did not carry the cookie: %+v", h)
+	}
+	if h[0].status != 403 || res.Event != "error" || res.Called {
+		t.Fatalf("credentialed load of public JSONP: %+v, status %d", res, h[0].status)
+	}
+
+	res = loadScript(t, ctx, a.url+"/me?callback=cb", "cb")
+	h = a.take()
+	if len(h) != 1 || h[0].status != 200 || res.Event != "load" || !res.Called {
+		t.Fatalf("listed caller: %+v, API saw %+v", res, h)
+	}
+	if h[0].referer != pageURL+"/" {
+		t.Errorf("Referer = %q, want %q", h[0].referer, pageURL+"/")
+	}
+	wantData(t, res.Data)
+
+	// Another page of the same site is not listed.
+	ctx2 := open(t, other+"/")
+	res = loadScript(t, ctx2, a.url+"/me?callback=cb", "cb")
+	h = a.take()
+	if len(h) != 1 || h[0].cookie != "sid=1" || h[0].status != 403 || res.Event != "error" {
+		t.Fatalf("unlisted caller: %+v, API saw %+v", res, h)
+	}
+}
+
+// TestRequireScriptDest needs Fetch Metadata, so it runs on loopback hosts.
+func TestRequireScriptDest(t *testing.T) {
+	a := startAPI(t, "api.localhost")
+	ctx := open(t, startPage(t, "app.localhost")+"/")
+	res := loadScript(t, ctx, a.url+"/strict?callback=cb", "cb")
+	if res.Event != "load" || !res.Called {
+		t.Fatalf("script load: %+v", res)
+	}
+	wantData(t, res.Data)
+	a.take()
+
+	// Opening the URL as a document is refused.
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(a.url+"/strict?callback=cb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := a.take()
+	if resp.Status != 403 || len(h) != 1 || h[0].dest != "document" {
+		t.Fatalf("navigation: status %d, API saw %+v", resp.Status, h)
+	}
+}
