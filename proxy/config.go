@@ -241,7 +241,7 @@ func compile(c Config) (*compiled, error) {
 	} else {
 		m, err := origin.Compile(c.Origins...)
 		if err != nil {
-			errs = append(errs, wrapOriginErrors("Origins", err))
+			errs = append(errs, wrapOriginErrors("Origins", err)...)
 		} else if m.MatchesAny() {
 			cc.anyOrigin = true
 		} else {
@@ -251,7 +251,7 @@ func compile(c Config) (*compiled, error) {
 	if len(c.DenyOrigins) > 0 {
 		m, err := origin.Compile(c.DenyOrigins...)
 		if err != nil {
-			errs = append(errs, wrapOriginErrors("DenyOrigins", err))
+			errs = append(errs, wrapOriginErrors("DenyOrigins", err)...)
 		} else {
 			cc.deny = m
 		}
@@ -354,7 +354,7 @@ func compile(c Config) (*compiled, error) {
 }
 
 // wrapOriginErrors turns origin parse errors into ConfigErrors naming the field.
-func wrapOriginErrors(field string, err error) error {
+func wrapOriginErrors(field string, err error) []error {
 	var out []error
 	var list interface{ Unwrap() []error }
 	errs := []error{err}
@@ -373,7 +373,7 @@ func wrapOriginErrors(field string, err error) error {
 			out = append(out, &ConfigError{field, "", e.Error()})
 		}
 	}
-	return errors.Join(out...)
+	return out
 }
 
 // validToken reports whether s is an HTTP token (a valid header name).

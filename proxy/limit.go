@@ -37,8 +37,9 @@ const memoryShards = 32
 // MemoryLimiter is a Limiter kept in this process, built on
 // golang.org/x/time/rate. Buckets that are full again are forgotten.
 type MemoryLimiter struct {
-	seed   maphash.Seed
-	shards [memoryShards]memoryShard
+	maxKeys int // per shard
+	seed    maphash.Seed
+	shards  [memoryShards]memoryShard
 }
 
 type memoryShard struct {
@@ -48,7 +49,7 @@ type memoryShard struct {
 
 // NewMemoryLimiter returns an empty in-memory Limiter.
 func NewMemoryLimiter() *MemoryLimiter {
-	l := &MemoryLimiter{seed: maphash.MakeSeed()}
+	l := &MemoryLimiter{seed: maphash.MakeSeed(), maxKeys: maxMemoryKeys / memoryShards}
 	for i := range l.shards {
 		l.shards[i].m = make(map[string]*rate.Limiter)
 	}
@@ -64,8 +65,8 @@ func (l *MemoryLimiter) Allow(_ context.Context, key string, r Rate) (Decision, 
 	s.mu.Lock()
 	lim := s.m[key]
 	if lim == nil {
-		if len(s.m) >= maxMemoryKeys/memoryShards {
-			s.sweep(now)
+		if len(s.m) >= l.maxKeys {
+			s.sweep(now, l.maxKeys)
 		}
 		lim = rate.NewLimiter(rate.Every(every), burst)
 		s.m[key] = lim
@@ -86,15 +87,16 @@ func (l *MemoryLimiter) Allow(_ context.Context, key string, r Rate) (Decision, 
 }
 
 // sweep forgets full buckets (which behave like new ones), and if that is
-// not enough, arbitrary ones: memory stays bounded under address rotation.
-func (s *memoryShard) sweep(now time.Time) {
+// not enough, arbitrary ones down to three quarters of the cap, so that
+// sweeps stay rare: memory stays bounded under address rotation.
+func (s *memoryShard) sweep(now time.Time, maxKeys int) {
 	for k, lim := range s.m {
 		if lim.TokensAt(now) >= float64(lim.Burst()) {
 			delete(s.m, k)
 		}
 	}
 	for k := range s.m {
-		if len(s.m) < maxMemoryKeys/memoryShards {
+		if len(s.m) <= maxKeys*3/4 {
 			break
 		}
 		delete(s.m, k)

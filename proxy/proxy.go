@@ -62,6 +62,7 @@ func New(c Config) (*Proxy, error) {
 	}
 	p.transport = &http.Transport{
 		Proxy:                  cc.Proxy,
+		TLSClientConfig:        cc.TLSConfig.Clone(),
 		DialContext:            p.guard.dialContext,
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    cc.TLSHandshakeTimeout,
@@ -115,6 +116,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", ex.id)
 	defer p.finish(r, ex, start)
 
+	if r.URL.Path == "/iscorsneeded" && r.URL.RawQuery == "" {
+		// cors-anywhere's probe: this endpoint itself needs no CORS.
+		w.Header().Set("Content-Type", "text/plain")
+		ex.status = http.StatusOK
+		_, _ = io.WriteString(w, "no")
+		return
+	}
 	t, perr := parseTarget(r)
 	if t != nil {
 		ex.host = t.u.Host
@@ -156,13 +164,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if t == nil {
-		if r.URL.Path == "/iscorsneeded" {
-			w.Header().Del("Access-Control-Allow-Origin")
-			w.Header().Set("Content-Type", "text/plain")
-			ex.status = http.StatusOK
-			_, _ = io.WriteString(w, "no")
-			return
-		}
 		p.help(w, ex)
 		return
 	}
