@@ -2,11 +2,16 @@ package demo
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
+
+	"github.com/crossorigin/crossorigin/browser"
 )
 
 // Prediction is what the server expects the browser to do with a Request.
@@ -15,8 +20,11 @@ type Prediction struct {
 	Status        int                `json:"status,omitempty"`
 	Reason        string             `json:"reason,omitempty"` // Chromium's CorsError name
 	Message       string             `json:"message,omitempty"`
-	Fix           string             `json:"fix,omitempty"`
-	Trace         []string           `json:"trace,omitempty"`
+	Fix           string             `json:"fix,omitempty"`       // what the server must change, in a sentence
+	FixHeader     string             `json:"fixHeader,omitempty"` // the response header it must send
+	FixConfig     string             `json:"fixConfig,omitempty"` // the matching cors.Config change
+	Trace         []string           `json:"trace,omitempty"`     // one line per step
+	Steps         []string           `json:"steps,omitempty"`     // every step in full, curl -v style
 	ReachedServer bool               `json:"reachedServer"`
 	Headers       map[string]*string `json:"headers,omitempty"` // ReadHeaders: the value a script sees, or null
 	Body          string             `json:"body,omitempty"`
@@ -44,26 +52,100 @@ func withRun(u *url.URL, run string) *url.URL {
 	return &v
 }
 
-// predict runs r as the page's browser would and says what it expects.
+// predict runs r as the page's browser would, with the browser package's
+// Transport: a fresh one per run, as a freshly loaded page has an empty
+// preflight cache, shared by the run's repeats.
 func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL) Prediction {
 	cookie := &http.Cookie{Name: sessionCookie, Value: "prediction"}
 	if r.Mode == "jsonp" {
 		return s.predictScript(ctx, r, u, cookie)
 	}
-	n := max(r.Repeat, 1)
-	pr := newStandinPredictor(s.d.PageURL)
+	jar, _ := cookiejar.New(nil)
+	if page, err := url.Parse(s.d.PageURL); err == nil {
+		// Cookies ignore ports: the page's cookie is the API's too.
+		jar.SetCookies(page, []*http.Cookie{cookie})
+	}
+	t := &browser.Transport{Origin: s.d.PageURL, Credentials: credentialsMode(r.Credentials), Jar: jar}
+	client := &http.Client{Transport: t}
 	var p Prediction
-	for i := range n {
-		p = pr.do(ctx, r, u, cookie)
+	for i := range max(r.Repeat, 1) {
+		p = s.predictOne(ctx, client, r, u)
 		if i > 0 {
-			p.Trace = append([]string{"repeat " + itoa(i+1) + ":"}, p.Trace...)
+			p.Trace = append([]string{fmt.Sprintf("(fetch number %d)", i+1)}, p.Trace...)
 		}
 		if p.Outcome != "allowed" {
 			break
 		}
 	}
-	p.Engine = "stand-in model (browser package not landed yet)"
+	p.Engine = "browser.Transport (package browser)"
 	return p
+}
+
+func credentialsMode(s string) browser.CredentialsMode {
+	switch s {
+	case "include":
+		return browser.Include
+	case "omit":
+		return browser.Omit
+	}
+	return browser.SameOrigin
+}
+
+func (s *pageServer) predictOne(ctx context.Context, client *http.Client, r Request, u *url.URL) Prediction {
+	var body io.Reader
+	if r.Body != "" && r.Method != "GET" && r.Method != "HEAD" {
+		body = strings.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	if err != nil {
+		return Prediction{Outcome: "blocked", Message: err.Error()}
+	}
+	for _, h := range r.Headers {
+		req.Header.Add(h.Name, h.Value)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		p := Prediction{Outcome: "blocked", Message: err.Error()}
+		var be *browser.Error
+		if errors.As(err, &be) {
+			p.Reason, p.Message, p.ReachedServer = be.Reason, be.Message, be.ReachedServer
+			if p.Reason == "" {
+				p.Reason = be.NetError
+			}
+			p.Fix = be.Fix.Advice
+			if be.Fix.Header != "" {
+				p.FixHeader = be.Fix.Header + ": " + be.Fix.Value
+			}
+			p.FixConfig = be.Fix.CORSConfig
+			p.setTrace(be.Trace)
+		}
+		return p
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	p := Prediction{Outcome: "allowed", Status: resp.StatusCode, ReachedServer: true, Body: string(b)}
+	p.setTrace(browser.Trace(resp))
+	for _, n := range r.ReadHeaders {
+		v := resp.Header.Values(n)
+		p.setHeader(n, strings.Join(v, ", "), len(v) > 0)
+	}
+	return p
+}
+
+// setTrace keeps a one-line summary and the full text of every step.
+func (p *Prediction) setTrace(steps []browser.Step) {
+	for _, st := range steps {
+		line := string(st.Kind)
+		if st.Method != "" {
+			line += " " + st.Method
+		}
+		if st.Status != 0 {
+			line += fmt.Sprintf(" → %d", st.Status)
+		}
+		line += ": " + st.Rule
+		p.Trace = append(p.Trace, line)
+		p.Steps = append(p.Steps, st.String())
+	}
 }
 
 // predictScript predicts a <script> load: a no-cors request, so CORS does

@@ -180,16 +180,23 @@ function renderActual(a) {
 
 function renderPrediction(p, wire) {
   const trace = p.trace && p.trace.length ? el("ol", { class: "trace" }, ...p.trace.map((t) => el("li", {}, t))) : null;
+  const steps = p.steps && p.steps.length
+    ? el("details", { class: "steps" }, el("summary", {}, "Every step, as the Transport saw it"), el("pre", {}, p.steps.join("\n\n")))
+    : null;
   fill($("predicted"),
     el("p", { class: "line" }, badge(p.outcome), p.status ? ` status ${p.status}` : "", p.reason ? el("code", { class: "reason" }, p.reason) : null),
     dl([
       ["Why", p.message],
       ["Fix", p.fix],
+      ["Send", p.fixHeader],
+      ["cors.Config", p.fixConfig],
+      ["Reached server", p.outcome === "blocked" ? (p.reachedServer ? "yes: the server ran it; only the response is hidden" : "no") : undefined],
       ["headers.get()", headerLines(p.headers)],
       ["Wire", wire],
     ]),
     trace,
-    el("p", { class: "engine muted" }, "Computed by: " + p.engine),
+    steps,
+    el("p", { class: "engine muted" }, "Computed by " + p.engine),
   );
 }
 
