@@ -15,8 +15,10 @@ type Error struct {
 	// are not CORS errors in Chromium (a forbidden method, too many
 	// redirects, redirect mode "error"); NetError then says what failed.
 	Reason string
-	// Message is the console message Chromium prints. The pure functions
-	// do not know the URL, and leave "at '<url>'" out of it.
+	// Message is the console message Chromium prints for a CORS error
+	// (the pure functions do not know the URL, and leave "at '<url>'" out
+	// of it), or, for other failures, the TypeError message fetch()
+	// rejects with, sometimes followed by a detail in parentheses.
 	Message string
 	// URL is the URL of the request that failed (after redirects).
 	URL string
@@ -73,16 +75,21 @@ var preflightReasons = map[string]bool{
 func newError(reason, param, origin string, preflight bool) *Error {
 	e := &Error{Reason: reason, Param: param, Origin: origin, Preflight: preflight, NetError: "net::ERR_FAILED"}
 	e.Fix = fixFor(reason, param, origin)
-	e.setMessage("", "")
+	e.setMessage("", "", "")
 	return e
 }
 
 // setMessage writes the console message for the final URL and, after
-// redirects, the URL the fetch started with.
-func (e *Error) setMessage(url, initial string) {
+// redirects, the URL the fetch started with. page is the page's origin,
+// which the message names even when a redirect tainted the request's
+// origin to "null"; "" means e.Origin.
+func (e *Error) setMessage(url, initial, page string) {
 	e.URL = url
 	if e.Reason == "" {
 		return
+	}
+	if page == "" {
+		page = e.Origin
 	}
 	var b strings.Builder
 	b.WriteString("Access to fetch ")
@@ -92,7 +99,7 @@ func (e *Error) setMessage(url, initial string) {
 			fmt.Fprintf(&b, "(redirected from '%s') ", initial)
 		}
 	}
-	fmt.Fprintf(&b, "from origin '%s' has been blocked by CORS policy: ", e.Origin)
+	fmt.Fprintf(&b, "from origin '%s' has been blocked by CORS policy: ", page)
 	if preflightReasons[e.Reason] {
 		b.WriteString("Response to preflight request doesn't pass access control check: ")
 	}
@@ -117,7 +124,6 @@ func encodeHint(s string) string {
 
 // detail is the part of Chromium's console message that names the rule.
 func detail(reason, param string) string {
-	const noCORS = " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
 	const valid = " Have the server send the header with a valid value."
 	hint := encodeHint(param)
 	switch strings.TrimPrefix(reason, "Preflight") {
@@ -128,7 +134,9 @@ func detail(reason, param string) string {
 	case "WildcardOriginNotAllowed":
 		return "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'."
 	case "MissingAllowOriginHeader":
-		return "No 'Access-Control-Allow-Origin' header is present on the requested resource." + noCORS
+		// Chromium no longer adds "If an opaque response serves your
+		// needs, set the request's mode to 'no-cors'...".
+		return "No 'Access-Control-Allow-Origin' header is present on the requested resource."
 	case "MultipleAllowOriginValues":
 		return "The 'Access-Control-Allow-Origin' header contains multiple values '" + hint + "', but only one is allowed." + valid
 	case "InvalidAllowOriginValue":

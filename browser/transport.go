@@ -200,9 +200,15 @@ func (f *fetch) refuse(rule string) error {
 	return netError("", "TypeError: Failed to execute 'fetch' on 'Window': "+rule)
 }
 
+// refuseHeaders is refuse for what the Headers object rejects.
+func (f *fetch) refuseHeaders(what, name string) error {
+	f.step(Step{Kind: StepBlocked, URL: f.req.URL.String(), Rule: fmt.Sprintf("%s: header %q", what, name)})
+	return netError("", "TypeError: Failed to execute 'fetch' on 'Window': "+what)
+}
+
 // corsError finishes the exchange with a CORS error.
 func (f *fetch) corsError(e *Error) error {
-	e.setMessage(f.url.String(), f.initial)
+	e.setMessage(f.url.String(), f.initial, f.pageSer)
 	return e
 }
 
@@ -245,11 +251,11 @@ func (f *fetch) run() (*http.Response, error) {
 	f.method = normalizeMethod(m)
 	for k, vs := range f.req.Header {
 		if !isToken(k) {
-			return nil, f.refuse(fmt.Sprintf("Invalid name: %q", k))
+			return nil, f.refuseHeaders("Invalid name", k)
 		}
 		for _, v := range vs {
 			if strings.ContainsAny(strings.Trim(v, " \t\r\n"), "\x00\r\n") {
-				return nil, f.refuse(fmt.Sprintf("Invalid value for header %q", k))
+				return nil, f.refuseHeaders("Invalid value", k)
 			}
 		}
 	}
@@ -259,7 +265,8 @@ func (f *fetch) run() (*http.Response, error) {
 			return nil, f.refuse(fmt.Sprintf("'%s' is unsupported in no-cors mode.", f.method))
 		}
 		if t.Redirect != RedirectFollow {
-			return nil, f.refuse("Request mode is \"no-cors\" but the redirect mode is not \"follow\".")
+			f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mode is no-cors and the redirect mode is not follow"})
+			return nil, netError("", fmt.Sprintf("Fetch API cannot load %s. Request mode is \"no-cors\" but the redirect mode is not \"follow\".", f.initial))
 		}
 		f.headers = noCORSHeaders(f.req.Header)
 	}
@@ -274,7 +281,10 @@ func (f *fetch) run() (*http.Response, error) {
 		f.body, f.hasBody = b, true
 	}
 	if t.Mode == ModeSameOrigin && !f.sameOrigin(f.url) {
-		return nil, f.refuse(fmt.Sprintf("Request mode is \"same-origin\" but the URL's origin is not same as the request origin %s.", f.pageSer))
+		// Chromium rejects with a bare "TypeError: Failed to fetch" and
+		// logs this message to the console.
+		f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mode is same-origin and the URL is cross-origin"})
+		return nil, netError("", fmt.Sprintf("Fetch API cannot load %s. Request mode is \"same-origin\" but the URL's origin is not same as the request origin %s.", f.initial, f.pageSer))
 	}
 
 	for redirects := 0; ; {
@@ -292,7 +302,9 @@ func (f *fetch) run() (*http.Response, error) {
 			rule := "the redirect's Location contains credentials"
 			if t.Mode == ModeCORS && (f.tainted || !f.sameOrigin(next)) || f.corsFlag {
 				f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule, Reason: "RedirectContainsCredentials"})
-				e := newError("RedirectContainsCredentials", next.String(), f.checkOrigin(), false)
+				// Chromium reports no failed parameter here, so the
+				// message quotes an empty location.
+				e := newError("RedirectContainsCredentials", "", f.checkOrigin(), false)
 				return nil, f.corsError(e)
 			}
 			// Chromium fails this one too, without a CORS error
