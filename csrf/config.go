@@ -19,6 +19,7 @@ type ConfigError struct {
 	Fix   string // how to fix it
 }
 
+// Error says what is wrong with which value and how to fix it.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("csrf: %s %q: %s; %s", e.Field, e.Value, e.Issue, e.Fix)
 }

@@ -248,6 +248,8 @@ var ruleNames = [...]string{
 	RuleJSON:      "require-json",
 }
 
+// String returns the rule's short name, as logged: "sec-fetch-site",
+// "origin", ...
 func (r Rule) String() string {
 	if r > 0 && int(r) < len(ruleNames) {
 		return ruleNames[r]
@@ -257,12 +259,13 @@ func (r Rule) String() string {
 
 // A Denial is why a Guard refused a request.
 type Denial struct {
-	Rule         Rule
+	Rule         Rule   // the rule that refused the request
 	Reason       string // in words a web developer understands
-	Method       string
-	Path         string
+	Method       string // the request's method
+	Path         string // the request's URL path, cut to 200 bytes
 	Origin       string // the Origin header, cut to 200 bytes
 	SecFetchSite string // the Sec-Fetch-Site header, cut to 200 bytes
 }
 
+// Error returns the reason, prefixed with "csrf: ".
 func (d *Denial) Error() string { return "csrf: " + d.Reason }

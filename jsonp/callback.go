@@ -10,6 +10,7 @@ type CallbackError struct {
 	Reason   string
 }
 
+// Error returns the refused callback and the reason.
 func (e *CallbackError) Error() string {
 	return "invalid callback " + strconv.Quote(e.Callback) + ": " + e.Reason
 }

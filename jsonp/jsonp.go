@@ -78,6 +78,12 @@ type Config struct {
 	// are refused.
 	RequireScriptDest bool
 
+	// Callbacks, when set, lists every callback name the endpoint answers
+	// (each must pass ValidateCallback); other names get 400. It is the
+	// firmest defence against Same-Origin Method Execution, since no
+	// caller can pick the function the response calls.
+	Callbacks []string
+
 	// MaxResponseBytes bounds the wrapped handler's JSON response, which is
 	// buffered so that it can be checked before any byte is sent. A larger
 	// response fails with 500. Zero means 1 MiB.
@@ -92,6 +98,7 @@ type ConfigError struct {
 	Fix   string // how to fix it
 }
 
+// Error says what is wrong with which value and how to fix it.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("jsonp: %s %q: %s; %s", e.Field, e.Value, e.Issue, e.Fix)
 }
@@ -103,6 +110,7 @@ type Responder struct {
 	maxLen     int
 	maxBody    int64
 	callers    map[string]bool
+	callbacks  map[string]bool // nil: any valid name
 	scriptOnly bool
 }
 
@@ -136,6 +144,16 @@ func New(c Config) (*Responder, error) {
 		j.maxBody = DefaultMaxResponseBytes
 	case j.maxBody < 0:
 		bad("MaxResponseBytes", strconv.FormatInt(c.MaxResponseBytes, 10), "negative", "use a positive size, or 0 for the default of 1 MiB")
+	}
+	if len(c.Callbacks) > 0 {
+		j.callbacks = make(map[string]bool, len(c.Callbacks))
+	}
+	for _, cb := range c.Callbacks {
+		if err := ValidateCallback(cb, j.maxLen); err != nil {
+			bad("Callbacks", cb, err.(*CallbackError).Reason, "use a dotted JavaScript identifier such as app.onData")
+			continue
+		}
+		j.callbacks[cb] = true
 	}
 	for _, s := range c.CredentialedCallers {
 		if strings.Contains(s, "*") {
@@ -244,6 +262,9 @@ func (j *Responder) check(r *http.Request, values []string) (cb string, status i
 	}
 	if err := ValidateCallback(values[0], j.maxLen); err != nil {
 		return "", http.StatusBadRequest, err.Error()
+	}
+	if j.callbacks != nil && !j.callbacks[values[0]] {
+		return "", http.StatusBadRequest, "callback " + strconv.Quote(values[0]) + " is not one of the names this endpoint answers"
 	}
 	switch dest := r.Header.Get("Sec-Fetch-Dest"); {
 	case j.scriptOnly && dest != "script":

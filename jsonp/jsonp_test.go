@@ -311,6 +311,24 @@ func TestParam(t *testing.T) {
 	}
 }
 
+func TestCallbacksAllowlist(t *testing.T) {
+	j := mustNew(t, Config{Callbacks: []string{"app.onWeather", "legacyCb"}})
+	for target, status := range map[string]int{
+		"/?callback=app.onWeather": 200,
+		"/?callback=legacyCb":      200,
+		"/?callback=other":         400,
+		"/?callback=app":           400,
+		"/?callback=a%5B0%5D":      400,
+	} {
+		if w := serve(t, j, api(`1`), "GET", target); w.Code != status {
+			t.Errorf("%s: %d, want %d", target, w.Code, status)
+		}
+	}
+	if _, err := New(Config{Callbacks: []string{"ok", "a[0]", "new"}}); err == nil || strings.Count(err.Error(), "Callbacks") != 2 {
+		t.Errorf("invalid Callbacks: %v", err)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	_, err := New(Config{
 		Param:               "call back",

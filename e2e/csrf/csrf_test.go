@@ -10,6 +10,8 @@ package csrf
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -122,6 +124,18 @@ func newWorld(t *testing.T, m mode) *world {
 	app.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) { fmt.Fprintf(rw, page, "app", "the app") })
 	app.Handle("POST /transfer", guard.Handler(ok("transferred")))
 	app.Handle("POST /api/items", jsonGuard.Handler(ok(`{"created":true}`)))
+	app.HandleFunc("GET /ws", func(rw http.ResponseWriter, r *http.Request) {
+		s := seen{path: r.URL.Path, origin: r.Header.Get("Origin"), site: r.Header.Get("Sec-Fetch-Site")}
+		if err := guard.CheckWebSocket(r); err != nil {
+			s.denial = err.(*csrf.Denial)
+			w.record(s)
+			http.Error(rw, err.Error(), http.StatusForbidden)
+			return
+		}
+		s.ran = true
+		w.record(s)
+		acceptWebSocket(rw, r, "hello")
+	})
 	appPort := listen(t, app)
 	w.appURL = fmt.Sprintf("http://%s:%d", m.app, appPort)
 
@@ -149,6 +163,23 @@ func newWorld(t *testing.T, m mode) *world {
 	api.Handle("POST /items", ok(`{"saved":true}`))
 	w.api = fmt.Sprintf("http://%s:%d", m.api, listen(t, w.cors.Handler(apiGuard.Handler(api))))
 	return w
+}
+
+// acceptWebSocket completes a WebSocket handshake (RFC 6455), sends one
+// text message and closes the connection when the client goes away.
+func acceptWebSocket(w http.ResponseWriter, r *http.Request, msg string) {
+	sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", base64.StdEncoding.EncodeToString(sum[:]))
+	rw.Write([]byte{0x81, byte(len(msg))}) // FIN, text; short unmasked payload
+	rw.WriteString(msg)
+	rw.Flush()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	io.Copy(io.Discard, conn)
 }
 
 // open navigates a new tab to url.
@@ -432,5 +463,42 @@ func TestTrustCORSFollowsReconfigure(t *testing.T) {
 			t.Fatalf("after Reconfigure the page could still read the response: %+v", res)
 		}
 		refused(t, w, one(t, w), crossRule(w.m))
+	})
+}
+
+// TestWebSocketOrigin: handshakes are GETs, which Check lets through;
+// CheckWebSocket refuses the attacker's page and accepts the app's.
+func TestWebSocketOrigin(t *testing.T) {
+	forEachMode(t, func(t *testing.T, w *world) {
+		type wsResult struct {
+			Opened  bool   `json:"opened"`
+			Message string `json:"message"`
+		}
+		connect := func(ctx context.Context) wsResult {
+			js := fmt.Sprintf(`new Promise((resolve) => {
+				const ws = new WebSocket(%q);
+				ws.onmessage = (e) => { resolve({opened: true, message: e.data}); ws.close(); };
+				ws.onerror = () => resolve({opened: false, message: ""});
+			})`, "ws"+strings.TrimPrefix(w.appURL, "http")+"/ws")
+			res, err := chromedp.Run(ctx, chromedp.Evaluate[wsResult](js, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("websocket: %v", err)
+			}
+			return res
+		}
+		if res := connect(open(t, w.appURL+"/")); !res.Opened || res.Message != "hello" {
+			t.Fatalf("same-origin WebSocket: %+v", res)
+		}
+		if s := one(t, w); !s.ran || s.origin != w.appURL {
+			t.Fatalf("same-origin handshake: %+v", s)
+		}
+		if res := connect(open(t, w.evilURL+"/")); res.Opened {
+			t.Fatalf("cross-site WebSocket opened: %+v", res)
+		}
+		s := one(t, w)
+		refused(t, w, s, csrf.RuleOrigin)
+		if s.origin != w.evilURL {
+			t.Fatalf("Origin = %q", s.origin)
+		}
 	})
 }
