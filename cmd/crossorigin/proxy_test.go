@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// proxyLog is a bytes.Buffer safe for the proxy's goroutines.
+type proxyLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *proxyLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *proxyLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var proxyListeningRE = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startProxyCmd runs `crossorigin proxy ARGS` in the background and
+// returns its base URL, its stderr, a stop function and the exit code.
+func startProxyCmd(t *testing.T, args ...string) (string, *proxyLog, context.CancelFunc, <-chan int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &proxyLog{}
+	code := make(chan int, 1)
+	go func() {
+		code <- runProxy(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), io.Discard, stderr)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := proxyListeningRE.FindStringSubmatch(stderr.String()); m != nil {
+			t.Cleanup(cancel)
+			return m[1], stderr, cancel, code
+		}
+		select {
+		case c := <-code:
+			cancel()
+			t.Fatalf("proxy exited with %d: %s", c, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("proxy did not start: %s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func upPort(t *testing.T, s *httptest.Server) string {
+	_, p, err := net.SplitHostPort(s.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func proxyGet(t *testing.T, url string, h ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(h); i += 2 {
+		req.Header.Set(h[i], h[i+1])
+	}
+	resp, err := (&http.Transport{}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestProxyCommand(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Set", r.Header.Get("X-Set"))
+		io.WriteString(w, "upstream "+r.RequestURI)
+	}))
+	defer up.Close()
+	base, stderr, stop, code := startProxyCmd(t,
+		"--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up),
+		"--origin", "https://app.example", "--set-header", "X-Set: yes", "--log-format", "json")
+
+	resp, body := proxyGet(t, base+"/"+up.URL+"/a//b", "Origin", "https://app.example")
+	if resp.StatusCode != 200 || body != "upstream /a//b" || resp.Header.Get("X-Set") != "yes" {
+		t.Errorf("proxied: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Errorf("ACAO %q", resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	resp, _ = proxyGet(t, base+"/"+up.URL+"/", "Origin", "https://evil.example")
+	if resp.StatusCode != 403 {
+		t.Errorf("denied origin: %d", resp.StatusCode)
+	}
+	resp, body = proxyGet(t, base+"/healthz")
+	if resp.StatusCode != 200 || body != "ok\n" {
+		t.Errorf("/healthz: %d %q", resp.StatusCode, body)
+	}
+	_, body = proxyGet(t, base+"/metrics")
+	for _, want := range []string{`crossorigin_proxy_requests_total{code="2xx"} 1`, `crossorigin_proxy_requests_total{code="4xx"} 1`, "go_goroutines"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	stop()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("exit code %d after shutdown, want 0", c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no shutdown")
+	}
+	if !strings.Contains(stderr.String(), `"msg":"request"`) || !strings.Contains(stderr.String(), `"status":200`) {
+		t.Errorf("no JSON access log: %s", stderr.String())
+	}
+}
+
+// TestProxyGracefulShutdown: a request in flight when the signal comes is
+// finished before the command returns.
+func TestProxyGracefulShutdown(t *testing.T) {
+	entered := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		time.Sleep(200 * time.Millisecond)
+		io.WriteString(w, "finished")
+	}))
+	defer up.Close()
+	base, _, stop, code := startProxyCmd(t, "--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none")
+	result := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(base + "/" + up.URL + "/")
+		if err != nil {
+			result <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		result <- string(b)
+	}()
+	<-entered
+	stop()
+	if got := <-result; got != "finished" {
+		t.Errorf("in-flight request got %q", got)
+	}
+	if c := <-code; c != 0 {
+		t.Errorf("exit code %d", c)
+	}
+}
+
+func TestProxyCommandUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+		want []string
+	}{
+		{"help", []string{"--help"}, nil, 0, []string{"Usage: crossorigin proxy", "--allow-private", "CROSSORIGIN_PROXY_ALLOW_PORT", "--redis"}},
+		{"unknown flag", []string{"--nope"}, nil, 2, []string{"flag provided but not defined"}},
+		{"extra argument", []string{"extra"}, nil, 2, []string{"unexpected argument"}},
+		{"every problem listed", []string{"--allow-port", "x", "--allow-private", "nope", "--rate-ip", "5", "--origin", "https://*.com", "--log-format", "xml", "--set-header", "novalue"}, nil, 2,
+			[]string{"--allow-port", "--allow-private", "--rate-ip", "Origins", "--log-format", "--set-header"}},
+		{"bad env", nil, map[string]string{"CROSSORIGIN_PROXY_MAX_AGE": "soon"}, 2, []string{"CROSSORIGIN_PROXY_MAX_AGE"}},
+		{"env list", []string{"--listen", "127.0.0.1:-1"}, map[string]string{"CROSSORIGIN_PROXY_ALLOW_PORT": "8080, 99999"}, 2, []string{`AllowPorts "99999"`}},
+		{"unreachable redis", []string{"--redis", "redis://127.0.0.1:1/0"}, nil, 2, []string{"--redis: cannot reach"}},
+		{"listen error", []string{"--listen", "127.0.0.1:-1"}, nil, 2, []string{"crossorigin proxy:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var stderr proxyLog
+			code := runProxy(t.Context(), tt.args, io.Discard, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d: %s", code, tt.code, stderr.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, stderr.String())
+				}
+			}
+		})
+	}
+}
+
+func TestProxyEnvFlags(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer up.Close()
+	t.Setenv("CROSSORIGIN_PROXY_ALLOW_PRIVATE", "127.0.0.1/32")
+	t.Setenv("CROSSORIGIN_PROXY_ALLOW_PORT", upPort(t, up))
+	t.Setenv("CROSSORIGIN_PROXY_RATE_IP", "2/1h")
+	t.Setenv("CROSSORIGIN_PROXY_LOG_FORMAT", "none")
+	base, _, _, _ := startProxyCmd(t)
+	var codes []int
+	for range 3 {
+		resp, _ := proxyGet(t, base+"/"+up.URL+"/")
+		codes = append(codes, resp.StatusCode)
+	}
+	if codes[0] != 200 || codes[1] != 200 || codes[2] != 429 {
+		t.Errorf("statuses %v, want [200 200 429] from the environment's settings", codes)
+	}
+}
+
+func TestByteSizeFlag(t *testing.T) {
+	for in, want := range map[string]int64{"1024": 1024, "64KiB": 64 << 10, "10MiB": 10 << 20, "1GiB": 1 << 30, "2KB": 2000, "-1": -1} {
+		var b byteSize
+		if err := b.Set(in); err != nil || int64(b) != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", in, b, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "1.5MiB", "-2", "99999999999GiB"} {
+		var b byteSize
+		if err := b.Set(in); err == nil {
+			t.Errorf("Set(%q) accepted", in)
+		}
+	}
+}
