@@ -1,0 +1,139 @@
+package browser_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/crossorigin/crossorigin/browser"
+)
+
+// An API team tests its endpoint cross-origin in an ordinary Go test: the
+// http.Client's Transport behaves like fetch() in a page of the given
+// origin, so the test sees what the front end will see in Chromium.
+func Example() {
+	// The API under test: it lets https://app.example.com send JSON.
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") == "https://app.example.com" {
+			w.Header().Set("Access-Control-Allow-Origin", "https://app.example.com")
+			w.Header().Set("Vary", "Origin")
+		}
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"saved":true}`)
+	}))
+	defer api.Close()
+
+	put := func(pageOrigin string) {
+		client := &http.Client{Transport: &browser.Transport{Origin: pageOrigin}}
+		req, _ := http.NewRequest("PUT", api.URL+"/items/1", strings.NewReader(`{"name":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		var ce *browser.Error
+		if errors.As(err, &ce) {
+			fmt.Printf("%s: blocked: %s (preflight: %v, reached the handler: %v)\n", pageOrigin, ce.Reason, ce.Preflight, ce.ReachedServer)
+			fmt.Printf("  fix: %s: %s, or %s\n", ce.Fix.Header, ce.Fix.Value, ce.Fix.CORSConfig)
+			return
+		}
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		fmt.Printf("%s: %d %s %s\n", pageOrigin, resp.StatusCode, browser.ResponseType(resp), body)
+	}
+	put("https://app.example.com")
+	put("https://evil.example")
+	// Output:
+	// https://app.example.com: 200 cors {"saved":true}
+	// https://evil.example: blocked: PreflightMissingAllowOriginHeader (preflight: true, reached the handler: false)
+	//   fix: Access-Control-Allow-Origin: https://evil.example, or cors.Config{Origins: []string{"https://evil.example"}}
+}
+
+// IsSafelisted tells whether a request needs a preflight, and what
+// Access-Control-Request-Headers will list.
+func ExampleIsSafelisted() {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Request-Id", "42")
+	h.Set("Cookie", "dropped=1") // forbidden: fetch() drops it
+	ok, names := browser.IsSafelisted("POST", h)
+	fmt.Println(ok, names)
+
+	h = http.Header{}
+	h.Set("Content-Type", "text/plain;charset=UTF-8")
+	ok, names = browser.IsSafelisted("POST", h)
+	fmt.Println(ok, names)
+	// Output:
+	// false [content-type x-request-id]
+	// true []
+}
+
+// CheckResponse is the CORS check on a response, without any I/O.
+func ExampleCheckResponse() {
+	h := http.Header{}
+	h.Set("Access-Control-Allow-Origin", "*")
+	if err := browser.CheckResponse("https://app.example.com", true, h); err != nil {
+		fmt.Println(err.Reason)
+		fmt.Println(err.Message)
+	}
+	// Output:
+	// WildcardOriginNotAllowed
+	// Access to fetch from origin 'https://app.example.com' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.
+}
+
+// CheckPreflight judges a preflight response for the request that caused
+// it.
+func ExampleCheckPreflight() {
+	h := http.Header{}
+	h.Set("Access-Control-Allow-Origin", "https://app.example.com")
+	h.Set("Access-Control-Allow-Methods", "GET, POST")
+	err := browser.CheckPreflight("https://app.example.com", false, "DELETE", nil, http.StatusNoContent, h)
+	fmt.Println(err.Reason, "->", err.Fix.CORSConfig)
+	// Output:
+	// MethodDisallowedByPreflightResponse -> cors.Config{Methods: []string{"DELETE"}}
+}
+
+// ReadableHeaders is what script can read of a CORS response.
+func ExampleReadableHeaders() {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Request-Id", "42")
+	h.Set("X-Internal", "secret")
+	h.Set("Set-Cookie", "sid=1")
+	h.Set("Access-Control-Expose-Headers", "X-Request-Id, Set-Cookie")
+	r := browser.ReadableHeaders(false, h)
+	fmt.Println(r.Get("Content-Type"), r.Get("X-Request-Id"), r.Get("X-Internal") == "", r.Get("Set-Cookie") == "")
+	// Output:
+	// application/json 42 true true
+}
+
+// A Transport's trace explains every step; OnStep sees them as they happen.
+func ExampleTrace() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	}))
+	defer api.Close()
+	client := &http.Client{Transport: &browser.Transport{Origin: "https://app.example.com"}}
+	resp, err := client.Get(api.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	for _, s := range browser.Trace(resp) {
+		fmt.Println(s.Kind, s.OK, s.Rule)
+	}
+	// Output:
+	// classify true GET with only CORS-safelisted headers: no preflight
+	// request true CORS check passed: Access-Control-Allow-Origin allows https://app.example.com
+}
