@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/crossorigin/crossorigin/e2e/internal/headless"
 	"github.com/crossorigin/crossorigin/internal/demo"
 )
@@ -139,4 +141,76 @@ func writeArtifact(t *testing.T, dir, name string, data []byte) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestKeyboard walks the page with Tab alone: the skip link comes first,
+// then the scenarios in order, and Enter on a scenario runs it.
+func TestKeyboard(t *testing.T) {
+	d := startDemo(t)
+	ctx := openPage(t, d)
+	const focused = `(() => { const a = document.activeElement; return a.dataset.id || a.id || a.className || a.tagName; })()`
+	var order []string
+	for range 4 {
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := chromedp.Run(ctx, chromedp.Evaluate[string](focused))
+		if err != nil {
+			t.Fatal(err)
+		}
+		order = append(order, f)
+	}
+	sc := d.Scenarios()
+	want := []string{"skip", sc[0].ID, sc[1].ID, sc[2].ID}
+	if strings.Join(order, " ") != strings.Join(want, " ") {
+		t.Errorf("Tab order = %q, want %q", order, want)
+	}
+	// Enter on the focused scenario button runs it.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := waitRun(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res["agree"] != "true" || res["actual"] != sc[2].Expect {
+		t.Errorf("after Enter on %s: %v", sc[2].ID, res)
+	}
+	// Every form control has a label.
+	unlabeled, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("input, select, textarea")]
+		.filter((e) => !e.labels || e.labels.length === 0).map((e) => e.id || e.name)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unlabeled) > 0 {
+		t.Errorf("controls without a label: %q", unlabeled)
+	}
+}
+
+// TestRunAll runs every scenario with the page's own button and checks the
+// summary table it fills.
+func TestRunAll(t *testing.T) {
+	d := startDemo(t)
+	ctx := openPage(t, d)
+	n := len(d.Scenarios())
+	if err := chromedp.Do(ctx, chromedp.Click(`#run-all`)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(`new Promise((resolve, reject) => {
+		const t0 = Date.now();
+		(function check() {
+			const rows = [...document.querySelectorAll("#summary tr")];
+			if (rows.length === %d && !document.getElementById("run").disabled) return resolve(rows.map((r) => r.dataset.id + " " + r.lastChild.className));
+			if (Date.now() - t0 > 60000) return reject(new Error("summary has " + rows.length + " rows"));
+			setTimeout(check, 50);
+		})();
+	})`, n), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if !strings.HasSuffix(r, " yes") {
+			t.Errorf("summary row %q: prediction and Chromium disagree", r)
+		}
+	}
 }

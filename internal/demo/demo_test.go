@@ -250,11 +250,11 @@ func TestLogAndDiagram(t *testing.T) {
 		t.Errorf("log = %q, want %q", got, want)
 	}
 
-	resp, svg := do(t, "GET", d.PageURL+"/diagram?run=run-1", "")
+	resp, svg := do(t, "GET", d.PageURL+"/diagram?run=run-1&verdict=allowed", "")
 	if resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Errorf("diagram Content-Type %q", resp.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{"<svg", "OPTIONS /api/echo", "PATCH /api/echo", "Access-Control-Request-Method: PATCH", "Upstream", "204 No Content"} {
+	for _, want := range []string{"<svg", "OPTIONS /api/echo", "PATCH /api/echo", "Access-Control-Request-Method: PATCH", "Upstream", "204 No Content", "the page reads the response"} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("diagram lacks %q", want)
 		}
@@ -271,11 +271,11 @@ func TestLogAndDiagram(t *testing.T) {
 
 func TestDiagramEscapes(t *testing.T) {
 	svg := Diagram([]Exchange{{Seq: 1, End: 2, Server: "api", Method: "GET", Path: "/<script>&", Status: 200,
-		Request: map[string]string{"Origin": `"><svg onload=alert(1)>`}}}, map[string]string{})
+		Request: map[string]string{"Origin": `"><svg onload=alert(1)>`}}}, map[string]string{}, "<b>")
 	if strings.Contains(svg, "<script>") || strings.Contains(svg, "<svg onload") {
 		t.Errorf("diagram does not escape: %s", svg)
 	}
-	if empty := Diagram(nil, nil); !strings.Contains(empty, "no request reached a server") {
+	if empty := Diagram(nil, nil, "blocked"); !strings.Contains(empty, "no request reached a server") {
 		t.Errorf("empty diagram: %s", empty)
 	}
 }

@@ -34,7 +34,10 @@ const (
 // Diagram draws the exchanges of one run as an SVG sequence diagram:
 // the browser and every server the run reached are lanes, each request
 // and each response an arrow, with the headers that decide CORS.
-func Diagram(ex []Exchange, names map[string]string) string {
+//
+// verdict, if "allowed" or "blocked", is what the browser did in the end,
+// drawn under the browser's lane.
+func Diagram(ex []Exchange, names map[string]string, verdict string) string {
 	present := map[string]bool{}
 	for _, e := range ex {
 		present[e.Server] = true
@@ -128,6 +131,13 @@ func Diagram(ex []Exchange, names map[string]string) string {
 		y += 30
 		fmt.Fprintf(&body, `<text x="%d" y="%d" text-anchor="middle" class="label">no request reached a server</text>`+"\n", svgWidth/2, y)
 	}
+	if text, fill, stroke := verdictNote(verdict); text != "" {
+		y += 14
+		x := xOf["browser"] - 70
+		fmt.Fprintf(&body, `<rect x="%d" y="%d" width="%d" height="26" rx="5" fill="%s" stroke="%s"/>`+"\n", x, y, 8*len(text)+16, fill, stroke)
+		fmt.Fprintf(&body, `<text x="%d" y="%d" class="label" fill="%s">%s</text>`+"\n", x+8, y+18, stroke, esc(text))
+		y += 26
+	}
 	height := y + 24
 
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="seq-title seq-desc" class="sequence">`+"\n", svgWidth, height, svgWidth, height)
@@ -148,6 +158,16 @@ func Diagram(ex []Exchange, names map[string]string) string {
 	b.WriteString(body.String())
 	b.WriteString("</svg>\n")
 	return b.String()
+}
+
+func verdictNote(v string) (text, fill, stroke string) {
+	switch v {
+	case "allowed":
+		return "✓ the page reads the response", "#d1fae5", "#047857"
+	case "blocked":
+		return "✗ fetch() rejects: the page sees a TypeError", "#fee2e2", "#b91c1c"
+	}
+	return "", "", ""
 }
 
 func requestLines(e Exchange) []string {
@@ -224,5 +244,5 @@ func (s *pageServer) diagram(w http.ResponseWriter, r *http.Request) {
 	}
 	names := map[string]string{"browser": s.d.PageURL, "api": s.d.APIURL, "proxy": s.d.ProxyURL, "upstream": s.d.UpstreamURL}
 	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Write([]byte(Diagram(s.log.Run(run), names)))
+	w.Write([]byte(Diagram(s.log.Run(run), names, r.URL.Query().Get("verdict"))))
 }

@@ -166,11 +166,24 @@ function headerLines(h) {
   return Object.entries(h || {}).map(([k, v]) => `${k}: ${v === null ? "null (hidden from scripts)" : v}`).join("\n");
 }
 
-function renderActual(a) {
+// reachedServer says, from the servers' own log, whether the request
+// itself (not only its preflight) reached the server it was sent to.
+function reachedServer(log, req) {
+  const hits = log.filter((e) => e.server === req.target && e.kind !== "preflight");
+  if (hits.length) return "yes: " + hits.map((e) => `${e.method} answered ${e.status}`).join(", ") + " (server log)";
+  if (log.length) return "no: only the preflight was sent (server log)";
+  return "no: nothing was sent (server log)";
+}
+
+function renderActual(a, reached, req, run) {
+  const creds = req.mode === "jsonp" ? "<script> load" : `credentials: "${req.credentials}"`;
+  const sent = `${req.method} ${targetURL(req, run).href}\n${creds}` + (req.headers.length ? "\n" + req.headers.map((h) => `${h.name}: ${h.value}`).join("\n") : "");
   fill($("actual"),
     el("p", { class: "line" }, badge(a.outcome), a.status ? ` status ${a.status}` : ""),
     dl([
+      ["Sent", sent],
       ["Error in the page", a.error],
+      ["Reached server", reached],
       ["headers.get()", headerLines(a.headers)],
       ["Body", a.body ? a.body.slice(0, 300) : undefined],
     ]),
@@ -215,12 +228,13 @@ async function fetchLog(run) {
   return (await fetch("/log?run=" + encodeURIComponent(run))).json();
 }
 
-async function renderDiagram(run, log) {
+async function renderDiagram(run, log, verdict) {
   const img = el("img", {
-    src: "/diagram?run=" + encodeURIComponent(run),
+    src: "/diagram?run=" + encodeURIComponent(run) + "&verdict=" + verdict,
     alt: log.length ? "Sequence: " + shape(log) : "No request reached a server.",
   });
   await new Promise((res) => { img.onload = img.onerror = res; $("diagram").replaceChildren(img); });
+  $("diagram-figure").hidden = false;
 }
 
 // --- one run -------------------------------------------------------------------
@@ -259,9 +273,9 @@ async function run(title) {
     const predicted = pr.body;
     const [log, plog] = await Promise.all([fetchLog(id), fetchLog(id + "-p")]);
     const sameWire = shape(log) === shape(plog);
-    renderActual(actual);
+    renderActual(actual, reachedServer(log, req), req, id);
     renderPrediction(predicted, sameWire ? "same exchanges as Chromium" : `differs: Chromium sent ${shape(log) || "nothing"}; the prediction sent ${shape(plog) || "nothing"}`);
-    await renderDiagram(id, log);
+    await renderDiagram(id, log, actual.outcome);
     const ok = agrees(actual, predicted);
     const v = $("verdict");
     v.className = "verdict " + (ok ? "agree" : "disagree");
@@ -295,6 +309,8 @@ function load(s) {
 }
 
 async function runAll() {
+  if (busy) return;
+  $("run-all").disabled = true;
   const body = $("summary");
   body.replaceChildren();
   $("summary-section").hidden = false;
@@ -307,6 +323,7 @@ async function runAll() {
       cell(r && r.actual.outcome), cell(r && r.predicted.outcome),
       el("td", { class: r && r.ok ? "yes" : "no" }, r && r.ok ? "✓ yes" : "✗ no")));
   }
+  $("run-all").disabled = false;
 }
 
 async function init() {
@@ -323,7 +340,16 @@ async function init() {
     $(s.group === "works" ? "works" : "mistakes").append(el("li", {}, b));
   }
   writePolicy(await (await fetch("/policy")).json());
-  $("composer").addEventListener("submit", (e) => { e.preventDefault(); run(); });
+  $("composer").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    $("scenario-title").textContent = "Your request";
+    $("lesson").textContent = "Composed below; the API applied the policy below before the request ran.";
+    for (const b of document.querySelectorAll(".scenarios button[data-id]")) b.setAttribute("aria-pressed", "false");
+    await run();
+    // The results sit above the form: bring them into view.
+    const top = $("results").getBoundingClientRect().top;
+    if (top < 0) $("results").scrollIntoView({ block: "start" });
+  });
   $("run-all").addEventListener("click", runAll);
   document.body.dataset.ready = "true";
 }
