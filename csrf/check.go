@@ -139,8 +139,8 @@ func (g *Guard) sameOrigin(o origin.Origin, raw string, r *http.Request) bool {
 // proxy may terminate TLS), so only the registrable domains are compared.
 func (g *Guard) sameSite(o origin.Origin, r *http.Request) bool {
 	if len(g.publicList) > 0 {
-		for _, s := range g.publicList {
-			if p, err := origin.Parse(s); err == nil && o.SameSite(p) {
+		for _, p := range g.publicList {
+			if o.SameSite(p) {
 				return true
 			}
 		}
@@ -159,7 +159,11 @@ func (g *Guard) sameSite(o origin.Origin, r *http.Request) bool {
 
 func (g *Guard) describeSelf(r *http.Request) string {
 	if len(g.publicList) > 0 {
-		return strings.Join(g.publicList, ", ")
+		s := make([]string, len(g.publicList))
+		for i, p := range g.publicList {
+			s[i] = p.String()
+		}
+		return strings.Join(s, ", ")
 	}
 	scheme := "http(s)"
 	if r.TLS != nil {

@@ -65,7 +65,7 @@ func compile(c Config) (*Guard, error) {
 		}
 		if !g.public[o.String()] {
 			g.public[o.String()] = true
-			g.publicList = append(g.publicList, o.String())
+			g.publicList = append(g.publicList, o)
 		}
 	}
 	if h := c.RequiredHeader; h != "" {

@@ -38,6 +38,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+
+	"github.com/crossorigin/crossorigin/origin"
 )
 
 // Config configures a Guard. The zero value is a usable, strict-enough
@@ -117,7 +119,7 @@ type CORSPolicy interface {
 type Guard struct {
 	trusted       map[string]bool
 	public        map[string]bool
-	publicList    []string // in config order, for same-site checks
+	publicList    []origin.Origin // in config order, for same-site checks
 	allowSameSite bool
 	strict        bool
 	requireJSON   bool
