@@ -38,6 +38,10 @@ type Error struct {
 	// NetError is the net error Chromium completes the request with:
 	// "net::ERR_FAILED" for CORS errors.
 	NetError string
+	// Unreachable reports that a request got no response at all
+	// (connection refused, DNS failure, timeout): the browser refused
+	// nothing, the server could not be reached.
+	Unreachable bool
 	// Fix says what the server must change so that the request passes.
 	Fix Fix
 	// Trace is every step of the exchange up to the failure.

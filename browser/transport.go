@@ -399,11 +399,13 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 		}
 	}
 	resp, err := f.base().RoundTrip(req)
-	f.reached = true
 	if err != nil {
 		f.step(Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Rule: "network error: " + err.Error()})
-		return nil, nil, netError("net::ERR_FAILED", "TypeError: Failed to fetch: "+err.Error())
+		e := netError("net::ERR_FAILED", "TypeError: Failed to fetch ("+err.Error()+")")
+		e.Unreachable = true
+		return nil, nil, e
 	}
+	f.reached = true
 	if cookies {
 		if cs := resp.Cookies(); len(cs) > 0 {
 			t.Jar.SetCookies(f.url, cs)
@@ -530,7 +532,9 @@ func (f *fetch) preflight() error {
 	if err != nil {
 		st.Rule = "network error: " + err.Error()
 		f.step(st)
-		return netError("net::ERR_FAILED", "TypeError: Failed to fetch: "+err.Error())
+		e := netError("net::ERR_FAILED", "TypeError: Failed to fetch ("+err.Error()+")")
+		e.Unreachable = true
+		return e
 	}
 	discard(resp)
 	st.Status, st.Received = resp.StatusCode, corsOnly(resp.Header)

@@ -458,3 +458,15 @@ func TestStepString(t *testing.T) {
 		t.Error("Trace of a foreign response")
 	}
 }
+
+func TestTransportUnreachable(t *testing.T) {
+	a := newAPI(t, allowAll(""))
+	u := a.URL
+	a.Close()
+	for _, m := range []string{"GET", "PUT"} {
+		_, err := do(t, &Transport{Origin: page}, m, u+"/gone", nil)
+		if e := asError(t, err); !e.Unreachable || e.Reason != "" || e.ReachedServer || !strings.HasPrefix(e.Message, "TypeError: Failed to fetch") {
+			t.Errorf("%s: %+v", m, e)
+		}
+	}
+}
