@@ -2,12 +2,400 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crossorigin/crossorigin/browser"
+	"github.com/crossorigin/crossorigin/origin"
 )
 
-// runCheck is a placeholder until the check command lands.
+const checkUsage = `Usage: crossorigin check URL --origin ORIGIN [flags]
+
+Sends what Chromium sends when a page of ORIGIN calls fetch(URL): the
+preflight when one is needed, then the request, following redirects as
+fetch does. Prints each step with its CORS headers, the verdict, the
+console message Chromium would print, and the fix.
+
+Flags:
+  --origin ORIGIN      the page's origin, such as https://app.example.com
+                       (required; "null" for a sandboxed page)
+  -X METHOD            request method (default GET, or POST with --data)
+  -H 'Name: value'     a header the script sets (repeatable); a Cookie
+                       header is the target's cookie (SameSite=None), sent
+                       by the browser with --credentials
+  --credentials        fetch with credentials: "include"
+  --data BODY          request body (a string body, as fetch sends it)
+  --json               the trace and verdict as JSON
+  --timeout D          timeout of the whole exchange (default 30s)
+  --proxy URL          send requests through this proxy (overrides
+                       HTTPS_PROXY, HTTP_PROXY and NO_PROXY)
+
+Exit status: 0 allowed, 1 blocked, 2 usage or network error.
+`
+
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "crossorigin check: not implemented yet")
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var headers headerFlag
+	fs.Var(&headers, "H", "")
+	pageOrigin := fs.String("origin", "", "")
+	method := fs.String("X", "", "")
+	creds := fs.Bool("credentials", false, "")
+	data := fs.String("data", "", "")
+	asJSON := fs.Bool("json", false, "")
+	timeout := fs.Duration("timeout", 30*time.Second, "")
+	proxyURL := fs.String("proxy", "", "")
+	pos, err := parseWithPositionals(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, checkUsage)
+		return 0
+	}
+	usageErr := func(msg string) int {
+		fmt.Fprintf(stderr, "crossorigin check: %s\n\n%s", msg, checkUsage)
+		return 2
+	}
+	hasData := false
+	fs.Visit(func(f *flag.Flag) { hasData = hasData || f.Name == "data" })
+	switch {
+	case err != nil:
+		return usageErr(err.Error())
+	case len(pos) != 1:
+		return usageErr("give exactly one URL")
+	case *pageOrigin == "":
+		return usageErr("--origin is required: the origin of the page that calls fetch()")
+	}
+	target, err := url.Parse(pos[0])
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		return usageErr(fmt.Sprintf("%q is not an http or https URL", pos[0]))
+	}
+	if target.Path == "" {
+		target.Path = "/" // the URL parser of browsers always has a path
+	}
+	if *pageOrigin != "null" {
+		o, err := origin.Parse(*pageOrigin)
+		if err != nil {
+			return usageErr("--origin: " + err.Error())
+		}
+		*pageOrigin = o.String()
+	}
+	m := *method
+	if m == "" {
+		m = http.MethodGet
+		if hasData {
+			m = http.MethodPost
+		}
+	}
+	base, err := httpTransport(*proxyURL)
+	if err != nil {
+		return usageErr(err.Error())
+	}
+	defer base.CloseIdleConnections()
+
+	// Cookies belong to the browser, not to the script: they go with the
+	// requests the browser sends with credentials, as a SameSite=None
+	// cookie of the target would.
+	reqHeader := http.Header{}
+	var notes []string
+	var cookie string
+	for _, kv := range headers.list {
+		if strings.EqualFold(kv[0], "Cookie") {
+			if _, err := http.ParseCookie(kv[1]); err != nil {
+				return usageErr("-H Cookie: " + err.Error())
+			}
+			cookie = kv[1]
+			if !*creds {
+				notes = append(notes, "Cookies were given but credentials are not included; add --credentials to send them cross-origin.")
+			}
+			continue
+		}
+		reqHeader.Add(kv[0], kv[1])
+	}
+	if hasData && reqHeader.Get("Content-Type") == "" {
+		reqHeader.Set("Content-Type", "text/plain;charset=UTF-8") // what fetch() sets for a string body
+	}
+
+	bt := &browser.Transport{Origin: *pageOrigin, Base: base}
+	if *creds {
+		bt.Credentials = browser.Include
+		if cookie != "" {
+			bt.Base = &cookieTransport{base: base, host: target.Host, cookie: cookie}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	var body io.Reader
+	if hasData {
+		body = strings.NewReader(*data)
+	}
+	req, err := http.NewRequestWithContext(ctx, m, target.String(), body)
+	if err != nil {
+		return usageErr(err.Error())
+	}
+	req.Header = reqHeader
+	resp, err := (&http.Client{Transport: bt}).Do(req)
+
+	out := checkResult{URL: target.String(), Origin: *pageOrigin, Method: m, Credentials: *creds, Notes: notes}
+	var be *browser.Error
+	switch {
+	case err == nil:
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		out.Verdict = "allowed"
+		out.Status = resp.StatusCode
+		out.Type = browser.ResponseType(resp)
+		out.Trace = browser.Trace(resp)
+		out.Readable = sortedKeys(resp.Header)
+	case errors.As(err, &be):
+		out.Verdict = "blocked"
+		out.Trace = be.Trace
+		out.Reason, out.Message, out.ReachedServer = be.Reason, be.Message, be.ReachedServer
+		if be.Fix != (browser.Fix{}) {
+			out.Fix = &be.Fix
+		}
+		if be.Reason == "" && isNetworkFailure(be.Trace) {
+			out.Verdict = "error"
+		}
+	default:
+		out.Verdict = "error"
+		out.Message = err.Error()
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out.json()); err != nil {
+			fmt.Fprintf(stderr, "crossorigin check: %v\n", err)
+			return 2
+		}
+	} else {
+		out.writeText(stdout, isTerminal(stdout))
+	}
+	switch out.Verdict {
+	case "allowed":
+		return 0
+	case "blocked":
+		return 1
+	}
+	if *asJSON {
+		fmt.Fprintf(stderr, "crossorigin check: %s\n", out.Message)
+	}
 	return 2
+}
+
+// cookieTransport adds the user's cookies to the credentialed requests the
+// browser sends to the target's host; preflights never carry cookies.
+type cookieTransport struct {
+	base         http.RoundTripper
+	host, cookie string
+}
+
+func (c *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	preflight := req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != ""
+	if req.URL.Host != c.host || preflight {
+		return c.base.RoundTrip(req)
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Cookie", c.cookie)
+	return c.base.RoundTrip(req)
+}
+
+// isNetworkFailure reports whether the exchange ended because nothing came
+// back, rather than because the browser refused something.
+func isNetworkFailure(trace []browser.Step) bool {
+	return len(trace) > 0 && strings.HasPrefix(trace[len(trace)-1].Rule, "network error")
+}
+
+func sortedKeys(h http.Header) []string {
+	var ks []string
+	for k := range h {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// checkResult is what check found.
+type checkResult struct {
+	URL, Origin, Method string
+	Credentials         bool
+	Verdict             string // allowed, blocked, error
+	Status              int
+	Type                string
+	Readable            []string
+	Reason, Message     string
+	ReachedServer       bool
+	Fix                 *browser.Fix
+	Trace               []browser.Step
+	Notes               []string
+}
+
+type jsonStep struct {
+	Kind     string              `json:"kind"`
+	Method   string              `json:"method,omitempty"`
+	URL      string              `json:"url"`
+	Sent     map[string][]string `json:"sent,omitempty"`
+	Status   int                 `json:"status,omitempty"`
+	Received map[string][]string `json:"received,omitempty"`
+	Rule     string              `json:"rule"`
+	OK       bool                `json:"ok"`
+	Reason   string              `json:"reason,omitempty"`
+}
+
+type jsonFix struct {
+	Header     string `json:"header,omitempty"`
+	Value      string `json:"value,omitempty"`
+	CORSConfig string `json:"cors_config,omitempty"`
+	Advice     string `json:"advice,omitempty"`
+}
+
+type jsonCheck struct {
+	URL             string     `json:"url"`
+	Origin          string     `json:"origin"`
+	Method          string     `json:"method"`
+	Credentials     bool       `json:"credentials"`
+	Verdict         string     `json:"verdict"`
+	Status          int        `json:"status,omitempty"`
+	ResponseType    string     `json:"response_type,omitempty"`
+	ReadableHeaders []string   `json:"readable_headers,omitempty"`
+	Reason          string     `json:"reason,omitempty"`
+	Message         string     `json:"console_message,omitempty"`
+	ReachedServer   bool       `json:"reached_server"`
+	Fix             *jsonFix   `json:"fix,omitempty"`
+	Trace           []jsonStep `json:"trace"`
+	Notes           []string   `json:"notes,omitempty"`
+}
+
+func (c *checkResult) json() jsonCheck {
+	j := jsonCheck{
+		URL: c.URL, Origin: c.Origin, Method: c.Method, Credentials: c.Credentials, Verdict: c.Verdict,
+		Status: c.Status, ResponseType: c.Type, ReadableHeaders: c.Readable, Reason: c.Reason, Message: c.Message,
+		ReachedServer: c.ReachedServer || c.Verdict == "allowed", Trace: []jsonStep{}, Notes: c.Notes,
+	}
+	if c.Fix != nil {
+		j.Fix = &jsonFix{Header: c.Fix.Header, Value: c.Fix.Value, CORSConfig: c.Fix.CORSConfig, Advice: c.Fix.Advice}
+	}
+	for _, s := range c.Trace {
+		j.Trace = append(j.Trace, jsonStep{
+			Kind: string(s.Kind), Method: s.Method, URL: s.URL, Sent: s.Sent, Status: s.Status,
+			Received: redactCookies(s.Received), Rule: s.Rule, OK: s.OK, Reason: s.Reason,
+		})
+	}
+	return j
+}
+
+func redactCookies(h http.Header) http.Header {
+	if h.Get("Set-Cookie") == "" {
+		return h
+	}
+	h = h.Clone()
+	h.Del("Set-Cookie")
+	return h
+}
+
+// ANSI styles for the timeline, used only on a terminal.
+const (
+	ansiReset = "\x1b[0m"
+	ansiBold  = "\x1b[1m"
+	ansiRed   = "\x1b[1;31m"
+	ansiGreen = "\x1b[1;32m"
+	ansiCyan  = "\x1b[36m"
+	ansiDim   = "\x1b[2m"
+)
+
+func (c *checkResult) writeText(w io.Writer, color bool) {
+	paint := func(style, s string) string {
+		if !color {
+			return s
+		}
+		return style + s + ansiReset
+	}
+	credMode := "same-origin"
+	if c.Credentials {
+		credMode = "include"
+	}
+	fmt.Fprintf(w, "Page %s calls fetch(%q, {method: %q, credentials: %q})\n", c.Origin, c.URL, c.Method, credMode)
+	for i, s := range c.Trace {
+		fmt.Fprintf(w, "\n%s ", paint(ansiBold, fmt.Sprintf("%d. %s", i+1, s.Kind)))
+		if s.Method != "" {
+			fmt.Fprintf(w, "%s %s\n", s.Method, s.URL)
+		} else {
+			fmt.Fprintf(w, "%s\n", s.URL)
+		}
+		writeHeaderLines(w, "   > ", s.Sent, paint)
+		if s.Status != 0 {
+			fmt.Fprintf(w, "   < %d %s\n", s.Status, http.StatusText(s.Status))
+			writeHeaderLines(w, "   < ", s.Received, paint)
+		}
+		verdict := paint(ansiGreen, "ok")
+		if !s.OK {
+			verdict = paint(ansiRed, "blocked")
+			if s.Reason != "" {
+				verdict += " (" + s.Reason + ")"
+			}
+		}
+		fmt.Fprintf(w, "   = %s: %s\n", verdict, s.Rule)
+	}
+	fmt.Fprintln(w)
+	switch c.Verdict {
+	case "allowed":
+		fmt.Fprintf(w, "%s script on %s can read the response (status %d, type %s).\n", paint(ansiGreen, "ALLOWED:"), c.Origin, c.Status, c.Type)
+		if len(c.Readable) > 0 {
+			fmt.Fprintf(w, "Readable response headers: %s\n", strings.Join(c.Readable, ", "))
+		}
+	case "blocked":
+		what := "Chromium blocks this request"
+		if c.Reason != "" {
+			what += " (" + c.Reason + ")"
+		}
+		fmt.Fprintf(w, "%s %s.\n", paint(ansiRed, "BLOCKED:"), what)
+		if c.Message != "" {
+			fmt.Fprintf(w, "Console:  %s\n", c.Message)
+		}
+		if c.ReachedServer {
+			fmt.Fprintln(w, "Note:     the request reached the server and ran there; only its response was withheld from script.")
+		}
+		if f := c.Fix; f != nil {
+			if f.Header != "" {
+				fmt.Fprintf(w, "Fix:      send %s: %s\n", paint(ansiCyan, f.Header), f.Value)
+			} else {
+				fmt.Fprint(w, "Fix:\n")
+			}
+			if f.CORSConfig != "" {
+				fmt.Fprintf(w, "          with the cors package: %s\n", f.CORSConfig)
+			}
+			if f.Advice != "" {
+				fmt.Fprintf(w, "          %s\n", f.Advice)
+			}
+		}
+	default:
+		fmt.Fprintf(w, "%s %s\n", paint(ansiRed, "ERROR:"), c.Message)
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintf(w, "Note:     %s\n", n)
+	}
+}
+
+// writeHeaderLines prints headers sorted, CORS headers highlighted.
+func writeHeaderLines(w io.Writer, prefix string, h http.Header, paint func(string, string) string) {
+	for _, k := range sortedKeys(h) {
+		name := k
+		if strings.HasPrefix(k, "Access-Control-") || k == "Origin" || k == "Vary" {
+			name = paint(ansiCyan, k)
+		} else {
+			name = paint(ansiDim, k)
+		}
+		for _, v := range h[k] {
+			if k == "Cookie" || k == "Set-Cookie" {
+				v = "(redacted)"
+			}
+			fmt.Fprintf(w, "%s%s: %s\n", prefix, name, v)
+		}
+	}
 }
