@@ -20,7 +20,7 @@ import (
 type outcome struct {
 	Verdict string   // "200 cors", "0 opaque", ... or "TypeError"
 	Reason  string   // Chromium's CorsError name; "" when none
-	Message string   // the console message of a CORS error, shortened by server.shorten
+	Message string   // the console message of a TypeError, else its text; shortened by server.shorten
 	Net     string   // the net error of a TypeError, such as net::ERR_FAILED; "" when no request started
 	Headers []string // "name: value" lines script could read, sorted
 }
@@ -77,7 +77,7 @@ type netlog struct {
 	mu     sync.Mutex
 	urls   map[network.RequestID][]string
 	failed []*network.EventLoadingFailed
-	msgs   []string // console messages about CORS
+	msgs   []string // console messages about CORS and fetch's own refusals
 }
 
 func (n *netlog) on(ev any) {
@@ -89,13 +89,13 @@ func (n *netlog) on(ev any) {
 	case *network.EventLoadingFailed:
 		n.failed = append(n.failed, ev)
 	case *log.EventEntryAdded:
-		if ev.Entry != nil && strings.Contains(ev.Entry.Text, "CORS policy") {
+		if ev.Entry != nil && (strings.Contains(ev.Entry.Text, "CORS policy") || strings.HasPrefix(ev.Entry.Text, "Fetch API cannot load")) {
 			n.msgs = append(n.msgs, ev.Entry.Text)
 		}
 	}
 }
 
-// messages returns the CORS console messages that name a URL with the path
+// messages returns the console messages of fetch failures that name a URL with the path
 // prefix, the request's own or the one it was redirected from.
 func (n *netlog) messages(prefix string) []string {
 	n.mu.Lock()
@@ -140,9 +140,7 @@ type jsResult struct {
 const fetchJS = `(async (a) => {
 	const out = {ok: false, status: 0, type: "", headers: [], error: ""};
 	try {
-		const h = new Headers();
-		for (const [k, v] of a.header) h.append(k, v);
-		const init = {headers: h};
+		const init = {headers: a.header};
 		if (a.method) init.method = a.method;
 		if (a.credentials) init.credentials = a.credentials;
 		if (a.mode) init.mode = a.mode;
@@ -179,7 +177,7 @@ type tab struct {
 }
 
 func newTab(t *testing.T, srv *server) (*tab, error) {
-	ctx := browser.NewTab(t, 5*time.Minute)
+	ctx := chromium.NewTab(t, 5*time.Minute)
 	tb := &tab{ctx: ctx, srv: srv, page: -1, log: &netlog{urls: make(map[network.RequestID][]string)}}
 	if err := chromedp.Listen(ctx, tb.log.on); err != nil {
 		return nil, err
@@ -238,9 +236,12 @@ func (tb *tab) run(c *tcase) (result, error) {
 		} else {
 			o.Verdict = "TypeError"
 			o.Reason, o.Net = tb.failure(prefix, before)
-			if o.Reason != "" {
-				o.Message = tb.srv.shorten(tb.message(path, beforeMsgs))
+			o.Message = tb.message(path, beforeMsgs)
+			if o.Message == "" {
+				// No console message: what script sees is all there is.
+				o.Message = js.Error
 			}
+			o.Message = tb.srv.shorten(o.Message)
 		}
 		res.Steps = append(res.Steps, o)
 	}
@@ -280,8 +281,8 @@ func (tb *tab) failure(prefix string, n int) (reason, net string) {
 	}
 }
 
-// message waits a little for the console message of a CORS failure of a
-// request whose URL has the path prefix, beyond the first n.
+// message waits a little for the console message of a failed fetch of a
+// URL with the path prefix, beyond the first n; "" when none comes.
 func (tb *tab) message(prefix string, n int) string {
 	deadline := time.Now().Add(time.Second)
 	for {

@@ -1,12 +1,151 @@
 package browserdiff
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
 
-// runOurs runs every case through browser.Transport. Until package browser
-// exists it reports that it did not run.
+	"github.com/crossorigin/crossorigin/browser"
+)
+
+// runOurs runs every case through browser.Transport, against the same
+// server, under the run name "go".
 func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
-	t.Log("browser.Transport half not wired yet")
-	return nil
+	t.Helper()
+	base := &http.Transport{
+		// Every host of the test is this one loopback server.
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", srv.addr)
+		},
+	}
+	t.Cleanup(base.CloseIdleConnections)
+	out := make(map[string]result, len(cases))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, c := range cases {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := runOursCase(t, srv, base, c)
+			mu.Lock()
+			out[c.Name] = r
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// runOursCase runs the steps of one case through one Transport, so that
+// they share its preflight cache as the steps in Chromium share the
+// browser's.
+func runOursCase(t *testing.T, srv *server, base http.RoundTripper, c *tcase) result {
+	tr := &browser.Transport{Origin: srv.pageOrigin(c.Page), Base: base}
+	if c.Page != pageNull {
+		// A sandboxed page's fetches are cross-site for cookies, so a
+		// SameSite=Lax cookie never goes along: no jar.
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(srv.origin(apiHost) + "/x/")
+		jar.SetCookies(u, []*http.Cookie{{Name: "sid", Value: "1", Path: "/x"}})
+		tr.Jar = jar
+	}
+	client := &http.Client{
+		Transport: tr,
+		// The Transport follows redirects itself; a 3xx that comes out of
+		// it is the opaque-redirect of redirect mode manual.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	var res result
+	for _, s := range c.steps() {
+		tr.Credentials = credentialsMode(s.Credentials)
+		tr.Mode = requestMode(s.Mode)
+		tr.Redirect = redirectMode(s.Redirect)
+		o := fetchOurs(client, srv.caseURL("go", c.Name, s.hop()), s)
+		o.Message = srv.shorten(o.Message)
+		res.Steps = append(res.Steps, o)
+	}
+	res.Wire = srv.renderHits(srv.hits("go", c.Name))
+	return res
+}
+
+func fetchOurs(client *http.Client, u string, s step) outcome {
+	method := s.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if s.Body != "" {
+		body = strings.NewReader(s.Body)
+	}
+	req, err := http.NewRequest(http.MethodGet, u, body)
+	if err != nil {
+		panic(err) // the test's own URL
+	}
+	// Set the method afterwards: NewRequest refuses one that is no token,
+	// and the Transport, like fetch(), must say so itself.
+	req.Method = method
+	for _, kv := range s.Header {
+		req.Header.Add(kv[0], kv[1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		o := outcome{Verdict: "TypeError"}
+		var ce *browser.Error
+		if errors.As(err, &ce) {
+			o.Reason, o.Message, o.Net = ce.Reason, ce.Message, ce.NetError
+		}
+		return o
+	}
+	defer resp.Body.Close()
+	o := outcome{Verdict: fmt.Sprintf("%d %s", resp.StatusCode, browser.ResponseType(resp))}
+	for name, vs := range resp.Header {
+		o.Headers = append(o.Headers, strings.ToLower(name)+": "+strings.Join(vs, ", "))
+	}
+	sortHeaders(o.Headers)
+	return o
+}
+
+func credentialsMode(s string) browser.CredentialsMode {
+	switch s {
+	case "omit":
+		return browser.Omit
+	case "include":
+		return browser.Include
+	}
+	return browser.SameOrigin
+}
+
+func requestMode(s string) browser.Mode {
+	switch s {
+	case "no-cors":
+		return browser.ModeNoCORS
+	case "same-origin":
+		return browser.ModeSameOrigin
+	}
+	return browser.ModeCORS
+}
+
+func redirectMode(s string) browser.RedirectMode {
+	switch s {
+	case "error":
+		return browser.RedirectError
+	case "manual":
+		return browser.RedirectManual
+	}
+	return browser.RedirectFollow
 }
 
 // knownDiff lists the cases where browser.Transport knowingly differs from
