@@ -160,7 +160,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if be.Fix != (browser.Fix{}) {
 			out.Fix = &be.Fix
 		}
-		if be.Reason == "" && isNetworkFailure(be.Trace) {
+		if be.Unreachable {
 			out.Verdict = "error"
 		}
 	default:
@@ -204,12 +204,6 @@ func (c *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Cookie", c.cookie)
 	return c.base.RoundTrip(req)
-}
-
-// isNetworkFailure reports whether the exchange ended because nothing came
-// back, rather than because the browser refused something.
-func isNetworkFailure(trace []browser.Step) bool {
-	return len(trace) > 0 && strings.HasPrefix(trace[len(trace)-1].Rule, "network error")
 }
 
 func sortedKeys(h http.Header) []string {

@@ -98,8 +98,8 @@ func TestScanJSONAndSARIF(t *testing.T) {
 	var doc struct {
 		Findings []struct {
 			Class, Severity, Origin, URL, Description, Fix string
-			Browsers                                      []string
-			Evidence                                      map[string]any
+			Browsers                                       []string
+			Evidence                                       map[string]any
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
