@@ -234,7 +234,17 @@ func describe(evs []event) string {
 	return strings.Join(parts, "; ") + "."
 }
 
-func esc(s string) string { return html.EscapeString(s) }
+// esc makes s safe as XML text: escaped, valid UTF-8, and without the
+// control characters XML 1.0 forbids (a request path may carry any byte).
+func esc(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' || r == 0x7f || r == 0xfffe || r == 0xffff {
+			return '\ufffd'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\ufffd"))
+	return html.EscapeString(s)
+}
 
 func (s *pageServer) diagram(w http.ResponseWriter, r *http.Request) {
 	run := r.URL.Query().Get("run")

@@ -68,15 +68,19 @@ func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL) Predict
 	t := &browser.Transport{Origin: s.d.PageURL, Credentials: credentialsMode(r.Credentials), Jar: jar}
 	client := &http.Client{Transport: t}
 	var p Prediction
-	for i := range max(r.Repeat, 1) {
+	var trace, steps []string
+	n := max(r.Repeat, 1)
+	for i := range n {
 		p = s.predictOne(ctx, client, r, u)
-		if i > 0 {
-			p.Trace = append([]string{fmt.Sprintf("(fetch number %d)", i+1)}, p.Trace...)
+		if n > 1 {
+			trace = append(trace, fmt.Sprintf("fetch %d of %d:", i+1, n))
 		}
+		trace, steps = append(trace, p.Trace...), append(steps, p.Steps...)
 		if p.Outcome != "allowed" {
 			break
 		}
 	}
+	p.Trace, p.Steps = trace, steps
 	p.Engine = "browser.Transport (package browser)"
 	return p
 }
