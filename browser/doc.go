@@ -28,8 +28,8 @@
 //
 // Where Chromium and the Fetch standard disagree, this package does what
 // Chromium does; each departure is marked in a comment beside the code that
-// implements it. The differential test in e2e/browserdiff (300 cases, run
-// against headless Chromium) found or confirmed these:
+// implements it. The differential test in e2e/browserdiff (more than 300
+// cases, run against headless Chromium) found or confirmed these:
 //
 //   - Extra safelisted request headers. Besides Accept, Accept-Language,
 //     Content-Language, Content-Type and Range, Chromium treats the client
@@ -41,8 +41,9 @@
 //   - Access-Control-Allow-Headers: * covers Authorization on a fresh
 //     preflight (Chromium only warns in DevTools); the standard requires
 //     Authorization to be listed by name. A cached preflight result is
-//     checked with the standard's rule, so a later request with
-//     Authorization sends a new preflight.
+//     checked with the standard's rule, so a request with Authorization
+//     answered by "*" is preflighted again every time, whatever the
+//     Access-Control-Max-Age.
 //   - Access-Control-Max-Age: a negative value disables caching (the standard
 //     treats it as a parse failure and uses the 5 second default); a value
 //     Chromium cannot parse (garbage, several values, an overflow) falls
