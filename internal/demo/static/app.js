@@ -333,7 +333,8 @@ async function init() {
   $("proxy-origin").textContent = cfg.proxy;
   scenarios = await (await fetch("/scenarios")).json();
   for (const s of scenarios) {
-    const b = el("button", { type: "button", class: "scenario " + s.expect, "data-id": s.id }, s.title);
+    const b = el("button", { type: "button", class: "scenario " + s.expect, "data-id": s.id },
+      s.title, el("span", { class: "expect" }, s.expect === "allowed" ? "Chromium allows" : "Chromium blocks"));
     b.setAttribute("aria-pressed", "false");
     b.title = s.lesson;
     b.addEventListener("click", () => { if (!busy) { load(s); run(s.title); } });
