@@ -1,0 +1,335 @@
+// Side-by-side benchmark of crossorigin proxy against a bare
+// httputil.ReverseProxy and cors-anywhere (node, from npm), all on
+// loopback. Run it with the command in README.md (## proxy).
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const proxyConcurrency = 32
+
+// proxyBodies are the two response sizes of the benchmark.
+var proxyBodies = []struct {
+	name string
+	size int
+}{{"1KiB", 1 << 10}, {"1MiB", 1 << 20}}
+
+// proxyImpl is one thing under load: a base URL to which the target
+// URL is appended, and the process serving it (nil: this process).
+type proxyImpl struct {
+	name string
+	base string // "" for direct
+	cmd  *exec.Cmd
+	skip string // why it is not measured
+}
+
+// proxyUpstream serves /1KiB and /1MiB on 127.0.0.1.
+func proxyUpstream(tb testing.TB) (string, func()) {
+	bodies := map[string][]byte{}
+	for _, b := range proxyBodies {
+		bodies["/"+b.name] = bytes.Repeat([]byte("x"), b.size)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := bodies[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		_, _ = w.Write(b)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { srv.Close() }
+}
+
+// proxyBuild builds the crossorigin command and the bare reverse proxy.
+func proxyBuild(tb testing.TB) (crossorigin, bare string) {
+	dir := tb.TempDir()
+	crossorigin, bare = filepath.Join(dir, "crossorigin"), filepath.Join(dir, "proxybare")
+	for _, b := range []struct{ dir, pkg, out string }{
+		{"..", "./cmd/crossorigin", crossorigin},
+		{".", "./proxybare", bare},
+	} {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		cmd.Dir = b.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			tb.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	return crossorigin, bare
+}
+
+var proxyListenRE = regexp.MustCompile(`listening (?:on http://127\.0\.0\.1:)?(\d+)`)
+
+// proxyStart starts a server process and waits for its "listening" line
+// (on stdout or stderr) to learn its port.
+func proxyStart(tb testing.TB, dir string, name string, args ...string) (*exec.Cmd, string) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		pw.Close()
+	})
+	port := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(pr)
+		sent := false
+		for s.Scan() {
+			if m := proxyListenRE.FindStringSubmatch(s.Text()); m != nil && !sent {
+				port <- m[1]
+				sent = true
+			}
+		}
+	}()
+	select {
+	case p := <-port:
+		return cmd, "http://127.0.0.1:" + p
+	case <-time.After(30 * time.Second):
+		tb.Fatalf("%s did not start", name)
+		return nil, ""
+	}
+}
+
+// proxyCorsAnywhere installs cors-anywhere from the lock file if needed
+// and starts it; it returns a reason instead if node or npm is missing.
+func proxyCorsAnywhere(tb testing.TB) (*exec.Cmd, string, string) {
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return nil, "", tool + " is not installed (apt-get install nodejs npm): cors-anywhere not measured"
+		}
+	}
+	dir, _ := filepath.Abs("cors-anywhere")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "cors-anywhere")); err != nil {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			tb.Fatalf("npm ci: %v\n%s", err, out)
+		}
+	}
+	cmd, base := proxyStart(tb, dir, "node", "server.js", "0")
+	return cmd, base, ""
+}
+
+// proxyImpls starts everything under test against the upstream.
+func proxyImpls(tb testing.TB, upstream string) []*proxyImpl {
+	crossorigin, bare := proxyBuild(tb)
+	_, upPort, _ := net.SplitHostPort(strings.TrimPrefix(upstream, "http://"))
+	co, coBase := proxyStart(tb, ".", crossorigin, "proxy", "--listen", "127.0.0.1:0",
+		"--allow-private", "127.0.0.1/32", "--allow-port", upPort, "--log-format", "none",
+		"--max-idle-conns-per-host", "64")
+	bp, bareBase := proxyStart(tb, ".", bare, "--pool", "64")
+	impls := []*proxyImpl{
+		{name: "direct"},
+		{name: "crossorigin", base: coBase, cmd: co},
+		{name: "reverseproxy", base: bareBase, cmd: bp},
+	}
+	ca, caBase, skip := proxyCorsAnywhere(tb)
+	impls = append(impls, &proxyImpl{name: "cors-anywhere", base: caBase, cmd: ca, skip: skip})
+	return impls
+}
+
+// proxyClient is the load generator's client: keep-alive, a pool for the
+// concurrency, no proxy from the environment, no transparent gzip.
+func proxyClient() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			MaxIdleConns:        proxyConcurrency * 2,
+			MaxIdleConnsPerHost: proxyConcurrency * 2,
+			DisableCompression:  true,
+		},
+		Timeout: 30 * time.Second,
+	}
+}
+
+// proxyLoad sends n GET requests at proxyConcurrency and checks each.
+func proxyLoad(c *http.Client, url string, size int, n int) error {
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range proxyConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				if err := proxyGet(c, url, size); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func proxyGet(c *http.Client, url string, size int) error {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return err
+	}
+	// cors-anywhere's README configuration requires one of these.
+	req.Header.Set("Origin", "http://app.test")
+	req.Header.Set("X-Requested-With", "bench")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 || n != int64(size) {
+		return fmt.Errorf("%s: status %d, %d bytes", url, resp.StatusCode, n)
+	}
+	return nil
+}
+
+// proxyMemory reads a process's peak and current resident set in MB.
+func proxyMemory(pid int) (hwm, rss float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmHWM:":
+			hwm = kb / 1024
+		case "VmRSS:":
+			rss = kb / 1024
+		}
+	}
+	return hwm, rss
+}
+
+// BenchmarkProxy measures requests/s through each implementation at
+// concurrency 32, for 1 KiB and 1 MiB bodies, and prints the ratios.
+func BenchmarkProxy(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("reads /proc for memory")
+	}
+	upstream, stop := proxyUpstream(b)
+	defer stop()
+	impls := proxyImpls(b, upstream)
+	type result struct{ rps, hwm, rss float64 }
+	results := map[string]result{}
+	for _, body := range proxyBodies {
+		for _, im := range impls {
+			b.Run("body="+body.name+"/impl="+im.name, func(b *testing.B) {
+				if im.skip != "" {
+					b.Skip(im.skip)
+				}
+				c := proxyClient()
+				defer c.CloseIdleConnections()
+				url := upstream + "/" + body.name
+				if im.base != "" {
+					url = im.base + "/" + upstream + "/" + body.name
+				}
+				// Warm up the pools on both sides.
+				if err := proxyLoad(c, url, body.size, proxyConcurrency*4); err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(int64(body.size))
+				b.ResetTimer()
+				start := time.Now()
+				if err := proxyLoad(c, url, body.size, b.N); err != nil {
+					b.Fatal(err)
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				r := result{rps: float64(b.N) / elapsed.Seconds()}
+				b.ReportMetric(r.rps, "req/s")
+				if im.cmd != nil {
+					r.hwm, r.rss = proxyMemory(im.cmd.Process.Pid)
+					b.ReportMetric(r.hwm, "peak-RSS-MB")
+				}
+				results[body.name+"/"+im.name] = r
+			})
+		}
+	}
+	// The table for bench/README.md; ratios are within this one run.
+	var out strings.Builder
+	fmt.Fprintf(&out, "\n| body | impl | req/s | vs cors-anywhere | vs reverseproxy | peak RSS MB |\n|---|---|---|---|---|---|\n")
+	for _, body := range proxyBodies {
+		ca, rp := results[body.name+"/cors-anywhere"], results[body.name+"/reverseproxy"]
+		for _, im := range impls {
+			r, ok := results[body.name+"/"+im.name]
+			if !ok {
+				continue
+			}
+			ratio := func(base result) string {
+				if base.rps == 0 {
+					return "-"
+				}
+				return fmt.Sprintf("%.2fx", r.rps/base.rps)
+			}
+			mem := "-"
+			if r.hwm > 0 {
+				mem = fmt.Sprintf("%.1f", r.hwm)
+			}
+			fmt.Fprintf(&out, "| %s | %s | %.0f | %s | %s | %s |\n", body.name, im.name, r.rps, ratio(ca), ratio(rp), mem)
+		}
+	}
+	fmt.Print(out.String())
+}
+
+// TestProxyHarness checks the benchmark's set-up without measuring: each
+// implementation answers one request of each size correctly.
+func TestProxyHarness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries")
+	}
+	upstream, stop := proxyUpstream(t)
+	defer stop()
+	c := proxyClient()
+	defer c.CloseIdleConnections()
+	for _, im := range proxyImpls(t, upstream) {
+		if im.skip != "" {
+			t.Log(im.skip)
+			continue
+		}
+		for _, body := range proxyBodies {
+			url := upstream + "/" + body.name
+			if im.base != "" {
+				url = im.base + "/" + upstream + "/" + body.name
+			}
+			if err := proxyGet(c, url, body.size); err != nil {
+				t.Errorf("%s: %v", im.name, err)
+			}
+		}
+	}
+}
