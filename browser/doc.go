@@ -24,6 +24,23 @@
 // request reached the server before the browser refused to expose the
 // response.
 //
+//	client := &http.Client{Transport: &browser.Transport{
+//		Origin:      "https://app.example.com",
+//		Credentials: browser.Include,
+//	}}
+//	resp, err := client.Do(req)
+//	var ce *browser.Error
+//	if errors.As(err, &ce) {
+//		fmt.Println(ce.Reason, ce.Fix.CORSConfig) // AllowOriginMismatch cors.Config{...}
+//		for _, s := range ce.Trace {
+//			fmt.Println(s) // what was sent, what came back, which rule decided
+//		}
+//	}
+//
+// A successful exchange has its trace in [Trace](resp) and its Fetch
+// response type ("basic", "cors", "opaque", "opaqueredirect") in
+// [ResponseType](resp).
+//
 // # Chromium versus the Fetch standard
 //
 // Where Chromium and the Fetch standard disagree, this package does what

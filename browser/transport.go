@@ -304,7 +304,7 @@ func (f *fetch) run() (*http.Response, error) {
 				f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule, Reason: "RedirectContainsCredentials"})
 				// Chromium reports no failed parameter here, so the
 				// message quotes an empty location.
-				e := newError("RedirectContainsCredentials", "", f.checkOrigin(), false)
+				e := newError("RedirectContainsCredentials", "", f.requestOrigin(), false)
 				return nil, f.corsError(e)
 			}
 			// Chromium fails this one too, without a CORS error
@@ -320,7 +320,7 @@ func (f *fetch) run() (*http.Response, error) {
 			rule += "; the request's origin is now tainted: Origin: null"
 		}
 		f.url = next
-		f.step(Step{Kind: StepRedirect, Method: "", URL: next.String(), Rule: rule, OK: true})
+		f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule, OK: true})
 	}
 }
 
@@ -415,13 +415,13 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 
 	loc, isRedirect, locErr := redirectLocation(resp, f.url)
 	if f.corsFlag {
-		if e := CheckResponse(f.checkOrigin(), t.Credentials == Include, resp.Header); e != nil {
+		if e := CheckResponse(f.requestOrigin(), t.Credentials == Include, resp.Header); e != nil {
 			discard(resp)
 			st.Rule, st.Reason = detail(e.Reason, e.Param), e.Reason
 			f.step(st)
 			return nil, nil, f.corsError(e)
 		}
-		st.Rule = "CORS check passed: Access-Control-Allow-Origin allows " + f.checkOrigin()
+		st.Rule = "CORS check passed: Access-Control-Allow-Origin allows " + f.requestOrigin()
 		if t.Credentials == Include {
 			st.Rule += " with credentials"
 		}
@@ -545,14 +545,14 @@ func (f *fetch) preflight() error {
 	}
 	if _, redirect, _ := redirectLocation(resp, f.url); redirect {
 		// Chromium never follows a redirect of a preflight.
-		return fail(newError("PreflightDisallowedRedirect", "", f.checkOrigin(), true))
+		return fail(newError("PreflightDisallowedRedirect", "", f.requestOrigin(), true))
 	}
-	r, reason, param := parsePreflight(f.checkOrigin(), creds, resp.StatusCode, resp.Header)
+	r, reason, param := parsePreflight(f.requestOrigin(), creds, resp.StatusCode, resp.Header)
 	if reason == "" {
 		reason, param = r.check(f.method, unsafe)
 	}
 	if reason != "" {
-		return fail(newError(reason, param, f.checkOrigin(), true))
+		return fail(newError(reason, param, f.requestOrigin(), true))
 	}
 	st.OK = true
 	st.Rule = fmt.Sprintf("the preflight allows %s", f.method)
@@ -626,18 +626,15 @@ func sameOriginURL(a, b *url.URL) bool {
 	return !oa.IsOpaque() && oa == origin.FromURL(b)
 }
 
-// requestOrigin is the Origin header value: the page's, or "null" once a
-// redirect tainted the request.
+// requestOrigin is the Origin header value, and the origin the CORS check
+// compares against: the page's, or "null" once a redirect tainted the
+// request.
 func (f *fetch) requestOrigin() string {
 	if f.tainted {
 		return "null"
 	}
 	return f.pageSer
 }
-
-// checkOrigin is the origin the CORS check compares against; the same as
-// requestOrigin.
-func (f *fetch) checkOrigin() string { return f.requestOrigin() }
 
 // fetchSite is the Sec-Fetch-Site value for the chain so far.
 func (f *fetch) fetchSite() string {
