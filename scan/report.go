@@ -45,6 +45,9 @@ type Finding struct {
 	Description string   `json:"description"`
 	Fix         string   `json:"fix"`
 	Evidence    Evidence `json:"evidence"`
+	// PoC is an HTML page that demonstrates the finding from Origin, for
+	// findings where a browser would share the response; empty otherwise.
+	PoC string `json:"poc,omitempty"`
 }
 
 // Evidence is the exchange behind a finding.

@@ -114,6 +114,25 @@ func TestJSONSchema(t *testing.T) {
 	}
 }
 
+func TestPoC(t *testing.T) {
+	rep := scanZoo(t, Config{}, "reflect")
+	for _, f := range rep.Findings {
+		switch f.Class {
+		case ReflectAnyOrigin:
+			if !strings.Contains(f.PoC, "Serve from "+f.Origin) || !strings.Contains(f.PoC, `credentials:"include"`) || !strings.Contains(f.PoC, f.URL) {
+				t.Errorf("reflect PoC:\n%s", f.PoC)
+			}
+		case NullOrigin:
+			if !strings.Contains(f.PoC, `<iframe sandbox="allow-scripts" srcdoc="&lt;script&gt;fetch(&#34;`) {
+				t.Errorf("null PoC:\n%s", f.PoC)
+			}
+		}
+	}
+	if p := poc("https://a.example", "GET", "https://t.example/\"</script>", false); strings.Contains(p, `"</script>",`) {
+		t.Errorf("PoC does not escape the URL: %s", p)
+	}
+}
+
 func jsonKind(v any) string {
 	switch v.(type) {
 	case string:
