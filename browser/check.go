@@ -21,8 +21,11 @@ const (
 // when absent, else every field line joined with ", ".
 func headerValue(h http.Header, name string) *string {
 	vs := h.Values(name)
-	if len(vs) == 0 {
+	switch len(vs) {
+	case 0:
 		return nil
+	case 1:
+		return &vs[0]
 	}
 	v := strings.Join(vs, ", ")
 	return &v

@@ -10,7 +10,7 @@
 //   - Pure functions ([IsSafelisted], [CheckPreflight], [CheckResponse],
 //     [ReadableHeaders]) judge a request or a response without I/O. The
 //     scanner and the playground use them.
-//   - [Transport] is an [net/http.RoundTripper] that behaves like fetch()
+//   - [Transport] is a [net/http.RoundTripper] that behaves like fetch()
 //     called from a page of a given origin: it drops forbidden headers, sends
 //     the preflight when Chromium would (or takes the answer from its
 //     preflight cache), performs the CORS check, follows redirects itself, and

@@ -202,6 +202,9 @@ func fixFor(reason, param, origin string) Fix {
 		}
 		return allowOrigin
 	case "WildcardOriginNotAllowed":
+		if origin == "null" {
+			return allowOrigin
+		}
 		return Fix{
 			Header:     "Access-Control-Allow-Origin",
 			Value:      origin,
