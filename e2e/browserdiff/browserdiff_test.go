@@ -151,7 +151,7 @@ func renderResults(rows []row, withOurs bool) []byte {
 		}
 	}
 	if withOurs {
-		fmt.Fprintf(&b, "%d cases, %d agree, %d known differences (see knownDiff in browserdiff_test.go).\n\n", len(rows), agree, known)
+		fmt.Fprintf(&b, "%d cases, %d agree, %d known differences (see knownDiff in ours_test.go).\n\n", len(rows), agree, known)
 	} else {
 		fmt.Fprintf(&b, "%d cases. The Transport half did not run.\n\n", len(rows))
 	}

@@ -1,6 +1,9 @@
 package browserdiff
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // allCases is the table of the differential test. Each case names the
 // page its fetch runs in, its fetch steps and the server's scripted answers.
@@ -89,6 +92,9 @@ func allCases() []*tcase {
 		{"method-options-lower", "options", ""},
 		{"method-patch", "PATCH", "x"},
 		{"method-patch-lower", "patch", "x"},
+		{"method-get-mixed", "Get", ""},
+		{"method-delete-mixed", "Delete", ""},
+		{"method-patch-mixed", "pAtCh", ""},
 		{"method-custom", "CUSTOM", ""},
 		{"method-custom-mixed", "Custom", ""},
 		{"method-connect", "CONNECT", ""},
@@ -161,7 +167,46 @@ func allCases() []*tcase {
 		{"hdr-user-agent", "", H("User-Agent", "test")},
 		{"hdr-invalid-name", "", H("X A", "1")},
 		{"hdr-invalid-value", "", H("X-A", "a\x00b")},
+		{"hdr-accept-padded", "", H("Accept", "  text/plain  ")},
+		{"hdr-accept-tab", "", H("Accept", "\ttext/plain")},
+		{"hdr-accept-colon", "", H("Accept", "a:b")},
+		{"hdr-accept-brace", "", H("Accept", "{a}")},
+		{"hdr-accept-upper-name", "", H("ACCEPT", "text/plain")},
+		{"hdr-accept-language-star", "", H("Accept-Language", "*")},
+		{"hdr-content-language-empty", "", H("Content-Language", "")},
+		{"hdr-custom-padded", "", H("X-A", "  1  ")},
+		{"ct-padded", "POST", H("Content-Type", "  text/plain  ")},
+		{"ct-trailing-semicolon", "POST", H("Content-Type", "text/plain;")},
+		{"ct-form-charset", "POST", H("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")},
+		{"ct-multipart-mixed", "POST", H("Content-Type", "multipart/mixed")},
+		{"ct-text-plain-plus", "POST", H("Content-Type", "text/plain+json")},
+		{"range-padded", "", H("Range", " bytes=0-1 ")},
+		{"range-trailing-comma", "", H("Range", "bytes=0-1,")},
+		{"range-letters", "", H("Range", "bytes=a-b")},
+		{"range-empty-start-end", "", H("Range", "bytes=-")},
+		{"hdr-forbidden-accept-charset", "", H("Accept-Charset", "utf-8")},
+		{"hdr-forbidden-accept-encoding", "", H("Accept-Encoding", "br")},
+		{"hdr-forbidden-connection", "", H("Connection", "close")},
+		{"hdr-forbidden-content-length", "", H("Content-Length", "0")},
+		{"hdr-forbidden-date", "", H("Date", "x")},
+		{"hdr-forbidden-dnt", "", H("DNT", "1")},
+		{"hdr-forbidden-expect", "", H("Expect", "x")},
+		{"hdr-forbidden-te", "", H("TE", "trailers")},
+		{"hdr-forbidden-trailer", "", H("Trailer", "x")},
+		{"hdr-forbidden-transfer-encoding", "", H("Transfer-Encoding", "x")},
+		{"hdr-forbidden-upgrade", "", H("Upgrade", "x")},
+		{"hdr-forbidden-via", "", H("Via", "x")},
+		{"hdr-forbidden-cookie2", "", H("Cookie2", "x")},
+		{"hdr-forbidden-acrh", "", H("Access-Control-Request-Headers", "x-a")},
+		{"hdr-set-cookie", "", H("Set-Cookie", "a=b")},
+		{"hdr-x-http-method-connect", "", H("X-HTTP-Method", "connect")},
+		{"hdr-x-method-override-track", "", H("X-Method-Override", "Track")},
+		{"hdr-method-override-list", "", H("X-HTTP-Method-Override", "GET, TRACE")},
 		{"hdr-dpr", "", H("DPR", "2")},
+		{"hdr-dpr-bad", "", H("DPR", "x")},
+		{"hdr-viewport-width", "", H("Viewport-Width", "800")},
+		{"hdr-downlink", "", H("Downlink", "1.5")},
+		{"hdr-device-memory", "", H("Device-Memory", "8")},
 		{"hdr-save-data", "", H("Save-Data", "on")},
 	} {
 		s := step{Method: c.method, Header: c.h}
@@ -394,9 +439,21 @@ func allCases() []*tcase {
 			Routes: pre(p600(ACAM, "DELETE"), okO)},
 		&tcase{Name: "cache-then-safelisted", Steps: []step{{Method: "PUT"}, {}},
 			Routes: pre(p600(ACAM, "PUT"), okO)},
+		&tcase{Name: "cache-new-preflight-replaces-methods", Steps: []step{{Method: "PUT"}, {Method: "DELETE"}, {Method: "PUT"}},
+			Routes: pre(p600(ACAM, "{acrm}"), okO)},
+		&tcase{Name: "cache-new-preflight-replaces-headers", Steps: []step{{Method: "PUT", Header: H("X-A", "1")}, {Method: "PUT", Header: H("X-B", "1")}, {Method: "PUT", Header: H("X-A", "1")}},
+			Routes: pre(p600(ACAM, "PUT", ACAH, "{acrh}"), okO)},
+		&tcase{Name: "cache-credentials-upgrade", Steps: []step{{Method: "PUT", Credentials: "omit"}, {Method: "PUT", Credentials: "include"}, {Method: "PUT", Credentials: "omit"}},
+			Routes: pre(p600(ACAM, "PUT", ACAC, "true"), okOCred)},
+		&tcase{Name: "cache-null-origin", Page: pageNull, Steps: twice,
+			Routes: pre(R(204, ACAO, "null", ACAM, "PUT", ACMA, "600"), R(200, ACAO, "null"))},
+		&tcase{Name: "cache-max-age-7200", Steps: twice, Routes: pre(p600(ACAM, "PUT", ACMA, "7200"), okO)},
 		&tcase{Name: "cache-three-methods", Steps: []step{{Method: "PUT"}, {Method: "PATCH"}, {Method: "PUT"}},
 			Routes: pre(p600(ACAM, "PUT, PATCH"), okO)},
 	)
+
+	nc := func(s step) []step { s.Mode = "no-cors"; return one(s) }
+	nc0 := func() []step { return nc(step{}) }
 
 	// Redirects of the actual request.
 	to := func(status int, loc string, kv ...string) *reply {
@@ -512,6 +569,47 @@ func allCases() []*tcase {
 			"c", route{Act: R(200, ACAO, "null")})},
 	)
 
+	// The redirect limit: 20 redirects are followed, the 21st fails.
+	for _, n := range []int{20, 21} {
+		rs := map[string]route{"z": {Act: okO}}
+		for i := 0; i < n; i++ {
+			from, next := "r"+itoa(i), "r"+itoa(i+1)
+			if i == 0 {
+				from = "a"
+			}
+			if i == n-1 {
+				next = "z"
+			}
+			rs[from] = route{Act: to(302, "{path}/"+next, ACAO, O)}
+		}
+		add(&tcase{Name: "redir-chain-" + itoa(n), Routes: rs})
+	}
+	add(
+		&tcase{Name: "redir-fragment-location", Routes: hops(
+			"a", route{Act: to(302, "{path}/b#frag", ACAO, O)},
+			"b", route{Act: okO})},
+		&tcase{Name: "redir-scheme-relative-location", Routes: hops(
+			"a", route{Act: to(302, "//"+otherHost+":{port}{path}/b", ACAO, O)},
+			"b", route{Act: okStar})},
+		&tcase{Name: "redir-307-post-to-other", Steps: one(step{Method: "POST", Body: "x"}), Routes: hops(
+			"a", route{Act: to(307, "{other}{path}/b", ACAO, O)},
+			"b", route{Act: okStar})},
+		&tcase{Name: "redir-manual-same-origin-page-to-other", Page: pageSame, Steps: one(step{Redirect: "manual"}), Routes: hops(
+			"a", route{Act: to(302, "{other}{path}/b")},
+			"b", route{Act: okStar})},
+		&tcase{Name: "redir-error-same-origin-page", Page: pageSame, Steps: one(step{Redirect: "error"}), Routes: hops(
+			"a", route{Act: to(302, "{path}/b")},
+			"b", route{Act: R(200)})},
+		&tcase{Name: "redir-cred-to-other-no-cookie", Steps: inc, Routes: hops(
+			"a", route{Act: to(307, "{other}{path}/b", ACAO, O, ACAC, "true")},
+			"b", route{Act: R(200, ACAO, "null", ACAC, "true")})},
+		&tcase{Name: "redir-304-not-followed", Routes: act(to(304, "{path}/b", ACAO, O))},
+		&tcase{Name: "redir-300-not-followed", Routes: act(to(300, "{path}/b", ACAO, O))},
+		&tcase{Name: "redir-nocors-same-origin", Steps: nc0(), Routes: hops(
+			"a", route{Act: to(302, "{path}/b")},
+			"b", route{Act: R(200)})},
+	)
+
 	// The opaque origin of a sandboxed page.
 	add(
 		&tcase{Name: "null-acao-null", Page: pageNull, Routes: act(R(200, ACAO, "null"))},
@@ -529,7 +627,6 @@ func allCases() []*tcase {
 	)
 
 	// no-cors mode: opaque responses, only safelisted methods and headers.
-	nc := func(s step) []step { s.Mode = "no-cors"; return one(s) }
 	add(
 		&tcase{Name: "nocors-get", Steps: nc(step{}), Routes: act(R(200, "X-A", "1"))},
 		&tcase{Name: "nocors-get-acao", Steps: nc(step{}), Routes: act(okO)},
@@ -544,6 +641,9 @@ func allCases() []*tcase {
 		&tcase{Name: "nocors-redirect-manual", Steps: nc(step{Redirect: "manual"}), Routes: hops(
 			"a", route{Act: to(302, "{path}/b")},
 			"b", route{Act: R(200)})},
+		&tcase{Name: "nocors-head", Steps: nc(step{Method: "HEAD"}), Routes: act(R(200))},
+		&tcase{Name: "nocors-post-json-dropped-cred", Steps: nc(step{Method: "POST", Body: "{}", Header: H("Content-Type", "application/json"), Credentials: "include"}), Routes: act(R(200))},
+		&tcase{Name: "nocors-safe-headers-kept", Steps: nc(step{Header: H("Accept", "text/plain", "Content-Language", "de", "X-A", "1")}), Routes: act(R(200))},
 		&tcase{Name: "nocors-500", Steps: nc(step{}), Routes: act(R(500))},
 		&tcase{Name: "nocors-same-origin-page", Page: pageSame, Steps: nc(step{}), Routes: act(R(200, "X-A", "1"))},
 		&tcase{Name: "nocors-null-page", Page: pageNull, Steps: nc(step{}), Routes: act(R(200))},
@@ -586,9 +686,8 @@ var departures = map[string]string{
 	"acah-star-authorization":            "Chromium lets `Access-Control-Allow-Headers: *` cover Authorization; the standard requires Authorization to be listed by name even when `*` is present.",
 	"cache-negative":                     "Chromium does not cache a preflight whose Access-Control-Max-Age is negative; in the standard `-1` is a parse failure, which means the 5 second default, so the second fetch would use the cache.",
 	"redir-credentials-same-origin-page": "Chromium fails a same-origin fetch redirected to a same-origin URL with credentials in it (net::ERR_ABORTED, no CORS error); the standard refuses credentials in Location only when the request's origin is not same origin with the new URL.",
+	"cache-null-origin":                  "Chromium never reuses a preflight made from an opaque origin (the sandboxed page's network partition is transient), so every fetch preflights again; the standard caches under the serialized origin \"null\".",
 	"sameorigin-mode-redirect-cross":     "Chromium reports a same-origin-mode fetch redirected cross-origin as net::ERR_ABORTED, without a CORS error (no DisallowedByMode in DevTools); the standard only says network error.",
 }
 
-func itoa(n int) string {
-	return string(rune('0'+n/100)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
-}
+func itoa(n int) string { return strconv.Itoa(n) }
