@@ -30,9 +30,9 @@ const (
 	classRefused                // the target refused or reset the connection
 	classTimeout                // a phase took too long
 	classTLS                    // the TLS handshake failed
-	classTooManyRedirects       // more redirects than allowed, with no way to hand them back
 	classResponseTooLarge       // upstream body over the cap
 	classUpstream               // any other upstream failure
+	classClientGone             // the caller left first (logged only, never sent)
 )
 
 var classInfo = [...]struct {
@@ -53,9 +53,9 @@ var classInfo = [...]struct {
 	classRefused:          {"refused", http.StatusBadGateway, "the target refused the connection"},
 	classTimeout:          {"timeout", http.StatusGatewayTimeout, "the target did not answer in time"},
 	classTLS:              {"tls", http.StatusBadGateway, "the TLS handshake with the target failed"},
-	classTooManyRedirects: {"too_many_redirects", http.StatusBadGateway, "the target redirected too many times"},
 	classResponseTooLarge: {"response_too_large", http.StatusBadGateway, "the target's response is too large"},
 	classUpstream:         {"upstream", http.StatusBadGateway, "the target could not be reached"},
+	classClientGone:       {"client_gone", 499, "the caller closed the connection"},
 }
 
 func (c class) String() string { return classInfo[c].name }

@@ -68,11 +68,16 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 		resp, err := p.transport.RoundTrip(out)
 		ex.upstream += time.Since(sent)
 		if err != nil {
+			p.metrics.upstream.Observe(time.Since(sent).Seconds())
+			if r.Context().Err() != nil {
+				// Nobody to answer: record it, send nothing.
+				ex.status, ex.class = 499, classClientGone
+				return
+			}
 			c := classify(err)
 			if ctx.Err() == context.DeadlineExceeded {
 				c = classTimeout
 			}
-			p.metrics.upstream.Observe(time.Since(sent).Seconds())
 			p.fail(w, ex, &proxyError{class: c, err: err})
 			return
 		}

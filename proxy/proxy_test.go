@@ -771,3 +771,20 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("the zero Config: %v", err)
 	}
 }
+
+// TestChunkedRequestCap: a body without Content-Length is counted while it
+// streams and cut at the cap.
+func TestChunkedRequestCap(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	_, ps := newTestProxy(t, Config{MaxRequestBody: 100 << 10}, up)
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(bytes.Repeat([]byte("a"), 200<<10))
+		pw.Close()
+	}()
+	resp, body := do(t, "POST", ps.URL+"/"+up.URL+"/", nil, pr)
+	if resp.StatusCode != 413 || resp.Header.Get("X-Proxy-Error") != "request_too_large" {
+		t.Errorf("chunked body over the cap: %d %q", resp.StatusCode, body)
+	}
+}
