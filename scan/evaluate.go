@@ -25,6 +25,7 @@ func (r *run) evaluate() {
 		hsts = stsPolicy{} // browsers ignore it over plain HTTP
 	}
 	private := isPrivateHost(r.target.host)
+	r.sensitive = r.compareAnonymous()
 
 	var accepted []Finding
 	var special []*result
@@ -98,7 +99,9 @@ func (r *run) acceptance(res *result, browsers []string, hsts stsPolicy, private
 			covered = hsts.covers(r.target.host, o.Host)
 		}
 	}
-	sev := severity(p.needs, creds, browsers, private, covered)
+	// Reading with the victim's cookies matters only if they change the
+	// response; without the user's credentials the scan cannot tell.
+	sev := severity(p.needs, creds && r.sensitive != sensitiveNo, browsers, private, covered)
 	var b strings.Builder
 	fmt.Fprintf(&b, "The server answered Origin: %s with Access-Control-Allow-Origin: %s", p.origin, p.origin)
 	if creds {
@@ -112,6 +115,14 @@ func (r *run) acceptance(res *result, browsers []string, hsts stsPolicy, private
 		}
 	}
 	fmt.Fprintf(&b, " Exploiting it needs %s.", p.needs)
+	if creds {
+		switch r.sensitive {
+		case sensitiveYes:
+			b.WriteString(" The response changes with the credentials the scan was given, so it holds per-user data.")
+		case sensitiveNo:
+			b.WriteString(" The response is the same without the credentials the scan was given, so reading it with cookies gains little; severity lowered accordingly.")
+		}
+	}
 	if covered {
 		b.WriteString(" Strict-Transport-Security covers that host, which protects browsers that have visited it over HTTPS before.")
 	}
@@ -141,6 +152,30 @@ func poc(origin, method, target string, creds bool) string {
 			"<pre id=out></pre><script>onmessage=e=>{out.textContent=e.data}</script>\n"
 	}
 	return "<!-- Serve from " + origin + " -->\n<pre id=out></pre>\n<script>" + script + "{out.textContent=t})</script>\n"
+}
+
+// Whether the target's response depends on the user's credentials.
+const (
+	sensitiveUnknown = iota // no credentials given, or no comparison possible
+	sensitiveYes
+	sensitiveNo
+)
+
+// compareAnonymous compares the baseline (with the user's credentials) with
+// the anonymous probe.
+func (r *run) compareAnonymous() int {
+	i := slices.IndexFunc(r.results, func(res *result) bool { return res.probe.kind == kindAnonymous })
+	if i < 0 {
+		return sensitiveUnknown
+	}
+	base, anon := r.results[0], r.results[i]
+	if !base.ok() || !anon.ok() {
+		return sensitiveUnknown
+	}
+	if base.status == anon.status && base.bodySum == anon.bodySum {
+		return sensitiveNo
+	}
+	return sensitiveYes
 }
 
 // specialChars folds the special-character probes the server accepted

@@ -60,6 +60,7 @@ const (
 	kindBaseline                   // no Origin at all
 	kindPreflight                  // OPTIONS with Access-Control-Request-*
 	kindJSONP                      // ?callback= without Origin, as a <script> sends it
+	kindAnonymous                  // no Origin and none of the user's credentials
 )
 
 // A probe is one request a scan sends.

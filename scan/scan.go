@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -257,9 +258,10 @@ type run struct {
 	target target
 	label  string
 
-	results  []*result
-	findings []Finding
-	err      error
+	results   []*result
+	findings  []Finding
+	err       error
+	sensitive int // sensitiveUnknown, sensitiveYes or sensitiveNo
 }
 
 // result is what one probe got back.
@@ -270,6 +272,8 @@ type result struct {
 	header   http.Header
 	finalURL string
 	body     []byte // JSONP probes only
+	bodySum  [32]byte
+	bodyLen  int64
 	err      error
 	dropped  bool // a redirect left the target's site
 }
@@ -279,6 +283,11 @@ func (r *result) ok() bool { return r.err == nil && !r.dropped }
 
 func (r *run) scan(ctx context.Context, sem chan struct{}) {
 	probes := r.target.probes(r.label, r.s.friendly, r.s.jsonp)
+	if r.s.header.Get("Cookie") != "" || r.s.header.Get("Authorization") != "" {
+		// Does the response hold per-user data? Compare the baseline with
+		// the same request without the user's credentials.
+		probes = append(probes, &probe{kind: kindAnonymous, template: "(anonymous)"})
+	}
 	r.results = r.send(ctx, sem, probes)
 	if base := r.results[0]; base.err != nil {
 		r.err = base.err
@@ -341,9 +350,11 @@ func (r *run) do(ctx context.Context, p *probe) *result {
 	if p.origin != "" {
 		req.Header.Set("Origin", p.origin)
 	}
-	if p.kind == kindPreflight {
+	if p.kind == kindPreflight || p.kind == kindAnonymous {
 		req.Header.Del("Cookie") // browsers never send credentials with a preflight
 		req.Header.Del("Authorization")
+	}
+	if p.kind == kindPreflight {
 		req.Header.Set("Access-Control-Request-Method", p.reqMethod)
 		req.Header.Set("Access-Control-Request-Headers", p.reqHeader)
 	}
@@ -365,7 +376,11 @@ func (r *run) do(ctx context.Context, p *probe) *result {
 	if p.kind == kindJSONP {
 		res.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	h := sha256.New()
+	h.Write(res.body)
+	n, _ := io.Copy(h, io.LimitReader(resp.Body, maxDrain))
+	res.bodyLen = n + int64(len(res.body))
+	h.Sum(res.bodySum[:0])
 	return res
 }
 

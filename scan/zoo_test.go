@@ -47,6 +47,10 @@ func corsServer(allow func(o string) bool, creds bool) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("Cookie") == "" {
+			w.Write([]byte(`{"user":null}`))
+			return
+		}
 		w.Write([]byte(`{"user":"alice","balance":42}`))
 	})
 }
@@ -418,6 +422,46 @@ func TestZooSeverities(t *testing.T) {
 			}
 			if f := rep.Findings[i]; f.Severity != tc.want || f.Credentials != tc.creds {
 				t.Errorf("severity %v credentials %v, want %v %v: %s", f.Severity, f.Credentials, tc.want, tc.creds, f.Description)
+			}
+		})
+	}
+}
+
+func TestCredentialsDecideSeverity(t *testing.T) {
+	t.Parallel()
+	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+		}
+		w.Write([]byte(`{"public":true}`))
+	})
+	for _, tc := range []struct {
+		name    string
+		handler http.Handler
+		cookie  string
+		want    Severity
+		says    string
+	}{
+		{"per-user data", corsServer(func(string) bool { return true }, true), "sid=1", Critical, "holds per-user data"},
+		{"same data without cookies", static, "sid=1", Low, "gains little"},
+		{"no cookie given", static, "", Critical, "with the victim's cookies"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			u, cert := zooURL(t, zooEntry{handler: tc.handler})
+			s, _ := New(Config{Transport: loopbackTransport(t, cert), Cookie: tc.cookie})
+			rep, err := s.Scan(t.Context(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(rep.Findings, func(f Finding) bool { return f.Class == ReflectAnyOrigin })
+			if i < 0 {
+				t.Fatalf("no reflect-any-origin finding")
+			}
+			f := rep.Findings[i]
+			if f.Severity != tc.want || !strings.Contains(f.Description, tc.says) {
+				t.Errorf("severity %v, want %v; description: %s", f.Severity, tc.want, f.Description)
 			}
 		})
 	}
