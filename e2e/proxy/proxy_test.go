@@ -1,0 +1,235 @@
+// Package proxy drives real headless Chromium through the CORS proxy: a
+// page on app.test cannot read api.test (which sends no CORS headers)
+// directly, but can through the proxy on proxy.test, preflighted requests
+// included; the proxy's refusals (blocked targets, rate limits, origins
+// not allowed) are readable by the page or, for origins not allowed,
+// fail as CORS errors.
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/crossorigin/crossorigin/e2e/internal/headless"
+	"github.com/crossorigin/crossorigin/proxy"
+)
+
+var browser *headless.Browser
+
+func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
+
+func listen(t *testing.T, h http.Handler) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// testResolver sends every *.test name to 127.0.0.1, as the browser does.
+type testResolver struct{}
+
+func (testResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if strings.HasSuffix(host, ".test") {
+		return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1})}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+// seen is what the API saw of one request.
+type seen struct{ method, body, cookie, contentType string }
+
+type api struct {
+	url  string
+	port int
+	mu   sync.Mutex
+	log  []seen
+}
+
+// startAPI serves, on api.test, JSON without any CORS headers.
+func startAPI(t *testing.T) *api {
+	a := &api{}
+	a.port = listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/favicon.ico" {
+			http.NotFound(w, r)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		a.mu.Lock()
+		a.log = append(a.log, seen{r.Method, string(b), r.Header.Get("Cookie"), r.Header.Get("Content-Type")})
+		a.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Custom", "visible")
+		w.Header().Set("Set-Cookie", "sid=1; Path=/")
+		fmt.Fprintf(w, `{"method":%q,"path":%q}`, r.Method, r.URL.Path)
+	}))
+	a.url = fmt.Sprintf("http://api.test:%d", a.port)
+	return a
+}
+
+func (a *api) seen() []seen {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]seen(nil), a.log...)
+}
+
+// startProxy serves a proxy allowed to reach the API on loopback.
+func startProxy(t *testing.T, a *api, c proxy.Config) string {
+	c.AllowPrivate = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	c.AllowPorts = append(c.AllowPorts, a.port)
+	c.Resolver = testResolver{}
+	p, err := proxy.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return fmt.Sprintf("http://proxy.test:%d", listen(t, p))
+}
+
+func startPage(t *testing.T, host string) string {
+	port := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>caller</title><p>a page that uses the proxy</p>`)
+	}))
+	return fmt.Sprintf("http://%s:%d", host, port)
+}
+
+func open(t *testing.T, u string) context.Context {
+	t.Helper()
+	ctx := browser.NewTab(t, 60*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+		t.Fatalf("navigate %s: %v", u, err)
+	}
+	return ctx
+}
+
+// fetched is what fetch() gave the page.
+type fetched struct {
+	OK         bool              `json:"ok"`
+	Status     int               `json:"status"`
+	Body       string            `json:"body"`
+	Headers    map[string]string `json:"headers"`
+	Error      string            `json:"error"` // the TypeError of a network or CORS failure
+	Readable   []string          `json:"readable"`
+	RetryAfter string            `json:"retryAfter"`
+}
+
+// fetchFrom runs fetch(url, init) in the page and reports the outcome.
+func fetchFrom(t *testing.T, ctx context.Context, url, init string) fetched {
+	t.Helper()
+	js := fmt.Sprintf(`(async () => {
+		try {
+			const r = await fetch(%q, %s);
+			const headers = {};
+			for (const [k, v] of r.headers) headers[k] = v;
+			return {ok: r.ok, status: r.status, body: await r.text(), headers, error: "", readable: Object.keys(headers)};
+		} catch (e) {
+			return {ok: false, status: 0, body: "", headers: {}, error: String(e), readable: []};
+		}
+	})()`, url, init)
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[fetched](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch %s: %v", url, err)
+	}
+	return res
+}
+
+func TestPageReadsThroughProxy(t *testing.T) {
+	a := startAPI(t)
+	px := startProxy(t, a, proxy.Config{})
+	ctx := open(t, startPage(t, "app.test"))
+
+	direct := fetchFrom(t, ctx, a.url+"/data", "{}")
+	if direct.Error == "" {
+		t.Fatalf("direct fetch of an API without CORS succeeded: %+v", direct)
+	}
+	got := fetchFrom(t, ctx, px+"/"+a.url+"/data//x", "{}")
+	if !got.OK || got.Body != `{"method":"GET","path":"/data//x"}` {
+		t.Fatalf("through the proxy: %+v", got)
+	}
+	for k, want := range map[string]string{
+		"x-custom":      "visible",
+		"x-request-url": a.url + "/data//x",
+		"x-final-url":   a.url + "/data//x",
+	} {
+		if got.Headers[k] != want {
+			t.Errorf("page reads %s = %q, want %q (all readable: %v)", k, got.Headers[k], want, got.Readable)
+		}
+	}
+	if _, ok := got.Headers["set-cookie"]; ok {
+		t.Error("Set-Cookie reached the page")
+	}
+}
+
+func TestPreflightedRequestThroughProxy(t *testing.T) {
+	a := startAPI(t)
+	px := startProxy(t, a, proxy.Config{MaxAge: time.Minute})
+	ctx := open(t, startPage(t, "app.test"))
+	got := fetchFrom(t, ctx, px+"/"+a.url+"/items/1",
+		`{method: "PUT", headers: {"Content-Type": "application/json", "X-Client": "e2e"}, body: '{"n":1}'}`)
+	if !got.OK || got.Body != `{"method":"PUT","path":"/items/1"}` {
+		t.Fatalf("PUT through the proxy: %+v", got)
+	}
+	log := a.seen()
+	if len(log) == 0 {
+		t.Fatal("the API saw nothing")
+	}
+	last := log[len(log)-1]
+	if last.method != "PUT" || last.body != `{"n":1}` || last.contentType != "application/json" {
+		t.Errorf("the API saw %+v", last)
+	}
+	for _, s := range log {
+		if s.method == "OPTIONS" {
+			t.Error("the preflight reached the API; the proxy must answer it")
+		}
+	}
+}
+
+func TestPageReadsProxyRefusals(t *testing.T) {
+	a := startAPI(t)
+	px := startProxy(t, a, proxy.Config{PerIP: proxy.Rate{Requests: 2, Per: time.Hour}})
+	ctx := open(t, startPage(t, "app.test"))
+
+	blocked := fetchFrom(t, ctx, px+"/http://169.254.169.254/latest/meta-data/", "{}")
+	if blocked.Status != 403 || blocked.Headers["x-proxy-error"] != "blocked" || !strings.HasPrefix(blocked.Body, "blocked: ") {
+		t.Errorf("blocked target: the page read %+v", blocked)
+	}
+	fetchFrom(t, ctx, px+"/"+a.url+"/one", "{}")
+	limited := fetchFrom(t, ctx, px+"/"+a.url+"/two", "{}")
+	if limited.Status != 429 || limited.Headers["retry-after"] == "" || limited.Headers["x-ratelimit-remaining"] != "0" {
+		t.Errorf("rate limited: the page read %+v", limited)
+	}
+}
+
+func TestOriginAllowlistInBrowser(t *testing.T) {
+	a := startAPI(t)
+	app := startPage(t, "app.test")
+	px := startProxy(t, a, proxy.Config{Origins: []string{app}})
+
+	allowed := fetchFrom(t, open(t, app), px+"/"+a.url+"/data", "{}")
+	if !allowed.OK {
+		t.Errorf("allowed origin: %+v", allowed)
+	}
+	denied := fetchFrom(t, open(t, startPage(t, "evil.test")), px+"/"+a.url+"/data", "{}")
+	if denied.Error == "" || !strings.Contains(denied.Error, "TypeError") {
+		t.Errorf("origin not allowed: the page read %+v, want a CORS failure", denied)
+	}
+	for _, s := range a.seen() {
+		if s.cookie != "" {
+			t.Errorf("a cookie reached the API: %q", s.cookie)
+		}
+	}
+}
