@@ -88,8 +88,8 @@ func Diagram(ex []Exchange, names map[string]string, verdict string) string {
 			to = "proxy"
 		}
 		lines, ok := responseLines(e)
-		if e.Note != "" {
-			lines = append(lines, wrap("⚑ "+e.Note, 84, 4)...)
+		for _, n := range e.Notes {
+			lines = append(lines, wrap("⚑ "+n, 84, 4)...)
 		}
 		if to != "browser" {
 			ok = true // CORS is the browser's business, not the proxy's

@@ -49,7 +49,7 @@ func FuzzDiagram(f *testing.F) {
 	f.Add("", "", "", "", "\xff\xfe", 0)
 	f.Fuzz(func(t *testing.T, method, path, origin, acrh, note string, status int) {
 		ex := []Exchange{
-			{Seq: 1, End: 2, Server: "api", Method: method, Path: path, Kind: "preflight", Status: status, Note: note,
+			{Seq: 1, End: 2, Server: "api", Method: method, Path: path, Kind: "preflight", Status: status, Notes: []string{note},
 				Request: map[string]string{"Origin": origin, "Access-Control-Request-Headers": acrh}},
 			{Seq: 3, End: 6, Server: "proxy", Method: method, Path: path, Status: status},
 			{Seq: 4, End: 5, Server: "upstream", Method: method, Path: path, Status: status},

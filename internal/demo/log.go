@@ -23,15 +23,15 @@ type Exchange struct {
 	Request  map[string]string `json:"request,omitempty"`
 	Status   int               `json:"status"`
 	Response map[string]string `json:"response,omitempty"`
-	Note     string            `json:"note,omitempty"` // why a server said no, when one did
+	Notes    []string          `json:"notes,omitempty"` // why a server said no, when one did
 }
 
 type noteKey struct{}
 
 // setNote records, for the request's log entry, why a server refused it.
 func setNote(r *http.Request, note string) {
-	if p, ok := r.Context().Value(noteKey{}).(*string); ok {
-		*p = note
+	if p, ok := r.Context().Value(noteKey{}).(*[]string); ok && len(*p) < 8 {
+		*p = append(*p, note)
 	}
 }
 
@@ -135,9 +135,9 @@ func (l *requestLog) logged(server string, h http.Handler) http.Handler {
 			e.Request["Cookie"] = "(sent)"
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		note := new(string)
-		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
-		e.Note = *note
+		var notes []string
+		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), noteKey{}, &notes)))
+		e.Notes = notes
 		e.Status = sw.status
 		if e.Status == 0 {
 			e.Status = http.StatusOK

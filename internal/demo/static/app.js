@@ -175,7 +175,7 @@ function reachedServer(log, req) {
   return "no: nothing was sent (server log)";
 }
 
-function renderActual(a, reached, req, run) {
+function renderActual(a, reached, req, run, notes) {
   const creds = req.mode === "jsonp" ? "<script> load" : `credentials: "${req.credentials}"`;
   const sent = `${req.method} ${targetURL(req, run).href}\n${creds}` + (req.headers.length ? "\n" + req.headers.map((h) => `${h.name}: ${h.value}`).join("\n") : "");
   fill($("actual"),
@@ -184,6 +184,7 @@ function renderActual(a, reached, req, run) {
       ["Sent", sent],
       ["Error in the page", a.error],
       ["Reached server", reached],
+      ["Server said", notes.join("\n")],
       ["headers.get()", headerLines(a.headers)],
       ["Body", a.body ? a.body.slice(0, 300) : undefined],
     ]),
@@ -273,7 +274,7 @@ async function run(title) {
     const predicted = pr.body;
     const [log, plog] = await Promise.all([fetchLog(id), fetchLog(id + "-p")]);
     const sameWire = shape(log) === shape(plog);
-    renderActual(actual, reachedServer(log, req), req, id);
+    renderActual(actual, reachedServer(log, req), req, id, log.flatMap((e) => e.notes || []));
     renderPrediction(predicted, sameWire ? "same exchanges as Chromium" : `differs: Chromium sent ${shape(log) || "nothing"}; the prediction sent ${shape(plog) || "nothing"}`);
     await renderDiagram(id, log, actual.outcome);
     const ok = agrees(actual, predicted);
