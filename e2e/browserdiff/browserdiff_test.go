@@ -119,6 +119,9 @@ func compare(chrome, ours result) []string {
 		if c.Message != o.Message && !(strings.HasPrefix(c.Message, "TypeError: ") && strings.HasPrefix(o.Message, c.Message)) {
 			d = append(d, fmt.Sprintf("%sconsole message:\n\t\tchromium %q\n\t\tours     %q", p, c.Message, o.Message))
 		}
+		if o.Selfcheck != "" {
+			d = append(d, fmt.Sprintf("%sours contradicts the server's log: %s", p, o.Selfcheck))
+		}
 		if c.Net != o.Net {
 			d = append(d, fmt.Sprintf("%snet error: chromium %q, ours %q", p, c.Net, o.Net))
 		}

@@ -18,11 +18,14 @@ import (
 
 // outcome is what one fetch gave, on either side.
 type outcome struct {
-	Verdict string   // "200 cors", "0 opaque", ... or "TypeError"
-	Reason  string   // Chromium's CorsError name; "" when none
-	Message string   // the console message of a TypeError, else its text; shortened by server.shorten
-	Net     string   // the net error of a TypeError, such as net::ERR_FAILED; "" when no request started
-	Headers []string // "name: value" lines script could read, sorted
+	Verdict string // "200 cors", "0 opaque", ... or "TypeError"
+	Reason  string // Chromium's CorsError name; "" when none
+	Message string // the console message of a TypeError, else its text; shortened by server.shorten
+	// Selfcheck, on our side only, says where browser.Error contradicts
+	// the server's log (ReachedServer); "" when it agrees.
+	Selfcheck string
+	Net       string   // the net error of a TypeError, such as net::ERR_FAILED; "" when no request started
+	Headers   []string // "name: value" lines script could read, sorted
 }
 
 func (o outcome) String() string { return o.render(true) }

@@ -73,15 +73,37 @@ func runOursCase(t *testing.T, srv *server, base http.RoundTripper, c *tcase) re
 		tr.Credentials = credentialsMode(s.Credentials)
 		tr.Mode = requestMode(s.Mode)
 		tr.Redirect = redirectMode(s.Redirect)
-		o := fetchOurs(client, srv.caseURL("go", c.Name, s.hop()), s)
+		before := len(srv.hits("go", c.Name))
+		o, ce := fetchOurs(client, srv.caseURL("go", c.Name, s.hop()), s)
 		o.Message = srv.shorten(o.Message)
+		if ce != nil {
+			o.Selfcheck = selfcheck(ce, srv.hits("go", c.Name)[before:])
+		}
 		res.Steps = append(res.Steps, o)
 	}
 	res.Wire = srv.renderHits(srv.hits("go", c.Name))
 	return res
 }
 
-func fetchOurs(client *http.Client, u string, s step) outcome {
+// selfcheck says where an Error's account of the exchange contradicts the
+// requests the server saw for its step; "" when it does not. (Preflight
+// cannot be checked so: a preflight after a redirect can fail when the
+// first actual request reached the server.)
+func selfcheck(ce *browser.Error, hits []hit) string {
+	reached := false
+	for _, h := range hits {
+		reached = reached || !h.Preflight
+	}
+	var bad []string
+	if ce.ReachedServer != reached {
+		bad = append(bad, fmt.Sprintf("Error.ReachedServer is %v but the server saw %d actual requests", ce.ReachedServer, len(hits)))
+	}
+	return strings.Join(bad, "; ")
+}
+
+// fetchOurs runs one step through the client and also returns the
+// *browser.Error it failed with, if any.
+func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error) {
 	method := s.Method
 	if method == "" {
 		method = http.MethodGet
@@ -107,7 +129,7 @@ func fetchOurs(client *http.Client, u string, s step) outcome {
 		if errors.As(err, &ce) {
 			o.Reason, o.Message, o.Net = ce.Reason, ce.Message, ce.NetError
 		}
-		return o
+		return o, ce
 	}
 	defer resp.Body.Close()
 	o := outcome{Verdict: fmt.Sprintf("%d %s", resp.StatusCode, browser.ResponseType(resp))}
@@ -115,7 +137,7 @@ func fetchOurs(client *http.Client, u string, s step) outcome {
 		o.Headers = append(o.Headers, strings.ToLower(name)+": "+strings.Join(vs, ", "))
 	}
 	sortHeaders(o.Headers)
-	return o
+	return o, nil
 }
 
 func credentialsMode(s string) browser.CredentialsMode {
