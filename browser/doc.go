@@ -69,7 +69,9 @@
 //   - The preflight cache holds one entry per (page origin, URL), not one per
 //     method and header name: a new preflight to the same URL replaces the
 //     whole entry, so methods and headers allowed by an earlier preflight are
-//     forgotten. An entry that no longer suffices is dropped on lookup.
+//     forgotten. An entry that no longer suffices is dropped on lookup. A
+//     page with an opaque origin (a sandboxed page) gets no cache at all and
+//     preflights every time.
 //   - The preflight's own CORS check wins over its status: a 4xx or 5xx
 //     preflight without Access-Control-Allow-Origin fails with
 //     PreflightMissingAllowOriginHeader, not PreflightInvalidStatus.
@@ -87,6 +89,12 @@
 //     net::ERR_ABORTED and no CORS error (no DisallowedByMode).
 //
 // # What the Transport does not model
+//
+// Go's net/http refuses to send a header value with a control character
+// (DEL, for instance) that Chromium sends; the Transport then fails with an
+// Error that says so. Like Chromium's HTTP cache, it rewrites a Range header
+// that names one byte range into its canonical form ("BYTES = 0-1" is sent
+// as "bytes=0-1").
 //
 // Cookies go through Transport.Jar, which cannot say which cookies are
 // SameSite=None: every cookie is treated as SameSite=Lax, Chromium's default,

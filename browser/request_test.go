@@ -178,3 +178,26 @@ func TestRequestHeadersValue(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestCacheRange(t *testing.T) {
+	for in, want := range map[string]string{
+		"bytes=0-1":     "bytes=0-1",
+		"BYTES=0-1":     "bytes=0-1",
+		"bytes = 0 - 1": "bytes=0-1",
+		"bytes=0-1,":    "bytes=0-1",
+		"bytes=,5-":     "bytes=5-",
+		"bytes=-5":      "bytes=-5",
+		"bytes=0-1,3-4": "bytes=0-1,3-4",
+		"bytes=5-3":     "bytes=5-3",
+		"bytes=x-1":     "bytes=x-1",
+		"items=0-1":     "items=0-1",
+		"bytes=-":       "bytes=-",
+		"bytes=":        "bytes=",
+		"bytes=+1-2":    "bytes=1-2",
+		"bytes=01-0002": "bytes=1-2",
+	} {
+		if got := cacheRange(in); got != want {
+			t.Errorf("cacheRange(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

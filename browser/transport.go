@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -372,8 +373,17 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 	}
 	sent := http.Header{}
 	for _, h := range f.headers {
-		req.Header.Set(h.name, h.value)
-		sent.Set(h.name, h.value)
+		v := h.value
+		if h.name == "range" && f.method == http.MethodGet {
+			v = cacheRange(v)
+		}
+		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
+			// Chromium sends these; Go's net/http refuses to.
+			f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: fmt.Sprintf("net/http cannot send the control characters in header %q", h.name)})
+			return nil, nil, netError("", fmt.Sprintf("browser: net/http refuses to send header %q with a control character in its value; Chromium would send it", h.name))
+		}
+		req.Header.Set(h.name, v)
+		sent.Set(h.name, v)
 	}
 	if f.corsFlag || f.method != http.MethodGet && f.method != http.MethodHead {
 		req.Header.Set("Origin", f.requestOrigin())
@@ -591,7 +601,9 @@ func (t *Transport) lookup(key cacheKey, creds bool, method string, names []stri
 
 // store caches a preflight result, replacing the entry for its key.
 func (t *Transport) store(key cacheKey, r *preflightResult) {
-	if r.maxAge <= 0 || len(key.url) >= maxCacheURL {
+	// Chromium caches nothing for an opaque page (its network isolation
+	// key is transient), so a sandboxed page preflights every time.
+	if r.maxAge <= 0 || len(key.url) >= maxCacheURL || key.origin == "null" {
 		return
 	}
 	r.expires = time.Now().Add(r.maxAge)
@@ -705,6 +717,48 @@ func opaqueResponse(resp *http.Response) *http.Response {
 func discard(resp *http.Response) {
 	io.CopyN(io.Discard, resp.Body, 4<<10)
 	resp.Body.Close()
+}
+
+// cacheRange rewrites a Range header as Chromium's HTTP cache does before
+// the request leaves the browser: a value that parses as one byte range
+// (with any case, spaces or stray commas) is sent in its canonical form,
+// "bytes=0-1", and anything else unchanged.
+func cacheRange(v string) string {
+	unit, set, ok := strings.Cut(v, "=")
+	if !ok || !strings.EqualFold(strings.Trim(unit, " \t"), "bytes") {
+		return v
+	}
+	var out string
+	n := 0
+	for spec := range strings.SplitSeq(set, ",") {
+		spec = strings.Trim(spec, " \t")
+		if spec == "" {
+			continue
+		}
+		first, last, ok := strings.Cut(spec, "-")
+		if !ok {
+			return v
+		}
+		first, last = strings.Trim(first, " \t"), strings.Trim(last, " \t")
+		f, errF := strconv.ParseInt(first, 10, 64)
+		l, errL := strconv.ParseInt(last, 10, 64)
+		switch {
+		case first != "" && errF != nil, last != "" && errL != nil, first == "" && last == "",
+			first != "" && f < 0, last != "" && l < 0, first != "" && last != "" && f > l:
+			return v
+		case first == "":
+			out = "bytes=-" + strconv.FormatInt(l, 10)
+		case last == "":
+			out = "bytes=" + strconv.FormatInt(f, 10) + "-"
+		default:
+			out = "bytes=" + strconv.FormatInt(f, 10) + "-" + strconv.FormatInt(l, 10)
+		}
+		n++
+	}
+	if n != 1 {
+		return v
+	}
+	return out
 }
 
 // noCORSHeaders keeps the headers a script can set on a no-cors request:
