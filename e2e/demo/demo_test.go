@@ -115,6 +115,14 @@ func TestScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", writeArtifact(t, dir, "demo.png", png))
+	// What a laptop shows without scrolling.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768), chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)); err != nil {
+		t.Fatal(err)
+	}
+	if png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("laptop screenshot: %s", writeArtifact(t, dir, "demo-1366x768.png", png))
 }
 
 // artifactDir is $CROSSORIGIN_ARTIFACTS, or a directory that outlives the

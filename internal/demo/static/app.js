@@ -188,14 +188,15 @@ function renderActual(a, reached, req, run, notes) {
       ["headers.get()", headerLines(a.headers)],
       ["Body", a.body ? a.body.slice(0, 300) : undefined],
     ]),
-    a.outcome === "blocked" ? el("p", { class: "muted" }, "A blocked fetch() gives scripts a TypeError and nothing else; the reason is only in DevTools. That is what the prediction is for.") : null,
+    a.outcome === "blocked" ? el("p", { class: "muted" }, "Scripts get a bare TypeError; the reason is only in DevTools. The prediction says why.") : null,
   );
 }
 
 function renderPrediction(p, wire) {
-  const trace = p.trace && p.trace.length ? el("ol", { class: "trace" }, ...p.trace.map((t) => el("li", {}, t))) : null;
-  const steps = p.steps && p.steps.length
-    ? el("details", { class: "steps" }, el("summary", {}, "Every step, as the Transport saw it"), el("pre", {}, p.steps.join("\n\n")))
+  const steps = p.trace && p.trace.length
+    ? el("details", { class: "steps" }, el("summary", {}, `The Transport's ${p.trace.length} steps`),
+      el("ol", { class: "trace" }, ...p.trace.map((t) => el("li", {}, t))),
+      el("pre", {}, (p.steps || []).join("\n\n")))
     : null;
   fill($("predicted"),
     el("p", { class: "line" }, badge(p.outcome), p.status ? ` status ${p.status}` : "", p.reason ? el("code", { class: "reason" }, p.reason) : null),
@@ -208,7 +209,6 @@ function renderPrediction(p, wire) {
       ["headers.get()", headerLines(p.headers)],
       ["Wire", wire],
     ]),
-    trace,
     steps,
     el("p", { class: "engine muted" }, "Computed by " + p.engine),
   );
