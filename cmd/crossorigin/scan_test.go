@@ -2,11 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -198,5 +202,50 @@ func TestScanProxyEnvironment(t *testing.T) {
 	}
 	if n.Load() < 20 {
 		t.Errorf("only %d requests went through the HTTP_PROXY proxy", n.Load())
+	}
+}
+
+// TestSystemCertPool runs scan and check in a child process whose
+// SSL_CERT_FILE names the test server's certificate: the system pool, read
+// once per process, must then trust it, as Go's default transport does.
+func TestSystemCertPool(t *testing.T) {
+	if u := os.Getenv("CROSSORIGIN_TLS_CHILD"); u != "" {
+		var out, errOut strings.Builder
+		if code := runScan(t.Context(), []string{u, "--fail-on", "none"}, &out, &errOut); code != 0 {
+			t.Fatalf("scan exit %d: %s%s", code, out.String(), errOut.String())
+		}
+		if code := runCheck(t.Context(), []string{u, "--origin", "https://app.example.com"}, &out, &errOut); code != 0 {
+			t.Fatalf("check exit %d: %s%s", code, out.String(), errOut.String())
+		}
+		return
+	}
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o == "https://app.example.com" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Vary", "Origin")
+		}
+	}))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	ts.StartTLS()
+	defer ts.Close()
+	certFile := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	if err := os.WriteFile(certFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env ...string) error {
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestSystemCertPool$")
+		cmd.Env = append(os.Environ(), append([]string{"CROSSORIGIN_TLS_CHILD=" + ts.URL + "/"}, env...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v\n%s", err, out)
+		}
+		return nil
+	}
+	if err := run("SSL_CERT_FILE="+certFile, "SSL_CERT_DIR="+t.TempDir()); err != nil {
+		t.Errorf("with SSL_CERT_FILE: %v", err)
+	}
+	if err := run("SSL_CERT_FILE="+filepath.Join(t.TempDir(), "none.pem"), "SSL_CERT_DIR="+t.TempDir()); err == nil {
+		t.Error("the child trusted the test certificate without SSL_CERT_FILE")
 	}
 }
