@@ -1,0 +1,177 @@
+// Side-by-side benchmarks of the cors middleware against rs/cors and
+// jub0bs/cors. Run them with the command in README.md (## cors).
+package bench
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	jub0bs "github.com/jub0bs/cors"
+	rs "github.com/rs/cors"
+
+	"github.com/crossorigin/crossorigin/cors"
+)
+
+// corsConfig is one configuration, expressed for the three middlewares.
+type corsConfig struct {
+	origins        []string
+	credentials    bool
+	methods        []string
+	requestHeaders []string
+	exposed        []string
+	maxAge         int // seconds
+}
+
+var tenHeaders = []string{"Accept", "Authorization", "Content-Type", "X-A", "X-B", "X-C", "X-D", "X-E", "X-F", "X-G"}
+
+var (
+	baseConfig = corsConfig{
+		origins:        []string{"https://app.example.com"},
+		methods:        []string{"GET", "POST", "PUT", "DELETE"},
+		requestHeaders: tenHeaders,
+	}
+	hundredConfig = func() corsConfig {
+		c := baseConfig
+		c.origins = nil
+		for i := range 100 {
+			c.origins = append(c.origins, fmt.Sprintf("https://app%02d.example.com", i))
+		}
+		return c
+	}()
+	wildcardConfig = func() corsConfig {
+		c := baseConfig
+		c.origins = []string{"https://*.example.com"}
+		return c
+	}()
+	credsConfig = func() corsConfig {
+		c := baseConfig
+		c.credentials = true
+		c.exposed = []string{"X-Request-Id", "X-Total"}
+		c.maxAge = 600
+		return c
+	}()
+)
+
+// impls builds each middleware around h for a configuration.
+var impls = []struct {
+	name string
+	wrap func(testing.TB, corsConfig, http.Handler) http.Handler
+}{
+	{"crossorigin", func(tb testing.TB, c corsConfig, h http.Handler) http.Handler {
+		m, err := cors.New(cors.Config{
+			Origins: c.origins, Credentials: c.credentials, Methods: c.methods,
+			RequestHeaders: c.requestHeaders, ExposedHeaders: c.exposed,
+			MaxAge: secondsToDuration(c.maxAge),
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return m.Handler(h)
+	}},
+	{"rs", func(tb testing.TB, c corsConfig, h http.Handler) http.Handler {
+		return rs.New(rs.Options{
+			AllowedOrigins: c.origins, AllowCredentials: c.credentials, AllowedMethods: c.methods,
+			AllowedHeaders: c.requestHeaders, ExposedHeaders: c.exposed, MaxAge: c.maxAge,
+		}).Handler(h)
+	}},
+	{"jub0bs", func(tb testing.TB, c corsConfig, h http.Handler) http.Handler {
+		m, err := jub0bs.NewMiddleware(jub0bs.Config{
+			Origins: c.origins, Credentialed: c.credentials, Methods: c.methods,
+			RequestHeaders: c.requestHeaders, ResponseHeaders: c.exposed, MaxAgeInSeconds: c.maxAge,
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return m.Wrap(h)
+	}},
+}
+
+// scenario is one request against one configuration, with the outcome all
+// three middlewares must agree on.
+type scenario struct {
+	name    string
+	config  corsConfig
+	method  string
+	headers map[string]string
+	allowed bool // Access-Control-Allow-Origin is expected
+}
+
+func preflight(origin, acrh string) map[string]string {
+	h := map[string]string{"Origin": origin, "Access-Control-Request-Method": "PUT"}
+	if acrh != "" {
+		h["Access-Control-Request-Headers"] = acrh
+	}
+	return h
+}
+
+var scenarios = []scenario{
+	{"noOrigin", baseConfig, "GET", nil, false},
+	{"actualAllowed", baseConfig, "GET", map[string]string{"Origin": "https://app.example.com"}, true},
+	{"actualDisallowed", baseConfig, "GET", map[string]string{"Origin": "https://evil.example.com"}, false},
+	{"preflight1Header", baseConfig, "OPTIONS", preflight("https://app.example.com", "content-type"), true},
+	{"preflight10Headers", baseConfig, "OPTIONS", preflight("https://app.example.com", "accept,authorization,content-type,x-a,x-b,x-c,x-d,x-e,x-f,x-g"), true},
+	{"preflightDisallowed", baseConfig, "OPTIONS", preflight("https://evil.example.com", "content-type"), false},
+	{"preflightHostile4KB", baseConfig, "OPTIONS", preflight("https://app.example.com", strings.Repeat("a,", 2048)), false},
+	{"origins100Allowed", hundredConfig, "GET", map[string]string{"Origin": "https://app99.example.com"}, true},
+	{"origins100Disallowed", hundredConfig, "GET", map[string]string{"Origin": "https://evil.example.com"}, false},
+	{"wildcardAllowed", wildcardConfig, "GET", map[string]string{"Origin": "https://api.eu.example.com"}, true},
+	{"credsActual", credsConfig, "GET", map[string]string{"Origin": "https://app.example.com"}, true},
+	{"credsPreflight", credsConfig, "OPTIONS", preflight("https://app.example.com", "authorization,content-type"), true},
+}
+
+func (s scenario) request() *http.Request {
+	r, err := http.NewRequest(s.method, "https://api.example.com/v1/things", nil)
+	if err != nil {
+		panic(err)
+	}
+	for k, v := range s.headers {
+		r.Header.Set(k, v)
+	}
+	return r
+}
+
+// writer is a ResponseWriter whose header map is cleared and reused, so
+// that a benchmark counts the middleware's allocations and nothing else.
+type writer struct {
+	h      http.Header
+	status int
+}
+
+func (w *writer) Header() http.Header         { return w.h }
+func (w *writer) Write(p []byte) (int, error) { return len(p), nil }
+func (w *writer) WriteHeader(s int)           { w.status = s }
+
+var noop = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+
+// TestCORSSanity checks that every middleware reaches the expected outcome
+// in every scenario, so that the benchmarks compare like with like.
+func TestCORSSanity(t *testing.T) {
+	for _, s := range scenarios {
+		for _, impl := range impls {
+			w := &writer{h: http.Header{}}
+			impl.wrap(t, s.config, noop).ServeHTTP(w, s.request())
+			if got := w.h.Get("Access-Control-Allow-Origin") != ""; got != s.allowed {
+				t.Errorf("%s/%s: allowed = %v, want %v (headers %v)", s.name, impl.name, got, s.allowed, w.h)
+			}
+		}
+	}
+}
+
+func BenchmarkCORS(b *testing.B) {
+	for _, s := range scenarios {
+		for _, impl := range impls {
+			b.Run("scenario="+s.name+"/impl="+impl.name, func(b *testing.B) {
+				h := impl.wrap(b, s.config, noop)
+				r := s.request()
+				w := &writer{h: make(http.Header, 16)}
+				b.ReportAllocs()
+				for b.Loop() {
+					clear(w.h)
+					h.ServeHTTP(w, r)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,361 @@
+package cors
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crossorigin/crossorigin/internal/headerlist"
+	"github.com/crossorigin/crossorigin/origin"
+)
+
+// Config describes what cross-origin requests a Middleware allows. New
+// validates it and refuses, with every problem listed, a configuration that
+// browsers would not honour or that opens a hole.
+type Config struct {
+	// Origins lists the origins allowed to read responses, in the syntax
+	// of the origin package: exact origins such as
+	// "https://app.example.com", subdomain patterns such as
+	// "https://*.example.com" (one or more labels, never the apex), port
+	// patterns such as "http://localhost:*", or "*" for any origin. "null"
+	// is refused: see ConfigError.
+	Origins []string
+
+	// Credentials allows requests that carry cookies, TLS client
+	// certificates or HTTP authentication (fetch with credentials:
+	// "include") and lets the page read their responses. It is incompatible
+	// with "*" in any field, and with plain-http origins other than
+	// loopback ones unless AllowInsecureCredentials is set.
+	Credentials bool
+
+	// Methods lists the methods that preflighted requests may use, compared
+	// case-sensitively as browsers send them (browsers upper-case only
+	// DELETE, GET, HEAD, OPTIONS, POST and PUT; write "PATCH" as your pages
+	// do). GET, HEAD and POST never need listing. "*" allows any method,
+	// only without Credentials. CONNECT, TRACE and TRACK are refused.
+	Methods []string
+
+	// RequestHeaders lists the request headers that preflighted requests
+	// may send, compared case-insensitively. "*" allows any header, only
+	// without Credentials, and even then not Authorization, which must be
+	// listed by name. Headers that scripts cannot set (Cookie, Origin,
+	// Sec-*, ...) are refused.
+	RequestHeaders []string
+
+	// ExposedHeaders lists the response headers, beyond the CORS-safelisted
+	// ones (Cache-Control, Content-Language, Content-Length, Content-Type,
+	// Expires, Last-Modified, Pragma), that pages may read. "*" exposes all
+	// of them, only without Credentials.
+	ExposedHeaders []string
+
+	// MaxAge is how long browsers may cache a preflight's result. 0 omits
+	// Access-Control-Max-Age, and browsers then cache for 5 seconds; a
+	// negative value sends 0, which disables caching. Chromium caps the
+	// value at 2 hours and Firefox at 24 hours; more than 24 hours is
+	// refused, and so are fractions of a second.
+	MaxAge time.Duration
+
+	// OriginFunc, when set, is asked about origins that Origins does not
+	// allow, with the raw Origin header value (never "null", never a value
+	// that does not parse as an origin). It is meant for origins that change
+	// at run time, such as tenants' domains kept in a database.
+	//
+	// Its risks are the reasons Origins is validated: OriginFunc decides
+	// alone, with Credentials too, so a function that compares by prefix,
+	// suffix or substring, or that trusts plain http, opens the hole that
+	// New would have refused. Compare whole origins exactly. It runs on
+	// every cross-origin request, so it must be fast and safe for
+	// concurrent use; cache database lookups. Vary: Origin is always sent
+	// when it is set.
+	OriginFunc func(origin string) bool
+
+	// PrivateNetwork answers preflights that carry
+	// Access-Control-Request-Private-Network: true with
+	// Access-Control-Allow-Private-Network: true. See the package
+	// documentation for what current Chromium does.
+	PrivateNetwork bool
+
+	// PreflightPassthrough passes preflights on to the handler after the
+	// CORS headers are added, instead of answering them. The handler then
+	// writes the status. Use it only when the handler must see preflights;
+	// authentication middleware in front of it must let them through.
+	PreflightPassthrough bool
+
+	// PreflightStatus is the status of a successful preflight; 0 means
+	// 204 No Content. Some old clients need 200. It must be 2xx: browsers
+	// fail preflights with any other status.
+	PreflightStatus int
+
+	// AllowInsecureCredentials permits plain-http origins that are not
+	// loopback together with Credentials. A network attacker who can
+	// tamper with http pages can then read credentialed responses.
+	AllowInsecureCredentials bool
+
+	// Logger, when set, receives a debug record for each decision: the
+	// origin, the kind of request, allowed or not and why. Nil costs
+	// nothing; so does a logger whose level is above debug.
+	Logger *slog.Logger
+}
+
+// ConfigError is one problem of a Config. New and Reconfigure return every
+// problem at once, joined with errors.Join; use errors.As or a type switch
+// over the joined errors to get at each.
+type ConfigError struct {
+	Field   string // the Config field, such as "Origins"
+	Value   string // the offending value, quoted as given
+	Problem string // what is wrong
+	Fix     string // how to fix it
+
+	err error // underlying error, such as an *origin.Error
+}
+
+// Error returns the problem in one line.
+func (e *ConfigError) Error() string {
+	s := "cors: " + e.Field
+	if e.Value != "" {
+		s += " " + strconv.Quote(e.Value)
+	}
+	s += ": " + e.Problem
+	if e.Fix != "" {
+		s += " (fix: " + e.Fix + ")"
+	}
+	return s
+}
+
+// Unwrap returns the underlying error, if any.
+func (e *ConfigError) Unwrap() error { return e.err }
+
+// These problems are shared between fields.
+const (
+	problemStarCredentials = "\"*\" cannot be combined with Credentials: browsers reject a wildcard on credentialed requests"
+	fixStarCredentials     = "list the values explicitly, or turn Credentials off"
+)
+
+// forbiddenMethods are the methods that browsers refuse to send (Fetch
+// standard, forbidden method; Chromium also refuses TRACK).
+var forbiddenMethods = []string{"CONNECT", "TRACE", "TRACK"}
+
+// normalizedMethods are the methods that browsers upper-case (Fetch
+// standard, normalize a method).
+var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+// forbiddenRequestHeaders are the header names that scripts cannot set
+// (Fetch standard, forbidden request-header), lower case; names starting
+// with "proxy-" or "sec-" are forbidden too.
+var forbiddenRequestHeaders = []string{
+	"accept-charset", "accept-encoding", "access-control-request-headers",
+	"access-control-request-method", "access-control-request-private-network",
+	"connection", "content-length", "cookie", "cookie2", "date", "dnt", "expect",
+	"host", "keep-alive", "origin", "referer", "set-cookie", "te", "trailer",
+	"transfer-encoding", "upgrade", "via",
+}
+
+// safelistedMethods never need a preflight.
+func safelistedMethod(m string) bool { return m == "GET" || m == "HEAD" || m == "POST" }
+
+// compiled is the immutable, validated form of a Config that requests read.
+type compiled struct {
+	cfg Config // effective configuration, as Config returns it
+
+	origins    *origin.Matcher
+	anyOrigin  bool // "*" and no credentials: Access-Control-Allow-Origin: *
+	originFunc func(string) bool
+	vary       bool // actual responses depend on the Origin header
+
+	credentials bool
+	anyMethod   bool
+	methods     []string // normalized, without duplicates
+	headers     headerlist.Set
+
+	// Precomputed header values; strings are immutable, so sharing them
+	// between responses is safe (slices are not; see slab.go).
+	allowMethods  string // "" omits the header
+	allowHeaders  string
+	exposeHeaders string
+	maxAge        string
+
+	privateNetwork bool
+	passthrough    bool
+	status         int
+	logger         *slog.Logger
+}
+
+// compile validates c and builds its compiled form, reporting every
+// problem.
+func compile(c Config) (*compiled, error) {
+	var errs []error
+	bad := func(field, value, problem, fix string) {
+		errs = append(errs, &ConfigError{Field: field, Value: value, Problem: problem, Fix: fix})
+	}
+	cc := &compiled{
+		credentials:    c.Credentials,
+		originFunc:     c.OriginFunc,
+		privateNetwork: c.PrivateNetwork,
+		passthrough:    c.PreflightPassthrough,
+		logger:         c.Logger,
+	}
+
+	// Origins.
+	var patterns []origin.Pattern
+	var origins []string
+	star := false
+	for _, s := range c.Origins {
+		if slices.Contains(origins, s) {
+			continue
+		}
+		origins = append(origins, s)
+		if s == "null" {
+			bad("Origins", s, "the null origin is never safe to allow: sandboxed iframes, file: pages, data: URLs and redirects across origins all send Origin: null, so any attacker can make a request that carries it",
+				"serve the page that needs access from a real origin and list that origin")
+			continue
+		}
+		p, err := origin.ParsePattern(s)
+		if err != nil {
+			ce := &ConfigError{Field: "Origins", Value: s, Problem: err.Error(), err: err}
+			var oe *origin.Error
+			if errors.As(err, &oe) {
+				ce.Problem, ce.Fix = oe.Reason, oe.Hint
+			}
+			errs = append(errs, ce)
+			continue
+		}
+		if p.IsAny() {
+			star = true
+			if c.Credentials {
+				bad("Origins", s, problemStarCredentials, "list the origins that may send credentials")
+			}
+		} else if c.Credentials && !c.AllowInsecureCredentials && p.Scheme() == "http" && !p.Origin().IsLoopback() {
+			bad("Origins", s, "a plain-http origin with Credentials: anyone on the network path can inject script into that origin's pages and read credentialed responses",
+				"use https, or set AllowInsecureCredentials if you accept the risk")
+		}
+		patterns = append(patterns, p)
+	}
+	if len(c.Origins) == 0 && c.OriginFunc == nil {
+		bad("Origins", "", "no origin is allowed, so the middleware would never allow a cross-origin request",
+			"list origins such as https://app.example.com, or \"*\" for a public API")
+	}
+	if star && c.OriginFunc != nil {
+		bad("OriginFunc", "", "never consulted, because Origins contains \"*\"", "remove \"*\" from Origins or remove OriginFunc")
+	}
+	cc.origins = origin.NewMatcher(patterns...)
+	cc.anyOrigin = star && !c.Credentials
+	cc.vary = !cc.anyOrigin || c.OriginFunc != nil
+
+	// Methods.
+	var methods []string
+	for _, m := range c.Methods {
+		switch {
+		case m == "*":
+			cc.anyMethod = true
+			if c.Credentials {
+				bad("Methods", m, problemStarCredentials, fixStarCredentials)
+			}
+		case !headerlist.IsToken(m):
+			bad("Methods", m, "not a valid method name", "use a token such as PUT or PATCH")
+			continue
+		case slices.ContainsFunc(forbiddenMethods, func(f string) bool { return strings.EqualFold(f, m) }):
+			bad("Methods", m, "browsers never send this method", "remove it")
+			continue
+		}
+		if i := slices.IndexFunc(normalizedMethods, func(n string) bool { return strings.EqualFold(n, m) }); i >= 0 {
+			m = normalizedMethods[i] // browsers upper-case these, whatever the script wrote
+		}
+		if !slices.Contains(methods, m) {
+			methods = append(methods, m)
+		}
+	}
+	cc.methods = slices.DeleteFunc(slices.Clone(methods), func(m string) bool { return m == "*" })
+	switch {
+	case cc.anyMethod:
+		cc.allowMethods = "*"
+	case len(methods) > 0:
+		cc.allowMethods = strings.Join(methods, ", ")
+	}
+
+	// Request headers.
+	var reqHeaders []string
+	for _, h := range c.RequestHeaders {
+		lower := strings.ToLower(h)
+		switch {
+		case h == "*":
+			if c.Credentials {
+				bad("RequestHeaders", h, problemStarCredentials, "list the headers, such as Content-Type and Authorization")
+			}
+		case !headerlist.IsToken(h):
+			bad("RequestHeaders", h, "not a valid header name", "use a name such as Content-Type or X-Request-Id")
+			continue
+		case slices.Contains(forbiddenRequestHeaders, lower) || strings.HasPrefix(lower, "proxy-") || strings.HasPrefix(lower, "sec-"):
+			bad("RequestHeaders", h, "browsers never let scripts set this header, so it never appears in a preflight", "remove it")
+			continue
+		}
+		if !slices.ContainsFunc(reqHeaders, func(x string) bool { return strings.EqualFold(x, h) }) {
+			reqHeaders = append(reqHeaders, h)
+		}
+	}
+	cc.headers = headerlist.NewSet(reqHeaders...)
+	if len(reqHeaders) > 0 {
+		cc.allowHeaders = strings.Join(reqHeaders, ", ")
+	}
+
+	// Exposed headers.
+	var exposed []string
+	for _, h := range c.ExposedHeaders {
+		switch lower := strings.ToLower(h); {
+		case h == "*":
+			if c.Credentials {
+				bad("ExposedHeaders", h, problemStarCredentials, "list the headers pages need to read")
+			}
+		case !headerlist.IsToken(h):
+			bad("ExposedHeaders", h, "not a valid header name", "use a name such as X-Request-Id")
+			continue
+		case lower == "set-cookie" || lower == "set-cookie2":
+			bad("ExposedHeaders", h, "browsers never expose this header to scripts", "remove it")
+			continue
+		}
+		if !slices.ContainsFunc(exposed, func(x string) bool { return strings.EqualFold(x, h) }) {
+			exposed = append(exposed, h)
+		}
+	}
+	cc.exposeHeaders = strings.Join(exposed, ", ")
+
+	// Max-Age.
+	switch {
+	case c.MaxAge > 24*time.Hour:
+		bad("MaxAge", c.MaxAge.String(), "longer than 24 hours: Chromium caps preflight caching at 2 hours and Firefox at 24, so the value only hides a mistake",
+			"use at most 2h")
+	case c.MaxAge > 0 && c.MaxAge < time.Second:
+		bad("MaxAge", c.MaxAge.String(), "Access-Control-Max-Age counts whole seconds, so this would send 0 and disable caching",
+			"use whole seconds, or a negative value to disable caching on purpose")
+	case c.MaxAge < 0:
+		cc.maxAge = "0"
+	case c.MaxAge > 0:
+		cc.maxAge = strconv.FormatInt(int64(c.MaxAge/time.Second), 10)
+	}
+
+	// Preflight status.
+	cc.status = c.PreflightStatus
+	if cc.status == 0 {
+		cc.status = http.StatusNoContent
+	}
+	if cc.status < 200 || cc.status > 299 {
+		bad("PreflightStatus", strconv.Itoa(c.PreflightStatus), "browsers fail a preflight whose status is not 2xx", "use 0 (204) or 200")
+	}
+
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	// The effective configuration: normalized, deduplicated, defaults
+	// filled in, so that Reconfigure(Config()) changes nothing.
+	cc.cfg = c
+	cc.cfg.Origins = origins
+	cc.cfg.Methods = methods
+	cc.cfg.RequestHeaders = reqHeaders
+	cc.cfg.ExposedHeaders = exposed
+	cc.cfg.PreflightStatus = cc.status
+	return cc, nil
+}

@@ -1,0 +1,320 @@
+package cors
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync/atomic"
+)
+
+// Canonical names of the headers the middleware reads and writes; the
+// header maps are indexed directly with them, which saves canonicalizing on
+// every request.
+const (
+	hdrOrigin             = "Origin"
+	hdrVary               = "Vary"
+	hdrReqMethod          = "Access-Control-Request-Method"
+	hdrReqHeaders         = "Access-Control-Request-Headers"
+	hdrReqPrivateNetwork  = "Access-Control-Request-Private-Network"
+	hdrAllowOrigin        = "Access-Control-Allow-Origin"
+	hdrAllowCredentials   = "Access-Control-Allow-Credentials"
+	hdrAllowMethods       = "Access-Control-Allow-Methods"
+	hdrAllowHeaders       = "Access-Control-Allow-Headers"
+	hdrAllowPrivateNet    = "Access-Control-Allow-Private-Network"
+	hdrExposeHeaders      = "Access-Control-Expose-Headers"
+	hdrMaxAge             = "Access-Control-Max-Age"
+	failedPreflightStatus = http.StatusForbidden
+)
+
+// Middleware adds CORS headers to the responses of the handlers it wraps
+// and answers CORS preflights. It is safe for concurrent use, also while
+// Reconfigure runs. The zero Middleware passes every request through
+// untouched.
+type Middleware struct {
+	cfg atomic.Pointer[compiled]
+}
+
+// New validates c and returns a Middleware that applies it. If c has
+// problems, New returns every one of them, joined with errors.Join; each is
+// a *ConfigError naming the field, the value and a fix.
+func New(c Config) (*Middleware, error) {
+	cc, err := compile(c)
+	if err != nil {
+		return nil, err
+	}
+	m := new(Middleware)
+	m.cfg.Store(cc)
+	return m, nil
+}
+
+// Reconfigure validates c and, if it has no problem, applies it to the
+// requests that start from then on; requests in flight finish under the
+// configuration they started with. On error the current configuration
+// stays. m.Reconfigure(m.Config()) changes nothing.
+func (m *Middleware) Reconfigure(c Config) error {
+	cc, err := compile(c)
+	if err != nil {
+		return err
+	}
+	m.cfg.Store(cc)
+	return nil
+}
+
+// Config returns the effective configuration: normalized (methods that
+// browsers upper-case are upper-cased), without duplicates and with
+// defaults filled in. The slices are copies.
+func (m *Middleware) Config() Config {
+	cc := m.cfg.Load()
+	if cc == nil {
+		return Config{}
+	}
+	c := cc.cfg
+	c.Origins = slices.Clone(c.Origins)
+	c.Methods = slices.Clone(c.Methods)
+	c.RequestHeaders = slices.Clone(c.RequestHeaders)
+	c.ExposedHeaders = slices.Clone(c.ExposedHeaders)
+	return c
+}
+
+// AllowsCredentialedOrigin reports whether Credentials is on and origin,
+// the raw value of an Origin header, is allowed. Such an origin may read
+// responses to requests that carry the user's cookies, so it is as trusted
+// as the server's own pages: the csrf package trusts it for writes.
+func (m *Middleware) AllowsCredentialedOrigin(origin string) bool {
+	cc := m.cfg.Load()
+	return cc != nil && cc.credentials && cc.allowOrigin(origin)
+}
+
+// Handler returns h wrapped by the middleware. Preflights are answered
+// without reaching h (unless PreflightPassthrough is set); every other
+// request reaches h, allowed or not: CORS is enforced by browsers, which
+// withhold a response from the page when the CORS headers do not allow it.
+// It does not stop a request from being sent and processed.
+func (m *Middleware) Handler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cc := m.cfg.Load()
+		if cc == nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		v := cc.serve(w, r, h)
+		if cc.logger != nil {
+			cc.log(r, v)
+		}
+	})
+}
+
+// allowOrigin reports whether the raw Origin header value o is allowed.
+func (cc *compiled) allowOrigin(o string) bool {
+	if cc.origins.Match(o) {
+		return true
+	}
+	return cc.originFunc != nil && validForFunc(o) && cc.originFunc(o)
+}
+
+// verdict is what serve decided, for logging and Explain.
+type verdict struct {
+	kind   Kind
+	reason reason
+}
+
+// serve applies the CORS protocol to one request and calls h unless it
+// answered a preflight itself.
+func (cc *compiled) serve(w http.ResponseWriter, r *http.Request, h http.Handler) verdict {
+	origins := r.Header[hdrOrigin]
+	if len(origins) == 0 {
+		if cc.vary {
+			addVary(w.Header(), carve(1), hdrOrigin)
+		}
+		h.ServeHTTP(w, r)
+		return verdict{NotCORS, reasonNoOrigin}
+	}
+	if r.Method == http.MethodOptions && len(r.Header[hdrReqMethod]) > 0 {
+		return cc.preflight(w, r, h, origins)
+	}
+	v := cc.actual(w.Header(), origins)
+	h.ServeHTTP(w, r)
+	return v
+}
+
+// actual adds the headers of an actual (not preflight) CORS request.
+func (cc *compiled) actual(hdr http.Header, origins []string) verdict {
+	if len(origins) > 1 || !cc.allowOrigin(origins[0]) {
+		if cc.vary {
+			addVary(hdr, carve(1), hdrOrigin)
+		}
+		if len(origins) > 1 {
+			return verdict{Actual, reasonManyOrigins}
+		}
+		return verdict{Actual, reasonOrigin}
+	}
+	n := 1
+	if cc.vary {
+		n++
+	}
+	if cc.credentials {
+		n++
+	}
+	if cc.exposeHeaders != "" {
+		n++
+	}
+	buf := carve(n)
+	i := 0
+	if cc.vary {
+		addVary(hdr, buf[i:i+1:i+1], hdrOrigin)
+		i++
+	}
+	if cc.anyOrigin {
+		buf[i] = "*"
+	} else {
+		buf[i] = origins[0]
+	}
+	hdr[hdrAllowOrigin] = buf[i : i+1 : i+1]
+	i++
+	if cc.credentials {
+		buf[i] = "true"
+		hdr[hdrAllowCredentials] = buf[i : i+1 : i+1]
+		i++
+	}
+	if cc.exposeHeaders != "" {
+		buf[i] = cc.exposeHeaders
+		hdr[hdrExposeHeaders] = buf[i : i+1 : i+1]
+	}
+	return verdict{Actual, reasonAllowed}
+}
+
+// preflight answers a CORS preflight, or passes it on.
+func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Handler, origins []string) verdict {
+	hdr := w.Header()
+	v := verdict{Preflight, cc.checkPreflight(r, origins)}
+	if v.reason != reasonAllowed {
+		// No CORS headers at all: the browser then fails the preflight and
+		// reports why in its console.
+		if cc.passthrough {
+			h.ServeHTTP(w, r)
+		} else {
+			w.WriteHeader(failedPreflightStatus)
+		}
+		return v
+	}
+	pna := cc.privateNetwork && isTrue(r.Header[hdrReqPrivateNetwork])
+	reqHeaders := len(r.Header[hdrReqHeaders]) > 0
+	n := 1 // Access-Control-Allow-Origin
+	if cc.credentials {
+		n++
+	}
+	if cc.allowMethods != "" {
+		n++
+	}
+	if reqHeaders {
+		n++
+	}
+	if cc.maxAge != "" {
+		n++
+	}
+	if pna {
+		n++
+	}
+	// No Vary: responses to OPTIONS are not cacheable (RFC 9110, section
+	// 9.3.7), and browsers key their preflight cache by origin and URL.
+	buf := carve(n)
+	if cc.anyOrigin {
+		buf[0] = "*"
+	} else {
+		buf[0] = origins[0]
+	}
+	hdr[hdrAllowOrigin] = buf[0:1:1]
+	i := 1
+	set := func(name, value string) {
+		buf[i] = value
+		hdr[name] = buf[i : i+1 : i+1]
+		i++
+	}
+	if cc.credentials {
+		set(hdrAllowCredentials, "true")
+	}
+	if cc.allowMethods != "" {
+		set(hdrAllowMethods, cc.allowMethods)
+	}
+	if reqHeaders {
+		set(hdrAllowHeaders, cc.allowHeaders)
+	}
+	if cc.maxAge != "" {
+		set(hdrMaxAge, cc.maxAge)
+	}
+	if pna {
+		set(hdrAllowPrivateNet, "true")
+	}
+	if cc.passthrough {
+		h.ServeHTTP(w, r)
+	} else {
+		w.WriteHeader(cc.status)
+	}
+	return v
+}
+
+// checkPreflight decides a preflight.
+func (cc *compiled) checkPreflight(r *http.Request, origins []string) reason {
+	if len(origins) > 1 {
+		return reasonManyOrigins
+	}
+	if !cc.allowOrigin(origins[0]) {
+		return reasonOrigin
+	}
+	methods := r.Header[hdrReqMethod]
+	if len(methods) != 1 {
+		return reasonMethod
+	}
+	if m := methods[0]; !safelistedMethod(m) && !cc.allowsMethod(m) {
+		return reasonMethod
+	}
+	if !cc.headers.Allows(r.Header[hdrReqHeaders]) {
+		return reasonHeaders
+	}
+	return reasonAllowed
+}
+
+// allowsMethod reports whether the requested method m is configured,
+// comparing case-sensitively as the Fetch standard does.
+func (cc *compiled) allowsMethod(m string) bool {
+	if cc.anyMethod {
+		return isToken(m)
+	}
+	return slices.Contains(cc.methods, m)
+}
+
+// addVary adds v to the Vary header, using slot if there was none, and
+// never writing into a slice that the header already held.
+func addVary(hdr http.Header, slot []string, v string) {
+	old := hdr[hdrVary]
+	if len(old) == 0 {
+		slot[0] = v
+		hdr[hdrVary] = slot
+		return
+	}
+	hdr[hdrVary] = append(old[:len(old):len(old)], v)
+}
+
+// isTrue reports whether a header holds exactly the value "true".
+func isTrue(vs []string) bool { return len(vs) == 1 && vs[0] == "true" }
+
+// log records a decision at debug level.
+func (cc *compiled) log(r *http.Request, v verdict) {
+	ctx := r.Context()
+	if !cc.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	logDecision(ctx, cc.logger, r, v)
+}
+
+// logDecision is split from log so that log stays small enough to inline.
+func logDecision(ctx context.Context, l *slog.Logger, r *http.Request, v verdict) {
+	l.LogAttrs(ctx, slog.LevelDebug, "cors",
+		slog.String("kind", v.kind.String()),
+		slog.String("origin", r.Header.Get(hdrOrigin)),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Bool("allowed", v.reason == reasonAllowed),
+		slog.String("reason", v.reason.short()))
+}
