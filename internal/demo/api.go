@@ -3,6 +3,7 @@ package demo
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"sync"
 
+	"github.com/crossorigin/crossorigin/cors"
 	"github.com/crossorigin/crossorigin/csrf"
 	"github.com/crossorigin/crossorigin/jsonp"
 )
@@ -22,7 +24,7 @@ const maxBody = 16 << 10
 // mistakes.
 type apiServer struct {
 	http.Handler
-	cors *standinCORS
+	cors *cors.Middleware
 
 	mu     sync.Mutex
 	policy Policy
@@ -40,7 +42,10 @@ func (a *apiServer) Policy() Policy {
 func (a *apiServer) Reconfigure(p Policy) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.cors.Reconfigure(p); err != nil {
+	if len(p.Origins)+len(p.Methods)+len(p.RequestHeaders)+len(p.ExposedHeaders) > maxPolicyEntries {
+		return errors.New("policy: more than 100 entries in all")
+	}
+	if err := a.cors.Reconfigure(p.config()); err != nil {
 		return err
 	}
 	a.policy = p
@@ -60,9 +65,9 @@ func defaultPolicy(pageOrigin string) Policy {
 
 func newAPIServer(pageOrigin string, log *requestLog, logger *slog.Logger) (*apiServer, error) {
 	policy := defaultPolicy(pageOrigin)
-	c, err := newStandinCORS(policy)
+	c, err := cors.New(policy.config())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("demo: cors: %w", err)
 	}
 	// The guard trusts, for writes, every origin the CORS policy lets make
 	// credentialed requests, and follows the policy as it changes.
@@ -98,15 +103,29 @@ func newAPIServer(pageOrigin string, log *requestLog, logger *slog.Logger) (*api
 	})))
 
 	root := http.NewServeMux()
-	root.Handle("/api/", c.Handler(guard.Handler(mux)))
+	root.Handle("/api/", explained(c, c.Handler(guard.Handler(mux))))
 	root.HandleFunc("/broken/wildcard-credentials", func(w http.ResponseWriter, r *http.Request) {
 		// The mistake: "*" is not a wildcard for credentialed requests.
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Allow-Credentials", "true")
 		echo(w, r)
 	})
-	root.Handle("/broken/auth-before-cors", authFirst(c.Handler(http.HandlerFunc(echo))))
+	root.Handle("/broken/auth-before-cors", authFirst(explained(c, c.Handler(http.HandlerFunc(echo)))))
 	return &apiServer{Handler: log.logged("api", root), cors: c, policy: policy}, nil
+}
+
+// explained notes, for the request log, why the CORS middleware does not
+// allow a cross-origin request: the server's side of the story, which the
+// diagram shows next to the browser's.
+func explained(m *cors.Middleware, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") != "" {
+			if d := m.Explain(r); !d.Allowed {
+				setNote(r, "cors: "+d.Reason)
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // authFirst makes the mistake of checking credentials before CORS: a
