@@ -109,3 +109,18 @@ func FuzzCheckPreflight(f *testing.F) {
 		}
 	})
 }
+
+func FuzzCacheRange(f *testing.F) {
+	for _, s := range []string{"bytes=0-1", "BYTES = 0 - 1", "bytes=0-1,", "bytes=-5", "bytes=0-1,3-4", "bytes=5-3", "x", "bytes=99999999999999999999-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := cacheRange(s)
+		if got != s && !isSimpleRange(got) && !strings.HasPrefix(got, "bytes=-") {
+			t.Fatalf("cacheRange(%q) = %q, not canonical", s, got)
+		}
+		if again := cacheRange(got); again != got {
+			t.Fatalf("cacheRange not idempotent: %q -> %q -> %q", s, got, again)
+		}
+	})
+}
