@@ -111,6 +111,13 @@ const (
 // an opaque one in RedirectManual mode. ResponseType and Trace tell what
 // happened. Response.Request is the last request sent, with the final URL.
 //
+// The request is taken as a script passes it to fetch(): its method, URL,
+// headers and body. fetch() derives a Content-Type from some bodies (a
+// string is sent as "text/plain;charset=UTF-8", URLSearchParams as
+// "application/x-www-form-urlencoded;charset=UTF-8"); the Transport does not
+// guess, so set Content-Type as fetch() would. A GET or HEAD with a body is
+// refused, as fetch() refuses it.
+//
 // The zero value is not usable: Origin must be set. A Transport may be
 // used concurrently; its preflight cache is shared by its requests, as a
 // page's is.
