@@ -238,10 +238,13 @@ func (tb *tab) run(c *tcase) (result, error) {
 			o.Headers = sortHeaders(js.Headers)
 		} else {
 			o.Verdict = "TypeError"
-			o.Reason, o.Net = tb.failure(prefix, before)
-			o.Message = tb.message(path, beforeMsgs)
+			if strings.HasPrefix(js.Error, "TypeError: Failed to fetch") {
+				o.Reason, o.Net, o.Message = tb.failure(prefix, path, before, beforeMsgs)
+			}
 			if o.Message == "" {
-				// No console message: what script sees is all there is.
+				// fetch() threw before any request (a bad method or
+				// header), or failed without a console message: what
+				// script sees is all there is.
 				o.Message = js.Error
 			}
 			o.Message = tb.srv.shorten(o.Message)
@@ -252,51 +255,64 @@ func (tb *tab) run(c *tcase) (result, error) {
 	return res, nil
 }
 
-// failure waits a little for DevTools to report the failure of a request
-// under prefix beyond the first n, and returns its CORS error name and net
-// error. A fetch rejects in the renderer and the failure event comes from
-// the network service, so the event can come after the rejection; a
-// request that fetch refused to start gets no event at all.
-func (tb *tab) failure(prefix string, n int) (reason, net string) {
-	deadline := time.Now().Add(2 * time.Second)
-	var settle time.Time // when a failure without a CORS error counts as final
-	for {
-		fs := tb.log.failures(prefix)
-		if len(fs) > n {
-			// A preflight and its request may both fail: prefer the
-			// failure that names a CORS error.
-			for _, f := range fs[n:] {
-				if f.CorsErrorStatus != nil {
-					return string(f.CorsErrorStatus.CorsError), f.ErrorText
-				}
+// failure waits for DevTools to report how a fetch that rejected with
+// "Failed to fetch" failed: the failure of its request (URL under prefix)
+// beyond the first n, and the console message (naming path) beyond the
+// first m. It returns the CORS error name, the net error and the console
+// message. A fetch rejects in the renderer while the failure event comes
+// from the network service, so events can come after the rejection. A
+// fetch that the renderer refused before any request (a mode that forbids
+// the URL) has a "Fetch API cannot load" console message and no event. A
+// request that the renderer cancels on a redirect fails twice, first
+// without a net error, then with net::ERR_ABORTED.
+func (tb *tab) failure(prefix, path string, n, m int) (reason, net, msg string) {
+	deadline := time.Now().Add(5 * time.Second)
+	var settle time.Time // until when to wait for a net error
+	for ; time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		msgs := tb.log.messages(path)[m:]
+		if len(msgs) > 0 && strings.HasPrefix(msgs[0], "Fetch API cannot load") {
+			return "", "", msgs[0]
+		}
+		var main []*network.EventLoadingFailed
+		reason, net = "", ""
+		for _, f := range tb.log.failures(prefix)[n:] {
+			if f.Type != network.ResourceTypePreflight {
+				main = append(main, f)
 			}
+			// The CORS error is on the request itself or, when only
+			// its preflight carries it, on the preflight.
+			if f.CorsErrorStatus != nil && (reason == "" || f.Type != network.ResourceTypePreflight) {
+				reason = string(f.CorsErrorStatus.CorsError)
+			}
+		}
+		if len(main) == 0 {
+			continue
+		}
+		for _, f := range main {
+			if f.ErrorText != "" {
+				net = f.ErrorText
+			}
+		}
+		if net == "" {
 			if settle.IsZero() {
-				settle = time.Now().Add(200 * time.Millisecond)
+				settle = time.Now().Add(500 * time.Millisecond)
 			}
-			if time.Now().After(settle) {
-				return "", fs[len(fs)-1].ErrorText
+			if time.Now().Before(settle) {
+				continue
 			}
 		}
-		if time.Now().After(deadline) {
-			return "", ""
+		if reason == "" {
+			return "", net, ""
 		}
-		time.Sleep(10 * time.Millisecond)
+		// A CORS error always comes with its console message.
+		for ; time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if msgs := tb.log.messages(path)[m:]; len(msgs) > 0 {
+				return reason, net, msgs[0]
+			}
+		}
+		return reason, net, ""
 	}
-}
-
-// message waits a little for the console message of a failed fetch of a
-// URL with the path prefix, beyond the first n; "" when none comes.
-func (tb *tab) message(prefix string, n int) string {
-	deadline := time.Now().Add(time.Second)
-	for {
-		if ms := tb.log.messages(prefix); len(ms) > n {
-			return ms[n]
-		}
-		if time.Now().After(deadline) {
-			return ""
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return "", "", ""
 }
 
 // runChromium runs every case in Chromium, in several tabs at once.

@@ -172,6 +172,4 @@ func redirectMode(s string) browser.RedirectMode {
 
 // knownDiff lists the cases where browser.Transport knowingly differs from
 // Chromium, with the reason. The target is an empty map.
-var knownDiff = map[string]string{
-	"cache-null-origin": "the Transport caches preflights made from the opaque origin; Chromium preflights every time (see the departure noted on the case)",
-}
+var knownDiff = map[string]string{}

@@ -277,6 +277,7 @@ func (s *server) shorten(text string) string {
 	return strings.NewReplacer(
 		s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other",
 		"/x/chrome/", "/x/{run}/", "/x/go/", "/x/{run}/",
+		":"+strconv.Itoa(s.port), ":{port}",
 	).Replace(text)
 }
 
