@@ -137,7 +137,8 @@ type Transport struct {
 	// credentials mode lets them go along.
 	Jar http.CookieJar
 	// OnStep, if set, is called for each step of every exchange as it
-	// happens.
+	// happens, from the goroutine of the RoundTrip: concurrently when
+	// requests run concurrently.
 	OnStep func(Step)
 
 	mu    sync.Mutex
