@@ -110,8 +110,6 @@ type preflightResult struct {
 	headers     map[string]bool // lower-case
 	maxAge      time.Duration   // as Chromium computed it
 	expires     time.Time       // zero until stored in a cache
-	raw         [3]string       // ACAM, ACAH, ACMA as received, for the trace
-	_           struct{}        // keep composite literals keyed
 }
 
 // parseAllowList parses Access-Control-Allow-Methods or -Headers as
@@ -198,13 +196,7 @@ func parsePreflight(origin string, credentials bool, status int, h http.Header) 
 	if !ok {
 		return nil, "InvalidAllowHeadersPreflightResponse", *acah
 	}
-	r := &preflightResult{credentials: credentials, methods: methods, headers: headers, maxAge: parseMaxAge(acma)}
-	for i, v := range []*string{acam, acah, acma} {
-		if v != nil {
-			r.raw[i] = *v
-		}
-	}
-	return r, "", ""
+	return &preflightResult{credentials: credentials, methods: methods, headers: headers, maxAge: parseMaxAge(acma)}, "", ""
 }
 
 // allowsMethod is Chromium's EnsureAllowedCrossOriginMethod with the
