@@ -172,8 +172,8 @@ func verdictNote(v string) (text, fill, stroke string) {
 
 func requestLines(e Exchange) []string {
 	var out []string
-	for _, n := range []string{"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers", "Content-Type", "X-Demo", "Cookie"} {
-		if v, ok := e.Request[n]; ok {
+	for _, n := range []string{"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers", "Content-Type", "X-Demo", "Cookie", "Sec-Fetch-Mode"} {
+		if v, ok := e.Request[n]; ok && !(n == "Sec-Fetch-Mode" && v == "cors") {
 			out = append(out, clip(n+": "+v))
 		}
 	}
@@ -189,7 +189,15 @@ func responseLines(e Exchange) (lines []string, ok bool) {
 			}
 		}
 	}
-	if !ok {
+	switch {
+	case e.Request["Origin"] == "":
+		// A no-cors load (a <script>) or a same-origin request: the CORS
+		// check never judges it.
+		ok = true
+		if len(lines) == 0 {
+			lines = append(lines, "(no Origin was sent: CORS does not apply)")
+		}
+	case !ok:
 		lines = append(lines, "(no Access-Control-Allow-Origin)")
 	}
 	return lines, ok
