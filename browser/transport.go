@@ -2,6 +2,7 @@ package browser
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -403,6 +404,10 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 	req.Header.Set("Sec-Fetch-Mode", t.Mode.String())
 	req.Header.Set("Sec-Fetch-Site", f.fetchSite())
 	req.Header.Set("Sec-Fetch-Dest", "empty")
+	// Ask for gzip ourselves, so that net/http does not decode it and drop
+	// Content-Length and Content-Encoding: script sees both, as the server
+	// sent them, and a decoded body.
+	req.Header.Set("Accept-Encoding", "gzip")
 	// A CookieJar does not tell which cookies are SameSite=None, so every
 	// cookie counts as Lax, Chromium's default: a request whose URL is not
 	// same-site with the page (an opaque page is same-site with nothing)
@@ -424,6 +429,9 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 		return nil, nil, e
 	}
 	f.reached = true
+	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && resp.Body != nil && resp.Body != http.NoBody {
+		resp.Body = &gzipBody{r: resp.Body}
+	}
 	if cookies {
 		if cs := resp.Cookies(); len(cs) > 0 {
 			t.Jar.SetCookies(f.url, cs)
@@ -719,6 +727,25 @@ func opaqueResponse(resp *http.Response) *http.Response {
 		Body:       http.NoBody,
 	}
 }
+
+// gzipBody decodes a gzip response body on first read.
+type gzipBody struct {
+	r  io.ReadCloser
+	zr *gzip.Reader
+}
+
+func (b *gzipBody) Read(p []byte) (int, error) {
+	if b.zr == nil {
+		zr, err := gzip.NewReader(b.r)
+		if err != nil {
+			return 0, err
+		}
+		b.zr = zr
+	}
+	return b.zr.Read(p)
+}
+
+func (b *gzipBody) Close() error { return b.r.Close() }
 
 // discard drains a little of a body so the connection can be reused, and
 // closes it.

@@ -1,12 +1,14 @@
 package browser
 
 import (
+	"compress/gzip"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -501,5 +503,35 @@ func TestModeStrings(t *testing.T) {
 	want := "same-origin omit include cors no-cors same-origin follow error manual"
 	if strings.Join(got, " ") != want {
 		t.Errorf("got %v", got)
+	}
+}
+
+func TestTransportGzip(t *testing.T) {
+	a := newAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "Content-Encoding")
+		if r.Header.Get("Accept-Encoding") != "gzip" {
+			io.WriteString(w, "plain")
+			return
+		}
+		var buf strings.Builder
+		zw := gzip.NewWriter(&buf)
+		io.WriteString(zw, "decoded")
+		zw.Close()
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+		io.WriteString(w, buf.String())
+	})
+	resp, err := do(t, &Transport{Origin: page}, "GET", a.URL+"/z", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || string(b) != "decoded" {
+		t.Fatalf("body %q, %v", b, err)
+	}
+	// Like Chromium, script sees the encoded length and the encoding.
+	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Content-Length") == "" || resp.Header.Get("Content-Length") == "7" {
+		t.Errorf("headers %v", resp.Header)
 	}
 }
