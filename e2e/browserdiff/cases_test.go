@@ -626,6 +626,57 @@ func allCases() []*tcase {
 			"b", route{Act: R(200, ACAO, "null")})},
 	)
 
+	// Cookies: which responses may set them (Set-Cookie scoped to the
+	// case's path) and which requests carry them afterwards.
+	setc := "c2=1; Path={path}"
+	incS, omitS, defS := step{Credentials: "include"}, step{Credentials: "omit"}, step{}
+	add(
+		&tcase{Name: "cookie-set-include-then-include", Steps: []step{incS, incS},
+			Routes: act(R(200, ACAO, O, ACAC, "true", "Set-Cookie", setc))},
+		&tcase{Name: "cookie-set-omit-then-include", Steps: []step{omitS, incS},
+			Routes: act(R(200, ACAO, O, ACAC, "true", "Set-Cookie", setc))},
+		&tcase{Name: "cookie-set-default-then-include", Steps: []step{defS, incS},
+			Routes: act(R(200, ACAO, O, ACAC, "true", "Set-Cookie", setc))},
+		&tcase{Name: "cookie-set-cors-blocked-then-include", Steps: []step{incS, incS},
+			Routes: act(R(200, ACAO, O, "Set-Cookie", setc))},
+		&tcase{Name: "cookie-set-nocors-then-include", Steps: []step{{Mode: "no-cors", Credentials: "include"}, incS},
+			Routes: act(R(200, ACAO, O, ACAC, "true", "Set-Cookie", setc))},
+		&tcase{Name: "cookie-set-by-preflight", Steps: []step{{Method: "PUT", Credentials: "include"}, {Method: "PUT", Credentials: "include"}},
+			Routes: pre(R(204, ACAO, O, ACAC, "true", ACAM, "PUT", ACMA, "0", "Set-Cookie", "c3=1; Path={path}"), okOCred)},
+		&tcase{Name: "cookie-set-on-redirect", Steps: []step{incS}, Routes: hops(
+			"a", route{Act: to(302, "{path}/b", ACAO, O, ACAC, "true", "Set-Cookie", setc)},
+			"b", route{Act: okOCred})},
+		&tcase{Name: "cookie-set-same-origin-page", Page: pageSame, Steps: []step{defS, defS},
+			Routes: act(R(200, "Set-Cookie", setc))},
+		&tcase{Name: "cookie-set-same-origin-page-omit", Page: pageSame, Steps: []step{omitS, defS},
+			Routes: act(R(200, "Set-Cookie", setc))},
+		&tcase{Name: "cookie-set-null-page", Page: pageNull, Steps: []step{incS, incS},
+			Routes: act(R(200, ACAO, "null", ACAC, "true", "Set-Cookie", setc))},
+		&tcase{Name: "cookie-set-none-secure-ignored", Steps: []step{incS, incS},
+			Routes: act(R(200, ACAO, O, ACAC, "true", "Set-Cookie", setc+"; SameSite=None; Secure"))},
+		&tcase{Name: "cookie-set-strict", Steps: []step{incS, incS},
+			Routes: act(R(200, ACAO, O, ACAC, "true", "Set-Cookie", setc+"; SameSite=Strict"))},
+		&tcase{Name: "cookie-set-other-path", Steps: []step{incS, {Credentials: "include", Hop: "b"}}, Routes: hops(
+			"a", route{Act: R(200, ACAO, O, ACAC, "true", "Set-Cookie", "c2=1; Path={path}/a")},
+			"b", route{Act: okOCred})},
+	)
+
+	// A page of another site: cookies are SameSite=Lax by default, so a
+	// cross-site fetch carries none, even with credentials.
+	add(
+		&tcase{Name: "site-get", Page: pageSite, Routes: act(okO)},
+		&tcase{Name: "site-cred-include", Page: pageSite, Steps: inc, Routes: act(okOCred)},
+		&tcase{Name: "site-cred-star", Page: pageSite, Steps: inc, Routes: act(R(200, ACAO, "*", ACAC, "true"))},
+		&tcase{Name: "site-put-preflight", Page: pageSite, Steps: putInc, Routes: pre(R(204, ACAO, O, ACAC, "true", ACAM, "PUT"), okOCred)},
+		&tcase{Name: "site-nocors-cred", Page: pageSite, Steps: nc(step{Credentials: "include"}), Routes: act(R(200))},
+		&tcase{Name: "site-cookie-set-then-include", Page: pageSite, Steps: []step{incS, incS},
+			Routes: act(R(200, ACAO, O, ACAC, "true", "Set-Cookie", setc))},
+		&tcase{Name: "site-redirect-to-page-site", Page: pageSite, Routes: hops(
+			"a", route{Act: to(302, "http://"+siteHost+":{port}{path}/b", ACAO, O)},
+			"b", route{Act: R(200, ACAO, "null")})},
+		&tcase{Name: "site-acao-app", Page: pageSite, Routes: act(R(200, ACAO, "{app}"))},
+	)
+
 	// no-cors mode: opaque responses, only safelisted methods and headers.
 	add(
 		&tcase{Name: "nocors-get", Steps: nc(step{}), Routes: act(R(200, "X-A", "1"))},

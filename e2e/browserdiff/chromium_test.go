@@ -213,12 +213,12 @@ func (tb *tab) run(c *tcase) (result, error) {
 		tb.page = c.Page
 	}
 	var res result
-	prefix := tb.srv.origin(apiHost) + "/x/chrome/" + c.Name + "/"
-	path := "/x/chrome/" + c.Name + "/"
+	path := "/x/" + tb.srv.chrome + "/" + c.Name + "/"
+	prefix := tb.srv.origin(apiHost) + path
 	for _, s := range c.steps() {
 		before, beforeMsgs := len(tb.log.failures(prefix)), len(tb.log.messages(path))
 		args, _ := json.Marshal(jsArgs{
-			URL:         tb.srv.caseURL("chrome", c.Name, s.hop()),
+			URL:         tb.srv.caseURL(tb.srv.chrome, c.Name, s.hop()),
 			Method:      s.Method,
 			Header:      append([][2]string{}, s.Header...),
 			Body:        s.Body,
@@ -251,7 +251,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 		}
 		res.Steps = append(res.Steps, o)
 	}
-	res.Wire = tb.srv.renderHits(tb.srv.hits("chrome", c.Name))
+	res.Wire = tb.srv.renderHits(tb.srv.hits(tb.srv.chrome, c.Name))
 	return res, nil
 }
 

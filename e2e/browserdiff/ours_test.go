@@ -17,7 +17,7 @@ import (
 )
 
 // runOurs runs every case through browser.Transport, against the same
-// server, under the run name "go".
+// server, under the run name srv.ours.
 func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 	t.Helper()
 	base := &http.Transport{
@@ -51,17 +51,16 @@ func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 // browser's.
 func runOursCase(t *testing.T, srv *server, base http.RoundTripper, c *tcase) result {
 	tr := &browser.Transport{Origin: srv.pageOrigin(c.Page), Base: base}
-	if c.Page != pageNull {
-		// A sandboxed page's fetches are cross-site for cookies, so a
-		// SameSite=Lax cookie never goes along: no jar.
-		jar, err := cookiejar.New(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, _ := url.Parse(srv.origin(apiHost) + "/x/")
-		jar.SetCookies(u, []*http.Cookie{{Name: "sid", Value: "1", Path: "/x"}})
-		tr.Jar = jar
+	// The jar holds what Chromium's profile holds: sid=1 for api, set by
+	// api itself without a SameSite attribute (so Lax). Whether it goes
+	// along, from which page, is the Transport's business.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	u, _ := url.Parse(srv.origin(apiHost) + "/x/")
+	jar.SetCookies(u, []*http.Cookie{{Name: "sid", Value: "1", Path: "/x"}})
+	tr.Jar = jar
 	client := &http.Client{
 		Transport: tr,
 		// The Transport follows redirects itself; a 3xx that comes out of
@@ -73,15 +72,15 @@ func runOursCase(t *testing.T, srv *server, base http.RoundTripper, c *tcase) re
 		tr.Credentials = credentialsMode(s.Credentials)
 		tr.Mode = requestMode(s.Mode)
 		tr.Redirect = redirectMode(s.Redirect)
-		before := len(srv.hits("go", c.Name))
-		o, ce := fetchOurs(client, srv.caseURL("go", c.Name, s.hop()), s)
+		before := len(srv.hits(srv.ours, c.Name))
+		o, ce := fetchOurs(client, srv.caseURL(srv.ours, c.Name, s.hop()), s)
 		o.Message = srv.shorten(o.Message)
 		if ce != nil {
-			o.Selfcheck = selfcheck(ce, srv.hits("go", c.Name)[before:])
+			o.Selfcheck = selfcheck(ce, srv.hits(srv.ours, c.Name)[before:])
 		}
 		res.Steps = append(res.Steps, o)
 	}
-	res.Wire = srv.renderHits(srv.hits("go", c.Name))
+	res.Wire = srv.renderHits(srv.hits(srv.ours, c.Name))
 	return res
 }
 

@@ -8,21 +8,24 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
-// The hosts of the test. All of them resolve to 127.0.0.1, in Chromium
-// through the harness's host-resolver rules and in Go through dialTo. app
-// and api are distinct origins of one site, so that a cookie of api (which
-// is SameSite=Lax by default) goes along with a credentialed fetch from app
-// on both sides; other is a third origin of the same site.
 // fixedDate is the Date of every scripted response that sets none.
 const fixedDate = "Mon, 02 Jan 2006 15:04:05 GMT"
 
+// The hosts of the test. All of them resolve to 127.0.0.1, in Chromium
+// through the harness's host-resolver rules and in Go through the Base
+// transport of runOurs. app and api are distinct origins of one site, so
+// that a cookie of api (SameSite=Lax by default) goes along with a
+// credentialed fetch from app on both sides; other is a third origin of
+// the same site; evil.test is another site.
 const (
 	appHost   = "app.example.test"
 	apiHost   = "api.example.test"
 	otherHost = "other.example.test"
+	siteHost  = "evil.test" // another site
 )
 
 // reply is a scripted response.
@@ -46,7 +49,7 @@ type hit struct {
 	Origin    string // "-" when absent
 	ACRM      string
 	ACRH      string
-	Cookie    bool
+	Cookies   string   // names of the cookies that came along, sorted, comma-separated
 	Sent      []string // names of the case's own request headers that arrived with a value the case gave
 }
 
@@ -61,8 +64,8 @@ func (h hit) String() string {
 	} else if h.ACRM != "" || h.ACRH != "" {
 		fmt.Fprintf(&b, " acrm=%q acrh=%q", h.ACRM, h.ACRH)
 	}
-	if h.Cookie {
-		b.WriteString(" cookie")
+	if h.Cookies != "" {
+		b.WriteString(" cookies=" + h.Cookies)
 	}
 	if len(h.Sent) > 0 {
 		b.WriteString(" sent=" + strings.Join(h.Sent, ","))
@@ -78,10 +81,17 @@ type server struct {
 	addr  string // 127.0.0.1:port
 	port  int
 	cases map[string]*tcase
+	// chrome and ours name the runs of the two sides in URLs. They are
+	// new for every server, because Chromium's cookies (which ignore the
+	// port) outlive a test in the shared browser, with -count=2 say.
+	chrome, ours string
 
 	mu  sync.Mutex
 	log map[string][]hit
 }
+
+// serverSeq numbers the servers of a test binary.
+var serverSeq atomic.Int64
 
 func startServer(t testing.TB, cases []*tcase) *server {
 	t.Helper()
@@ -89,11 +99,14 @@ func startServer(t testing.TB, cases []*tcase) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seq := serverSeq.Add(1)
 	s := &server{
-		addr:  ln.Addr().String(),
-		port:  ln.Addr().(*net.TCPAddr).Port,
-		cases: make(map[string]*tcase, len(cases)),
-		log:   make(map[string][]hit),
+		chrome: fmt.Sprintf("chrome%d", seq),
+		ours:   fmt.Sprintf("go%d", seq),
+		addr:   ln.Addr().String(),
+		port:   ln.Addr().(*net.TCPAddr).Port,
+		cases:  make(map[string]*tcase, len(cases)),
+		log:    make(map[string][]hit),
 	}
 	for _, c := range cases {
 		if s.cases[c.Name] != nil {
@@ -119,6 +132,8 @@ func (s *server) pageURL(p page) string {
 		return s.origin(apiHost) + "/page"
 	case pageNull:
 		return s.origin(appHost) + "/page-null"
+	case pageSite:
+		return s.origin(siteHost) + "/page"
 	default:
 		return s.origin(appHost) + "/page"
 	}
@@ -131,6 +146,8 @@ func (s *server) pageOrigin(p page) string {
 		return s.origin(apiHost)
 	case pageNull:
 		return "null"
+	case pageSite:
+		return s.origin(siteHost)
 	default:
 		return s.origin(appHost)
 	}
@@ -184,9 +201,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if o := r.Header.Values("Origin"); len(o) > 0 {
 		h.Origin = strings.Join(o, "|")
 	}
-	if ck, err := r.Cookie("sid"); err == nil && ck.Value == "1" {
-		h.Cookie = true
+	var names []string
+	for _, ck := range r.Cookies() {
+		names = append(names, ck.Name)
 	}
+	sort.Strings(names)
+	h.Cookies = strings.Join(names, ",")
 	h.Sent = c.sentHeaders(r.Header)
 	h.Preflight = r.Method == http.MethodOptions && len(r.Header.Values("Access-Control-Request-Method")) > 0
 	s.mu.Lock()
@@ -275,8 +295,8 @@ func squash(s string) string {
 // run by "{run}", so that a text from either side, from any run, compares.
 func (s *server) shorten(text string) string {
 	return strings.NewReplacer(
-		s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other",
-		"/x/chrome/", "/x/{run}/", "/x/go/", "/x/{run}/",
+		s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other", s.origin(siteHost), "evil",
+		"/x/"+s.chrome+"/", "/x/{run}/", "/x/"+s.ours+"/", "/x/{run}/",
 		":"+strconv.Itoa(s.port), ":{port}",
 	).Replace(text)
 }

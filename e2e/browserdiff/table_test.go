@@ -13,10 +13,11 @@ const (
 	pageCross page = iota // http://app.example.test: cross-origin, same site
 	pageSame              // http://api.example.test: same origin as the API
 	pageNull              // a sandboxed page on app: the opaque origin "null"
+	pageSite              // http://evil.test: cross-site
 )
 
 func (p page) String() string {
-	return [...]string{"app", "same", "null"}[p]
+	return [...]string{"app", "same", "null", "evil"}[p]
 }
 
 // step is one fetch(url, init) of a case. Empty fields leave fetch's
