@@ -5,6 +5,7 @@ package demo_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -220,5 +221,80 @@ func TestRunAll(t *testing.T) {
 		if !strings.HasSuffix(r, " yes") {
 			t.Errorf("summary row %q: prediction and Chromium disagree", r)
 		}
+	}
+}
+
+// TestComposer runs a request composed in the form, with a policy edited
+// in the form, and a policy the cors package refuses.
+func TestComposer(t *testing.T) {
+	d := startDemo(t)
+	ctx := openPage(t, d)
+	// set fills form controls by id, as typing would leave them.
+	set := func(values map[string]any) chromedp.Action[chromedp.Void] {
+		b, _ := json.Marshal(values)
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`for (const [id, v] of Object.entries(%s)) {
+			const e = document.getElementById(id);
+			if (typeof v === "boolean") e.checked = v; else e.value = v;
+			if (e.value !== v && e.checked !== v) throw new Error("cannot set " + id);
+		}`, b))
+	}
+
+	// A PUT with a custom header, allowed once the policy lists both.
+	err := chromedp.Do(ctx,
+		set(map[string]any{
+			"req-method": "PUT", "req-target": "api", "req-path": "/api/echo",
+			"req-headers": "X-Custom: 1\nContent-Type: application/json", "req-body": `{"a":1}`,
+			"req-credentials": "include", "req-read": "X-Request-Id", "req-mode": "fetch", "req-repeat": "1",
+			"pol-origins": d.PageURL, "pol-methods": "PUT", "pol-headers": "X-Custom, Content-Type",
+			"pol-exposed": "", "pol-maxage": "0", "pol-credentials": true,
+		}),
+		chromedp.Click(`#run`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := waitRun(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res["actual"] != "allowed" || res["agree"] != "true" || res["wire"] != "true" {
+		t.Errorf("composed PUT: %v", res)
+	}
+	// The same request once the policy forgets the header: blocked, and
+	// the prediction says so.
+	if err := chromedp.Do(ctx, set(map[string]any{"pol-headers": "Content-Type"}), chromedp.Click(`#run`)); err != nil {
+		t.Fatal(err)
+	}
+	res, err = waitRun(ctx, res["run"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res["actual"] != "blocked" || res["agree"] != "true" {
+		t.Errorf("composed PUT without X-Custom allowed: %v", res)
+	}
+
+	// "*" with credentials: cors.New refuses it, the page lists why, and
+	// nothing is sent.
+	if err := chromedp.Do(ctx, set(map[string]any{"pol-origins": "*", "pol-credentials": true}), chromedp.Click(`#run`)); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new Promise((resolve, reject) => {
+		const t0 = Date.now();
+		(function check() {
+			const box = document.getElementById("policy-errors");
+			if (!box.hidden) return resolve(box.textContent);
+			if (Date.now() - t0 > 10000) return reject(new Error("no policy error shown"));
+			setTimeout(check, 25);
+		})();
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg, "Credentials") || !strings.Contains(msg, `"*"`) {
+		t.Errorf("policy errors = %q", msg)
+	}
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("results").dataset.state`))
+	if err != nil || state != "error" {
+		t.Errorf("results state after a refused policy = %q, %v", state, err)
 	}
 }
