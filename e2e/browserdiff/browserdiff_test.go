@@ -21,10 +21,7 @@ func TestMain(m *testing.M) { os.Exit(headless.Run(m, &chromium)) }
 // TestDifferential runs every case in Chromium and through
 // browser.Transport and fails on every disagreement not in knownDiff.
 func TestDifferential(t *testing.T) {
-	cases := allCases()
-	if len(cases) < 150 {
-		t.Errorf("only %d cases; the issue asks for at least 150", len(cases))
-	}
+	cases := allCases() // TestCaseTable checks the table
 	srv := startServer(t, cases)
 	chrome := runChromium(t, srv, cases, 4)
 	ours := runOurs(t, srv, cases)
@@ -60,25 +57,6 @@ func TestDifferential(t *testing.T) {
 			t.Logf("case %s agrees now: remove it from knownDiff", r.c.Name)
 		}
 	}
-	for name := range departures {
-		found := false
-		for _, c := range cases {
-			found = found || c.Name == name
-		}
-		if !found {
-			t.Errorf("departures names %q, which is no case", name)
-		}
-	}
-	for name := range knownDiff {
-		found := false
-		for _, c := range cases {
-			found = found || c.Name == name
-		}
-		if !found {
-			t.Errorf("knownDiff names %q, which is no case", name)
-		}
-	}
-
 	if *update {
 		if err := os.WriteFile("RESULTS.md", renderResults(rows, ours != nil), 0o644); err != nil {
 			t.Fatal(err)
