@@ -236,7 +236,21 @@ func TestLogAndDiagram(t *testing.T) {
 	do(t, "GET", d.ProxyURL+"/"+d.UpstreamURL+"/data?run=run-1", "", "Origin", d.PageURL)
 	do(t, "GET", d.APIURL+"/api/echo?run=other", "", "Origin", d.PageURL)
 
-	_, body := do(t, "GET", d.PageURL+"/log?run=run-1", "")
+	do(t, "OPTIONS", d.APIURL+"/api/echo?run=run-2", "", "Origin", d.PageURL, "Access-Control-Request-Method", "TRACE-ME",
+		"Access-Control-Request-Headers", strings.Repeat("x", 10000))
+
+	_, body := do(t, "GET", d.PageURL+"/log?run=run-2", "")
+	var ex2 []Exchange
+	if err := json.Unmarshal([]byte(body), &ex2); err != nil {
+		t.Fatal(err)
+	}
+	if len(ex2) != 1 || len(ex2[0].Notes) != 1 || !strings.HasPrefix(ex2[0].Notes[0], "cors: ") {
+		t.Errorf("a refused preflight is logged without the middleware's reason: %+v", ex2)
+	} else if len(ex2[0].Request["Access-Control-Request-Headers"]) > maxLogged+10 || len(ex2[0].Notes[0]) > maxLogged+10 {
+		t.Errorf("the log keeps a 10 kB header whole")
+	}
+
+	_, body = do(t, "GET", d.PageURL+"/log?run=run-1", "")
 	var ex []Exchange
 	if err := json.Unmarshal([]byte(body), &ex); err != nil {
 		t.Fatal(err)

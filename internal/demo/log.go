@@ -31,7 +31,7 @@ type noteKey struct{}
 // setNote records, for the request's log entry, why a server refused it.
 func setNote(r *http.Request, note string) {
 	if p, ok := r.Context().Value(noteKey{}).(*[]string); ok && len(*p) < 8 {
-		*p = append(*p, note)
+		*p = append(*p, cut(note))
 	}
 }
 
@@ -124,7 +124,7 @@ func (l *requestLog) logged(server string, h http.Handler) http.Handler {
 			Server: server,
 			Time:   time.Now(),
 			Method: r.Method,
-			Path:   r.URL.Path,
+			Path:   cut(r.URL.Path),
 			Kind:   "request",
 		}
 		if r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
@@ -150,14 +150,25 @@ func (l *requestLog) logged(server string, h http.Handler) http.Handler {
 	})
 }
 
+// maxLogged bounds each value the log keeps, so that the ring's size is
+// bounded whatever clients send.
+const maxLogged = 256
+
 func pick(h http.Header, names []string) map[string]string {
 	m := make(map[string]string)
 	for _, n := range names {
 		if v := h.Values(n); len(v) > 0 {
-			m[n] = strings.Join(v, ", ")
+			m[n] = cut(strings.Join(v, ", "))
 		}
 	}
 	return m
+}
+
+func cut(s string) string {
+	if len(s) > maxLogged {
+		return s[:maxLogged] + "…"
+	}
+	return s
 }
 
 // statusWriter remembers the status code a handler wrote.
