@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crossorigin/crossorigin/cors"
 	"github.com/crossorigin/crossorigin/origin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -60,11 +61,12 @@ func (r Rate) burst() int {
 // are reachable, credentials are stripped, and every limit has a default.
 type Config struct {
 	// Origins lists the origin patterns (see package origin: exact,
-	// "https://*.example.com", "http://localhost:*", "null") allowed to use
-	// the proxy. Empty means any origin, answered with
+	// "https://*.example.com", "http://localhost:*") allowed to use the
+	// proxy. Empty means any origin, answered with
 	// Access-Control-Allow-Origin: *; otherwise the caller's origin is
 	// echoed with Vary: Origin. Requests without an Origin header are
-	// allowed only when Origins is empty.
+	// allowed only when Origins is empty. CORS itself is done by package
+	// cors, which refuses "null" (every sandboxed page sends it).
 	Origins []string
 	// DenyOrigins lists origin patterns that are refused even if Origins
 	// allows them (cors-anywhere's originBlacklist).
@@ -230,7 +232,7 @@ type compiled struct {
 	requireHeader []string
 	removeHeaders []string
 	setHeaders    [][2]string
-	maxAgeValue   string
+	cors          *cors.Middleware
 }
 
 func compile(c Config) (*compiled, error) {
@@ -312,8 +314,6 @@ func compile(c Config) (*compiled, error) {
 	}
 	if c.MaxAge < 0 {
 		errs = append(errs, &ConfigError{"MaxAge", c.MaxAge.String(), "use a positive duration, or 0 to omit Access-Control-Max-Age"})
-	} else if c.MaxAge > 0 {
-		cc.maxAgeValue = fmt.Sprint(int64(c.MaxAge / time.Second))
 	}
 	if cc.MaxRedirects == 0 {
 		cc.MaxRedirects = DefaultMaxRedirects
@@ -350,18 +350,58 @@ func compile(c Config) (*compiled, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	// The proxy lets pages send any method and header (it strips
+	// credentials itself) and read every response header; it never allows
+	// credentialed requests, so wildcards are what browsers honour.
+	corsConfig := cors.Config{
+		Origins:              c.Origins,
+		Methods:              []string{"*"},
+		RequestHeaders:       []string{"*"},
+		ExposedHeaders:       []string{"*"},
+		MaxAge:               c.MaxAge,
+		PrivateNetwork:       true,
+		PreflightPassthrough: true,
+	}
+	if cc.anyOrigin {
+		corsConfig.Origins = []string{"*"}
+	}
+	if len(cc.credHosts) > 0 {
+		// "*" does not cover Authorization; pages may send it to these hosts.
+		corsConfig.RequestHeaders = append(corsConfig.RequestHeaders, "Authorization")
+	}
+	m, err := cors.New(corsConfig)
+	if err != nil {
+		var out []error
+		for _, e := range flatten(err) {
+			var ce *cors.ConfigError
+			if errors.As(e, &ce) {
+				fix := ce.Problem
+				if ce.Fix != "" {
+					fix += "; " + ce.Fix
+				}
+				out = append(out, &ConfigError{ce.Field, ce.Value, fix})
+			} else {
+				out = append(out, &ConfigError{"Origins", "", e.Error()})
+			}
+		}
+		return nil, errors.Join(out...)
+	}
+	cc.cors = m
 	return cc, nil
+}
+
+// flatten returns the errors joined in err.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // wrapOriginErrors turns origin parse errors into ConfigErrors naming the field.
 func wrapOriginErrors(field string, err error) []error {
 	var out []error
-	var list interface{ Unwrap() []error }
-	errs := []error{err}
-	if errors.As(err, &list) {
-		errs = list.Unwrap()
-	}
-	for _, e := range errs {
+	for _, e := range flatten(err) {
 		var oe *origin.Error
 		if errors.As(e, &oe) {
 			fix := oe.Reason

@@ -21,6 +21,7 @@ const (
 	classBadTarget              // the target URL cannot be used
 	classBlocked                // the target is not allowed (address, port, host list)
 	classOriginDenied           // the calling origin is not allowed
+	classPreflightRefused       // a preflight asked for what the proxy does not allow
 	classMissingHeader          // a required request header is missing
 	classRequestTooLarge        // request body over the cap
 	classHeaderTooLarge         // request headers over the cap
@@ -44,6 +45,7 @@ var classInfo = [...]struct {
 	classBadTarget:        {"bad_target", http.StatusBadRequest, "the target URL is not valid"},
 	classBlocked:          {"blocked", http.StatusForbidden, "the target is not allowed"},
 	classOriginDenied:     {"origin_denied", http.StatusForbidden, "requests from this origin are not allowed"},
+	classPreflightRefused: {"preflight_refused", http.StatusForbidden, "the preflight asks for a method or header that is not allowed"},
 	classMissingHeader:    {"missing_header", http.StatusBadRequest, "a required request header is missing"},
 	classRequestTooLarge:  {"request_too_large", http.StatusRequestEntityTooLarge, "the request body is too large"},
 	classHeaderTooLarge:   {"header_too_large", http.StatusRequestHeaderFieldsTooLarge, "the request headers are too large"},

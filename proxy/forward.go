@@ -201,8 +201,6 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 	}
 	h := w.Header()
 	credentials := p.c.credHosts.match(strings.ToLower(final.u.Hostname()))
-	var expose strings.Builder
-	expose.WriteString(ownExposed)
 	for k, vs := range resp.Header {
 		if skipResponseHeader(k, credentials) {
 			continue
@@ -214,10 +212,6 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 		} else {
 			h[k] = vs
 		}
-		if !safelisted(k) {
-			expose.WriteString(", ")
-			expose.WriteString(k)
-		}
 	}
 	for _, v := range resp.Header["Connection"] {
 		for f := range strings.SplitSeq(v, ",") {
@@ -226,13 +220,6 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 			}
 		}
 	}
-	for k := range h {
-		if strings.HasPrefix(k, "X-Cors-Redirect-") {
-			expose.WriteString(", ")
-			expose.WriteString(k)
-		}
-	}
-	h.Set("Access-Control-Expose-Headers", expose.String())
 	h.Set("X-Request-Url", first.String())
 	h.Set("X-Final-Url", final.String())
 	ex.status = resp.StatusCode
@@ -299,14 +286,4 @@ func skipResponseHeader(k string, credentials bool) bool {
 		return !credentials
 	}
 	return strings.HasPrefix(k, "Access-Control-")
-}
-
-// safelisted reports whether browsers expose a response header without
-// Access-Control-Expose-Headers.
-func safelisted(k string) bool {
-	switch k {
-	case "Cache-Control", "Content-Language", "Content-Length", "Content-Type", "Expires", "Last-Modified", "Pragma":
-		return true
-	}
-	return false
 }

@@ -98,12 +98,16 @@ func echoHandler() http.Handler {
 }
 
 // do sends a request to the proxy and returns the response with its body
-// read.
+// read. A nil header means a browser's cross-origin request from
+// https://app.example (an Origin header and nothing else).
 func do(t testing.TB, method, url string, header http.Header, body io.Reader) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if header == nil {
+		header = hdr("Origin", "https://app.example")
 	}
 	for k, vs := range header {
 		req.Header[k] = vs

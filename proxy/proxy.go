@@ -36,6 +36,7 @@ import (
 // Proxy is the CORS proxy handler. Create it with New.
 type Proxy struct {
 	c         *compiled
+	cors      http.Handler
 	guard     *guard
 	transport *http.Transport
 	limiter   Limiter
@@ -57,6 +58,7 @@ func New(c Config) (*Proxy, error) {
 		return nil, err
 	}
 	p := &Proxy{c: cc, guard: newGuard(&cc.Config), limiter: cc.Limiter, metrics: m}
+	p.cors = cc.cors.Handler(http.HandlerFunc(p.serve))
 	if p.limiter == nil {
 		p.limiter = NewMemoryLimiter()
 	}
@@ -95,9 +97,6 @@ var hopHeaders = []string{
 // Config.CredentialHosts.
 var credentialHeaders = []string{"Cookie", "Authorization"}
 
-// ownHeaders are set by the proxy on responses and always exposed.
-const ownExposed = "X-Request-Url, X-Final-Url, X-Request-Id, X-Proxy-Error, X-Ratelimit-Limit, X-Ratelimit-Remaining, X-Ratelimit-Reset, Retry-After"
-
 // exchange is the per-request state used for the access log and metrics.
 type exchange struct {
 	id       string
@@ -123,13 +122,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "no")
 		return
 	}
-	t, perr := parseTarget(r)
-	if t != nil {
-		ex.host = t.u.Host
-	}
 	if p.c.OnRequest != nil {
 		var u *url.URL
-		if t != nil {
+		if t, _ := parseTarget(r); t != nil {
 			u = t.u
 		}
 		if p.c.OnRequest(w, r, u) {
@@ -137,27 +132,49 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	originHdr := r.Header.Get("Origin")
-	allowed := p.originAllowed(originHdr)
-	if allowed {
-		p.setCORS(w.Header(), originHdr)
-	} else if !p.c.anyOrigin {
+	if p.c.deny != nil {
+		// The answer depends on the origin even when any other may call.
 		w.Header().Add("Vary", "Origin")
+		if o := r.Header.Get("Origin"); o != "" && p.c.deny.Match(o) {
+			p.fail(w, ex, errorf(classOriginDenied, ""))
+			return
+		}
 	}
+	// The cors package writes the CORS headers (on errors too, since they
+	// are set before serve runs) and passes preflights on to serve, which
+	// answers them after the origin and rate-limit checks.
+	p.cors.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+type exchangeKey struct{}
+
+// serve is the proxy behind the CORS middleware.
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	ex := r.Context().Value(exchangeKey{}).(*exchange)
+	originHdr := r.Header.Get("Origin")
 	if headerSize(r) > p.c.MaxHeaderBytes {
 		p.fail(w, ex, errorf(classHeaderTooLarge, ""))
 		return
 	}
-	if !allowed {
+	if !p.c.anyOrigin && (originHdr == "" || !p.c.allow.Match(originHdr)) {
 		p.fail(w, ex, errorf(classOriginDenied, ""))
 		return
 	}
 	if !p.rateLimit(w, r, originHdr, ex) {
 		return
 	}
-	if r.Method == http.MethodOptions && originHdr != "" && r.Header.Get("Access-Control-Request-Method") != "" {
-		p.preflight(w, r, ex)
+	if r.Method == http.MethodOptions && originHdr != "" && len(r.Header["Access-Control-Request-Method"]) > 0 {
+		if w.Header().Get("Access-Control-Allow-Origin") == "" {
+			p.fail(w, ex, errorf(classPreflightRefused, ""))
+			return
+		}
+		ex.status = http.StatusNoContent
+		w.WriteHeader(http.StatusNoContent)
 		return
+	}
+	t, perr := parseTarget(r)
+	if t != nil {
+		ex.host = t.u.Host
 	}
 	if perr != nil {
 		p.fail(w, ex, perr)
@@ -199,59 +216,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.metrics.inFlight.Dec()
 	}()
 	p.forward(w, r, t, ex)
-}
-
-// originAllowed applies Origins and DenyOrigins to the Origin header.
-func (p *Proxy) originAllowed(o string) bool {
-	if p.c.deny != nil && o != "" && p.c.deny.Match(o) {
-		return false
-	}
-	if p.c.anyOrigin {
-		return true
-	}
-	return o != "" && p.c.allow.Match(o)
-}
-
-func (p *Proxy) setCORS(h http.Header, o string) {
-	if p.c.anyOrigin {
-		h.Set("Access-Control-Allow-Origin", "*")
-		return
-	}
-	h.Set("Access-Control-Allow-Origin", o)
-	h.Add("Vary", "Origin")
-}
-
-// preflight answers a CORS preflight locally: the proxy lets browsers send
-// any method and header (it strips credentials itself).
-func (p *Proxy) preflight(w http.ResponseWriter, r *http.Request, ex *exchange) {
-	h := w.Header()
-	if m := r.Header.Get("Access-Control-Request-Method"); validToken(m) {
-		h.Set("Access-Control-Allow-Methods", m)
-	}
-	if rh := r.Header.Values("Access-Control-Request-Headers"); len(rh) > 0 && headerList(rh) {
-		h.Set("Access-Control-Allow-Headers", strings.Join(rh, ","))
-	}
-	if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
-		h.Set("Access-Control-Allow-Private-Network", "true")
-	}
-	if p.c.maxAgeValue != "" {
-		h.Set("Access-Control-Max-Age", p.c.maxAgeValue)
-	}
-	h.Add("Vary", "Access-Control-Request-Method, Access-Control-Request-Headers")
-	ex.status = http.StatusNoContent
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// headerList reports whether vs is a comma-separated list of header names.
-func headerList(vs []string) bool {
-	for _, v := range vs {
-		for f := range strings.SplitSeq(v, ",") {
-			if f = strings.TrimSpace(f); f != "" && !validToken(f) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func hasAny(h http.Header, names []string) bool {
@@ -385,7 +349,6 @@ func (p *Proxy) help(w http.ResponseWriter, ex *exchange) {
 func (p *Proxy) fail(w http.ResponseWriter, ex *exchange, pe *proxyError) {
 	ex.status = classInfo[pe.class].status
 	ex.class = pe.class
-	w.Header().Set("Access-Control-Expose-Headers", ownExposed)
 	writeError(w, pe)
 }
 

@@ -167,7 +167,7 @@ func TestPreflight(t *testing.T) {
 	_, ps := newTestProxy(t, Config{
 		Origins:   []string{"https://app.example.com"},
 		MaxAge:    10 * time.Minute,
-		PerOrigin: Rate{Requests: 2, Per: time.Hour},
+		PerOrigin: Rate{Requests: 3, Per: time.Hour},
 	}, up)
 	pre := hdr("Origin", "https://app.example.com", "Access-Control-Request-Method", "PUT",
 		"Access-Control-Request-Headers", "content-type,x-custom", "Access-Control-Request-Private-Network", "true")
@@ -177,8 +177,8 @@ func TestPreflight(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"Access-Control-Allow-Origin":          "https://app.example.com",
-		"Access-Control-Allow-Methods":         "PUT",
-		"Access-Control-Allow-Headers":         "content-type,x-custom",
+		"Access-Control-Allow-Methods":         "*",
+		"Access-Control-Allow-Headers":         "*",
 		"Access-Control-Max-Age":               "600",
 		"Access-Control-Allow-Private-Network": "true",
 	} {
@@ -186,13 +186,23 @@ func TestPreflight(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
+	// Preflights for what browsers may not send, or for Authorization
+	// (stripped anyway without CredentialHosts), fail.
+	for _, bad := range []http.Header{
+		hdr("Origin", "https://app.example.com", "Access-Control-Request-Method", "B@D"),
+		hdr("Origin", "https://app.example.com", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization"),
+	} {
+		resp, _ := do(t, "OPTIONS", ps.URL+"/"+up.URL+"/x", bad, nil)
+		if resp.StatusCode != 403 || resp.Header.Get("X-Proxy-Error") != "preflight_refused" || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("preflight %v: %d %q", bad, resp.StatusCode, resp.Header.Get("X-Proxy-Error"))
+		}
+	}
 	// A denied origin's preflight is refused, not answered.
 	resp, _ = do(t, "OPTIONS", ps.URL+"/"+up.URL+"/x", hdr("Origin", "https://evil.example", "Access-Control-Request-Method", "PUT"), nil)
 	if resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Methods") != "" {
 		t.Errorf("denied origin preflight: %d, Allow-Methods %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Methods"))
 	}
-	// Preflights count against the rate limit: the third is refused.
-	do(t, "OPTIONS", ps.URL+"/"+up.URL+"/x", pre, nil)
+	// Preflights count against the rate limit (3 per hour, spent by now).
 	resp, _ = do(t, "OPTIONS", ps.URL+"/"+up.URL+"/x", pre, nil)
 	if resp.StatusCode != 429 {
 		t.Errorf("third preflight: status %d, want 429", resp.StatusCode)
@@ -218,7 +228,7 @@ func TestRequestHeaders(t *testing.T) {
 		RemoveHeaders:  []string{"X-Custom"},
 		SetHeaders:     map[string]string{"X-Set": "by-proxy"},
 	}, up)
-	resp, body := do(t, "GET", ps.URL+"/"+up.URL+"/x", nil, nil)
+	resp, body := do(t, "GET", ps.URL+"/"+up.URL+"/x", http.Header{}, nil)
 	if resp.StatusCode != 400 || resp.Header.Get("X-Proxy-Error") != "missing_header" {
 		t.Errorf("without a required header: %d %q", resp.StatusCode, body)
 	}
@@ -247,7 +257,7 @@ func TestCredentials(t *testing.T) {
 		w.Header().Set("X-Visible", "yes")
 	}))
 	defer up.Close()
-	h := hdr("Cookie", "s=1", "Authorization", "Basic x")
+	h := hdr("Cookie", "s=1", "Authorization", "Basic x", "Origin", "https://app.example")
 	_, ps := newTestProxy(t, Config{}, up)
 	resp, _ := do(t, "GET", ps.URL+"/"+up.URL+"/", h, nil)
 	if resp.Header.Get("Set-Cookie") != "" || resp.Header.Get("X-Cookie") != "" || resp.Header.Get("X-Auth") != "" {
@@ -256,7 +266,7 @@ func TestCredentials(t *testing.T) {
 	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Errorf("upstream CORS headers leaked: %v", resp.Header)
 	}
-	if !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "X-Visible") {
+	if resp.Header.Get("Access-Control-Expose-Headers") != "*" || resp.Header.Get("X-Visible") != "yes" {
 		t.Errorf("X-Visible not exposed: %q", resp.Header.Get("Access-Control-Expose-Headers"))
 	}
 	_, ps = newTestProxy(t, Config{CredentialHosts: []string{"127.0.0.1"}}, up)
@@ -451,8 +461,8 @@ func TestErrorClasses(t *testing.T) {
 			if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 				t.Errorf("no CORS header on the error")
 			}
-			if !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "X-Proxy-Error") {
-				t.Errorf("X-Proxy-Error not exposed")
+			if resp.Header.Get("Access-Control-Expose-Headers") != "*" {
+				t.Errorf("X-Proxy-Error not exposed: %q", resp.Header.Get("Access-Control-Expose-Headers"))
 			}
 		})
 	}
@@ -769,6 +779,12 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := New(Config{}); err != nil {
 		t.Errorf("the zero Config: %v", err)
+	}
+	// What package cors refuses comes back as a *ConfigError too.
+	_, err = New(Config{Origins: []string{"null"}, MaxAge: 48 * time.Hour})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || len(err.(interface{ Unwrap() []error }).Unwrap()) != 2 {
+		t.Errorf("null origin and a 48h MaxAge: %v", err)
 	}
 }
 
