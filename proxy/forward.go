@@ -149,6 +149,10 @@ func drain(b io.ReadCloser) {
 	_ = b.Close()
 }
 
+// forwardingHeaders describe the client's address and the original
+// request; callers' own values are dropped.
+var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-Ip"}
+
 // outboundHeader copies the caller's header minus hop-by-hop fields,
 // credentials (unless allowed for the target) and the configured removals,
 // plus the configured additions.
@@ -174,6 +178,11 @@ func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
 		}
 	}
 	delete(out, "X-Request-Id")
+	// What a caller says about addresses is not the proxy's to vouch for:
+	// an upstream that trusts these would believe any IP.
+	for _, k := range forwardingHeaders {
+		delete(out, k)
+	}
 	for _, k := range p.c.removeHeaders {
 		delete(out, k)
 	}

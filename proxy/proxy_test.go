@@ -232,7 +232,7 @@ func TestRequestHeaders(t *testing.T) {
 	if resp.StatusCode != 400 || resp.Header.Get("X-Proxy-Error") != "missing_header" {
 		t.Errorf("without a required header: %d %q", resp.StatusCode, body)
 	}
-	resp, body = do(t, "GET", ps.URL+"/"+up.URL+"/x", hdr("X-Requested-With", "x", "X-Custom", "secret",
+	resp, body = do(t, "GET", ps.URL+"/"+up.URL+"/x", hdr("X-Requested-With", "x", "X-Custom", "secret", "X-Forwarded-For", "6.6.6.6",
 		"Cookie", "session=1", "Authorization", "Bearer t", "Connection", "X-Hop", "X-Hop", "h"), nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d %q", resp.StatusCode, body)
@@ -802,5 +802,35 @@ func TestChunkedRequestCap(t *testing.T) {
 	resp, body := do(t, "POST", ps.URL+"/"+up.URL+"/", nil, pr)
 	if resp.StatusCode != 413 || resp.Header.Get("X-Proxy-Error") != "request_too_large" {
 		t.Errorf("chunked body over the cap: %d %q", resp.StatusCode, body)
+	}
+}
+
+func TestClientIP(t *testing.T) {
+	p, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for remote, want := range map[string]string{
+		"192.0.2.7:5000":             "192.0.2.7",
+		"[2001:db8:1:2:3:4:5:6]:443": "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ffff::1]:443": "2001:db8:1:2::/64",
+		"[::ffff:192.0.2.7]:80":      "::ffff:192.0.2.7",
+		"not-an-address":             "not-an-address",
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		if got := p.clientIP(r); got != want {
+			t.Errorf("clientIP(%s) = %q, want %q", remote, got, want)
+		}
+	}
+}
+
+func TestForwardedFor(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	_, ps := newTestProxy(t, Config{ForwardedFor: true}, up)
+	resp, _ := do(t, "GET", ps.URL+"/"+up.URL+"/", hdr("Origin", "https://app.example", "X-Forwarded-For", "6.6.6.6"), nil)
+	if got := resp.Header.Get("X-Got-X-Forwarded-For"); got != "127.0.0.1" {
+		t.Errorf("X-Forwarded-For = %q, want the caller's address only", got)
 	}
 }
