@@ -290,11 +290,33 @@ func TestComposer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	goCode, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("pol-go").textContent`))
+	if err != nil || !strings.Contains(goCode, `Origins:        []string{"*"}`) || !strings.Contains(goCode, "Credentials:    true") {
+		t.Errorf("policy as Go = %q, %v", goCode, err)
+	}
 	if !strings.Contains(msg, "Credentials") || !strings.Contains(msg, `"*"`) {
 		t.Errorf("policy errors = %q", msg)
 	}
 	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("results").dataset.state`))
 	if err != nil || state != "error" {
 		t.Errorf("results state after a refused policy = %q, %v", state, err)
+	}
+}
+
+// TestWrongOrigin opens the page as 127.0.0.1 instead of localhost: the
+// page says which URL to open.
+func TestWrongOrigin(t *testing.T) {
+	d := startDemo(t)
+	ctx := browser.NewTab(t, time.Minute)
+	u := strings.Replace(d.PageURL, "localhost", "127.0.0.1", 1) + "/"
+	if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitVisible(`body[data-ready="true"]`)); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const w = document.getElementById("wrong-origin"); return w.hidden ? "" : w.textContent; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg, d.PageURL+"/") {
+		t.Errorf("banner = %q, want it to name %s/", msg, d.PageURL)
 	}
 }

@@ -77,6 +77,23 @@ function readPolicy() {
   };
 }
 
+// goPolicy renders a policy as the cors.Config a Go server would use.
+function goPolicy(p) {
+  const q = (xs) => "[]string{" + xs.map((x) => JSON.stringify(x)).join(", ") + "}";
+  const lines = ["cors.Config{", `\tOrigins:        ${q(p.origins)},`];
+  if (p.credentials) lines.push("\tCredentials:    true,");
+  if (p.methods.length) lines.push(`\tMethods:        ${q(p.methods)},`);
+  if (p.requestHeaders.length) lines.push(`\tRequestHeaders: ${q(p.requestHeaders)},`);
+  if (p.exposedHeaders.length) lines.push(`\tExposedHeaders: ${q(p.exposedHeaders)},`);
+  if (p.maxAge) lines.push(`\tMaxAge:         ${p.maxAge} * time.Second,`);
+  lines.push("}");
+  return lines.join("\n");
+}
+
+function showGo() {
+  $("pol-go").textContent = goPolicy(readPolicy());
+}
+
 function writePolicy(p) {
   $("pol-origins").value = (p.origins || []).join(", ");
   $("pol-credentials").checked = !!p.credentials;
@@ -84,6 +101,7 @@ function writePolicy(p) {
   $("pol-headers").value = (p.requestHeaders || []).join(", ");
   $("pol-exposed").value = (p.exposedHeaders || []).join(", ");
   $("pol-maxage").value = p.maxAge || 0;
+  showGo();
 }
 
 // --- running in the browser ------------------------------------------------
@@ -258,6 +276,7 @@ async function run(title) {
       results.dataset.state = "error";
       return null;
     }
+    showGo();
     if (!(await applyPolicy(readPolicy()))) {
       $("status").textContent = "Policy refused; nothing was sent.";
       results.dataset.state = "error";
@@ -332,6 +351,17 @@ async function init() {
   $("page-origin").textContent = cfg.page;
   $("api-origin").textContent = cfg.api;
   $("proxy-origin").textContent = cfg.proxy;
+  if (location.origin !== cfg.page) {
+    // The policies name the page's origin as the server printed it; from
+    // any other spelling (127.0.0.1, another port) every request is
+    // cross-origin to a policy that does not know it.
+    const w = $("wrong-origin");
+    w.textContent = `This page was opened as ${location.origin}, but the scenarios are written for ${cfg.page}. Open ${cfg.page}/ instead.`;
+    w.hidden = false;
+  }
+  for (const id of ["pol-origins", "pol-methods", "pol-headers", "pol-exposed", "pol-credentials", "pol-maxage"]) {
+    $(id).addEventListener("input", showGo);
+  }
   scenarios = await (await fetch("/scenarios")).json();
   for (const s of scenarios) {
     const b = el("button", { type: "button", class: "scenario " + s.expect, "data-id": s.id },
