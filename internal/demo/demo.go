@@ -38,6 +38,8 @@ type ListenError struct {
 	Err    error
 }
 
+// Error says which server could not listen, and for a port in use, which
+// flag picks another.
 func (e *ListenError) Error() string {
 	msg := fmt.Sprintf("demo: cannot listen for the %s server on %s: %v", e.Server, e.Addr, e.Err)
 	if isAddrInUse(e.Err) {
@@ -49,6 +51,7 @@ func (e *ListenError) Error() string {
 	return msg
 }
 
+// Unwrap returns the error from net.Listen.
 func (e *ListenError) Unwrap() error { return e.Err }
 
 // InUse reports whether the port was already taken.
