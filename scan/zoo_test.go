@@ -15,7 +15,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/crossorigin/crossorigin/cors"
 	"github.com/crossorigin/crossorigin/jsonp"
 )
 
@@ -227,7 +229,33 @@ func zooEntries() []zooEntry {
 				w.Write([]byte(`hello`))
 			})},
 		{name: "ok-jsonp-package", handler: mustJSONP()},
+		{name: "ok-cors-package", handler: mustCORS(cors.Config{
+			Origins:        trusted,
+			Credentials:    true,
+			Methods:        []string{"PUT", "DELETE"},
+			RequestHeaders: []string{"Content-Type", "Authorization"},
+			ExposedHeaders: []string{"X-Request-Id"},
+			MaxAge:         10 * time.Minute,
+		})},
+		{name: "ok-cors-package-public", handler: mustCORS(cors.Config{
+			Origins:        []string{"*"},
+			Methods:        []string{"*"},
+			RequestHeaders: []string{"*"},
+		})},
 	}
+}
+
+// mustCORS wraps a cacheable API in the cors package's middleware.
+func mustCORS(c cors.Config) http.Handler {
+	m, err := cors.New(c)
+	if err != nil {
+		panic(err)
+	}
+	return m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=600")
+		w.Header().Set("X-Request-Id", "1")
+		w.Write([]byte(`{"rates":[1.08]}`))
+	}))
 }
 
 func mustJSONP() http.Handler {
