@@ -81,7 +81,7 @@ func (r *run) evaluate() {
 				"Not exploitable as is: browsers refuse credentialed responses with * ("+checkResponse(wildcard.probe.origin, true, wildcard.header)+
 				"), and send no cookies to * anyway for anonymous requests.", false)
 		} else if private {
-			r.add(WildcardOrigin, Medium, wildcard, fmt.Sprintf("The host %s is on a private network and answers every origin with Access-Control-Allow-Origin: *, so any website a user inside the network visits can read it.", r.target.host), false)
+			r.add(WildcardOrigin, Medium, wildcard, fmt.Sprintf("The host %s is on a private network and answers every origin with Access-Control-Allow-Origin: *, so any website a user inside the network visits can read it. Recent Chromium asks the user's permission before a public page reaches a local address (Local Network Access); other browsers do not.", r.target.host), false)
 		}
 	}
 	r.missingVary()
