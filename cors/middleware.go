@@ -187,7 +187,8 @@ func (cc *compiled) actual(hdr http.Header, origins []string) verdict {
 // preflight answers a CORS preflight, or passes it on.
 func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Handler, origins []string) verdict {
 	hdr := w.Header()
-	v := verdict{Preflight, cc.checkPreflight(r, origins)}
+	acrh := r.Header[hdrReqHeaders]
+	v := verdict{Preflight, cc.checkPreflight(origins, r.Header[hdrReqMethod], acrh)}
 	if v.reason != reasonAllowed {
 		// No CORS headers at all: the browser then fails the preflight and
 		// reports why in its console.
@@ -199,7 +200,7 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 		return v
 	}
 	pna := cc.privateNetwork && isTrue(r.Header[hdrReqPrivateNetwork])
-	reqHeaders := len(r.Header[hdrReqHeaders]) > 0
+	reqHeaders := len(acrh) > 0
 	n := 1 // Access-Control-Allow-Origin
 	if cc.credentials {
 		n++
@@ -255,21 +256,20 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 }
 
 // checkPreflight decides a preflight.
-func (cc *compiled) checkPreflight(r *http.Request, origins []string) reason {
+func (cc *compiled) checkPreflight(origins, methods, acrh []string) reason {
 	if len(origins) > 1 {
 		return reasonManyOrigins
 	}
 	if !cc.allowOrigin(origins[0]) {
 		return reasonOrigin
 	}
-	methods := r.Header[hdrReqMethod]
 	if len(methods) != 1 {
 		return reasonMethod
 	}
 	if m := methods[0]; !safelistedMethod(m) && !cc.allowsMethod(m) {
 		return reasonMethod
 	}
-	if !cc.headers.Allows(r.Header[hdrReqHeaders]) {
+	if !cc.headers.Allows(acrh) {
 		return reasonHeaders
 	}
 	return reasonAllowed
@@ -287,7 +287,12 @@ func (cc *compiled) allowsMethod(m string) bool {
 // addVary adds v to the Vary header, using slot if there was none, and
 // never writing into a slice that the header already held.
 func addVary(hdr http.Header, slot []string, v string) {
-	old := hdr[hdrVary]
+	// Before the handler runs, the header map is usually empty: then there
+	// is no Vary to look up.
+	var old []string
+	if len(hdr) > 0 {
+		old = hdr[hdrVary]
+	}
 	if len(old) == 0 {
 		slot[0] = v
 		hdr[hdrVary] = slot

@@ -23,24 +23,34 @@ type block struct {
 	vals [slabSize]string
 }
 
+// current is the block being carved; it is never nil.
 var current atomic.Pointer[block]
+
+func init() { current.Store(new(block)) }
 
 // carve returns a fresh slice of n (at most slabSize) empty strings, with
 // capacity n, so that an append by its user cannot reach a neighbour's
-// elements.
+// elements. The fast path is small enough to be inlined.
 func carve(n int) []string {
+	b := current.Load()
+	if end := int(b.next.Add(int64(n))); end <= slabSize {
+		return b.vals[end-n : end : end]
+	}
+	return carveSlow(n)
+}
+
+// carveSlow installs a new block, or uses the one another request just
+// installed.
+func carveSlow(n int) []string {
 	for {
 		b := current.Load()
-		if b != nil {
-			if end := b.next.Add(int64(n)); end <= slabSize {
-				return b.vals[end-int64(n) : end : end]
-			}
+		if end := int(b.next.Add(int64(n))); end <= slabSize {
+			return b.vals[end-n : end : end]
 		}
 		nb := new(block)
 		nb.next.Store(int64(n))
 		if current.CompareAndSwap(b, nb) {
 			return nb.vals[:n:n]
 		}
-		// Another request installed a new block first; use that one.
 	}
 }
