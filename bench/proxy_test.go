@@ -215,6 +215,28 @@ func proxyGet(c *http.Client, url string, size int) error {
 	return nil
 }
 
+// proxyCPU is the CPU time (user and system) a server process has used;
+// zero for implementations running in this process.
+func proxyCPU(im *proxyImpl) time.Duration {
+	if im.cmd == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", im.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesized command name; utime and stime are
+	// the 14th and 15th fields of the line, in clock ticks (100 Hz).
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
 // proxyMemory reads a process's peak and current resident set in MB.
 func proxyMemory(pid int) (hwm, rss float64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -291,17 +313,20 @@ const (
 func proxyTable(b *testing.B, upstream string, impls []*proxyImpl) string {
 	var out strings.Builder
 	fmt.Fprintf(&out, "\ninterleaved: %d rounds of %v per implementation and body, concurrency %d, GOMAXPROCS %d\n", proxyRounds, proxySlice, proxyConcurrency, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(&out, "| body | impl | req/s | vs cors-anywhere | vs reverseproxy | peak RSS MB |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&out, "| body | impl | req/s | vs cors-anywhere | vs reverseproxy | proxy CPU µs/req | peak RSS MB |\n|---|---|---|---|---|---|---|\n")
 	for _, body := range proxyBodies {
 		reqs := map[string]int{}
 		spent := map[string]time.Duration{}
+		cpu := map[string]time.Duration{}
 		for range proxyRounds {
 			for _, im := range impls {
 				if im.skip != "" {
 					continue
 				}
 				c := proxyClient()
+				cpu0 := proxyCPU(im)
 				n, d, err := proxyLoadFor(c, im.url(upstream, body.name), body.size, proxySlice)
+				cpu[im.name] += proxyCPU(im) - cpu0
 				c.CloseIdleConnections()
 				if err != nil {
 					b.Fatalf("%s: %v", im.name, err)
@@ -334,7 +359,11 @@ func proxyTable(b *testing.B, upstream string, impls []*proxyImpl) string {
 				hwm, _ := proxyMemory(im.cmd.Process.Pid)
 				mem = fmt.Sprintf("%.1f", hwm)
 			}
-			fmt.Fprintf(&out, "| %s | %s | %.0f | %s | %s | %s |\n", body.name, im.name, r, ratio("cors-anywhere"), ratio("reverseproxy"), mem)
+			perReq := "-"
+			if im.cmd != nil && reqs[im.name] > 0 {
+				perReq = fmt.Sprintf("%.0f", float64(cpu[im.name].Microseconds())/float64(reqs[im.name]))
+			}
+			fmt.Fprintf(&out, "| %s | %s | %.0f | %s | %s | %s | %s |\n", body.name, im.name, r, ratio("cors-anywhere"), ratio("reverseproxy"), perReq, mem)
 		}
 	}
 	return out.String()

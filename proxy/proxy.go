@@ -4,13 +4,28 @@
 // response with CORS headers, so that browser code can read resources of
 // servers that do not send them.
 //
+//	p, err := proxy.New(proxy.Config{
+//		Origins: []string{"https://app.example.com"},
+//		PerIP:   proxy.Rate{Requests: 60, Per: time.Minute},
+//	})
+//	if err != nil {
+//		log.Fatal(err) // every problem of the Config, listed
+//	}
+//	http.ListenAndServe("127.0.0.1:8080", p) // not behind a ServeMux: it would merge "//"
+//
 // It accepts cors-anywhere's URL forms and options, and is safe to expose:
 // every connection, including each redirect hop, is checked at dial time
 // against the IANA special-purpose address ranges (loopback, private,
 // link-local and cloud metadata, unique-local, NAT64, 6to4 ...), only
 // ports 80 and 443 are reached unless configured, credentials are never
-// forwarded, failures are reported as coarse classes rather than network
-// error text, and every phase is bounded in time and size.
+// forwarded, failures are reported as coarse classes ("blocked",
+// "timeout", "dns" ...) rather than network error text, and every phase
+// is bounded in time and size. CORS headers come from package cors and are
+// present on error responses too, so pages can read why a request failed.
+//
+// Rate limits are token buckets per client address and per calling site,
+// kept in memory or, with NewRedisLimiter, in Redis so that every replica
+// behind a load balancer enforces one limit.
 package proxy
 
 import (
