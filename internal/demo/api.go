@@ -63,7 +63,9 @@ func defaultPolicy(pageOrigin string) Policy {
 	}
 }
 
-func newAPIServer(pageOrigin string, log *requestLog, logger *slog.Logger) (*apiServer, error) {
+// newAPIServer returns the API. crossTarget is the URL on another origin
+// that /api/redirect?to=proxy redirects to.
+func newAPIServer(pageOrigin, crossTarget string, log *requestLog, logger *slog.Logger) (*apiServer, error) {
 	policy := defaultPolicy(pageOrigin)
 	c, err := cors.New(policy.config())
 	if err != nil {
@@ -95,8 +97,16 @@ func newAPIServer(pageOrigin string, log *requestLog, logger *slog.Logger) (*api
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/echo", echo)
 	mux.HandleFunc("/api/redirect", func(w http.ResponseWriter, r *http.Request) {
-		u := url.URL{Path: "/api/echo", RawQuery: r.URL.RawQuery}
-		http.Redirect(w, r, u.String(), http.StatusTemporaryRedirect)
+		// Only two fixed targets: an open redirect has no place here.
+		q := r.URL.Query()
+		to := url.URL{Path: "/api/echo"}
+		if q.Get("to") == "proxy" {
+			target, _ := url.Parse(crossTarget)
+			to = *target
+		}
+		q.Del("to")
+		to.RawQuery = q.Encode()
+		http.Redirect(w, r, to.String(), http.StatusTemporaryRedirect)
 	})
 	mux.Handle("GET /api/jsonp", jp.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"message": "hello from JSONP", "cookieSent": hasSession(r)})

@@ -121,7 +121,7 @@ func Listen(cfg Config) (*Demo, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if d.api, err = newAPIServer(d.PageURL, log, logger); err != nil {
+	if d.api, err = newAPIServer(d.PageURL, d.ProxyURL+"/"+d.UpstreamURL+"/data", log, logger); err != nil {
 		d.closeListeners()
 		return nil, err
 	}

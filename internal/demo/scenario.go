@@ -122,6 +122,11 @@ func scenarios(pageOrigin, upstream string) []Scenario {
 			Policy:  base,
 		},
 		{
+			ID: "cross-origin-redirect", Title: "Redirect to another origin", Group: "mistake", Expect: "blocked",
+			Lesson:  "The API redirects to the proxy, another origin. After a cross-origin redirect the browser sends Origin: null, and the proxy, which allows only this page's origin, refuses it. Redirect within one origin, or have the page call the final URL itself.",
+			Request: get("/api/redirect?to=proxy"), Policy: base,
+		},
+		{
 			ID: "origin-not-allowed", Title: "Origin not allowed", Group: "mistake", Expect: "blocked",
 			Lesson:  "The policy lists another origin (a typo in the port is the classic), so the response has no Access-Control-Allow-Origin for this page.",
 			Request: get("/api/echo"),

@@ -184,11 +184,11 @@ function headerLines(h) {
   return Object.entries(h || {}).map(([k, v]) => `${k}: ${v === null ? "null (hidden from scripts)" : v}`).join("\n");
 }
 
-// reachedServer says, from the servers' own log, whether the request
-// itself (not only its preflight) reached the server it was sent to.
-function reachedServer(log, req) {
-  const hits = log.filter((e) => e.server === req.target && e.kind !== "preflight");
-  if (hits.length) return "yes: " + hits.map((e) => `${e.method} answered ${e.status}`).join(", ") + " (server log)";
+// reachedServer says, from the servers' own log, whether requests (not
+// only preflights) reached a server, and what they got.
+function reachedServer(log) {
+  const hits = log.filter((e) => e.kind !== "preflight");
+  if (hits.length) return "yes: " + hits.map((e) => `${e.method} to the ${e.server} answered ${e.status}`).join(", ") + " (server log)";
   if (log.length) return "no: only the preflight was sent (server log)";
   return "no: nothing was sent (server log)";
 }
@@ -293,7 +293,7 @@ async function run(title) {
     const predicted = pr.body;
     const [log, plog] = await Promise.all([fetchLog(id), fetchLog(id + "-p")]);
     const sameWire = shape(log) === shape(plog);
-    renderActual(actual, reachedServer(log, req), req, id, log.flatMap((e) => e.notes || []));
+    renderActual(actual, reachedServer(log), req, id, log.flatMap((e) => e.notes || []));
     renderPrediction(predicted, sameWire ? "same exchanges as Chromium" : `differs: Chromium sent ${shape(log) || "nothing"}; the prediction sent ${shape(plog) || "nothing"}`);
     await renderDiagram(id, log, actual.outcome);
     const ok = agrees(actual, predicted);
