@@ -16,11 +16,14 @@ import (
 )
 
 const scanUsage = `Usage: crossorigin scan URL... [flags]
+       crossorigin scan --list FILE [flags]
 
 Probes each URL for CORS misconfigurations with origins generated for this
 run, and reports every finding with its evidence, grouped by severity.
 
 Flags:
+  --list FILE          read URLs from FILE, one a line ("-" for standard
+                       input); blank lines and # comments are skipped
   --json               one JSON object with a "findings" array
   --sarif              SARIF 2.1.0, for code-scanning dashboards
   -H 'Name: value'     add a request header to every probe (repeatable)
@@ -57,6 +60,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Second, "")
 	failOn := fs.String("fail-on", "medium", "")
 	proxyURL := fs.String("proxy", "", "")
+	list := fs.String("list", "", "")
 	targets, err := parseWithPositionals(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, scanUsage)
@@ -65,6 +69,11 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	usageErr := func(msg string) int {
 		fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
 		return 2
+	}
+	if err == nil && *list != "" {
+		var more []string
+		more, err = readList(*list)
+		targets = append(targets, more...)
 	}
 	switch {
 	case err != nil:
@@ -125,6 +134,33 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
+}
+
+// maxListBytes bounds a --list file: a million URLs is plenty.
+const maxListBytes = 64 << 20
+
+// readList reads URLs, one a line, from a file or from standard input.
+func readList(name string) ([]string, error) {
+	var r io.Reader = os.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("--list: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxListBytes))
+	if err != nil {
+		return nil, fmt.Errorf("--list: %w", err)
+	}
+	var urls []string
+	for line := range strings.Lines(string(b)) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			urls = append(urls, line)
+		}
+	}
+	return urls, nil
 }
 
 // parseWithPositionals parses flags that may come before, between or after

@@ -249,3 +249,20 @@ func TestSystemCertPool(t *testing.T) {
 		t.Error("the child trusted the test certificate without SSL_CERT_FILE")
 	}
 }
+
+func TestScanList(t *testing.T) {
+	reflect := reflectingAPI(t, nil)
+	correct := correctAPI(t)
+	list := filepath.Join(t.TempDir(), "urls.txt")
+	if err := os.WriteFile(list, []byte("# targets\n"+reflect+"\n\n  "+correct+"  \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := scanCmd(t, "--list", list)
+	if code != 1 || !strings.Contains(out, "Scanned 2 URL(s)") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	code, _, errOut := scanCmd(t, "--list", filepath.Join(t.TempDir(), "missing.txt"))
+	if code != 2 || !strings.Contains(errOut, "--list") {
+		t.Errorf("missing list: exit %d, %s", code, errOut)
+	}
+}
