@@ -5,11 +5,11 @@ import (
 	"unsafe"
 )
 
-// threadCPU returns the CPU time consumed by the calling OS thread, in
+// corsThreadCPU returns the CPU time consumed by the calling OS thread, in
 // nanoseconds (clock_gettime(CLOCK_THREAD_CPUTIME_ID)). Unlike wall time,
 // it does not grow while the thread waits for a core, which keeps the
 // benchmarks readable on a loaded machine.
-func threadCPU() (int64, bool) {
+func corsThreadCPU() (int64, bool) {
 	const clockThreadCPUTimeID = 3
 	var ts syscall.Timespec
 	_, _, errno := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0)

@@ -2,5 +2,5 @@
 
 package bench
 
-// threadCPU is only implemented on Linux.
-func threadCPU() (int64, bool) { return 0, false }
+// corsThreadCPU is only implemented on Linux.
+func corsThreadCPU() (int64, bool) { return 0, false }

@@ -25,29 +25,29 @@ type corsConfig struct {
 	maxAge         int // seconds
 }
 
-var tenHeaders = []string{"Accept", "Authorization", "Content-Type", "X-A", "X-B", "X-C", "X-D", "X-E", "X-F", "X-G"}
+var corsTenHeaders = []string{"Accept", "Authorization", "Content-Type", "X-A", "X-B", "X-C", "X-D", "X-E", "X-F", "X-G"}
 
 var (
-	baseConfig = corsConfig{
+	corsBase = corsConfig{
 		origins:        []string{"https://app.example.com"},
 		methods:        []string{"GET", "POST", "PUT", "DELETE"},
-		requestHeaders: tenHeaders,
+		requestHeaders: corsTenHeaders,
 	}
-	hundredConfig = func() corsConfig {
-		c := baseConfig
+	corsHundred = func() corsConfig {
+		c := corsBase
 		c.origins = nil
 		for i := range 100 {
 			c.origins = append(c.origins, fmt.Sprintf("https://app%02d.example.com", i))
 		}
 		return c
 	}()
-	wildcardConfig = func() corsConfig {
-		c := baseConfig
+	corsWildcard = func() corsConfig {
+		c := corsBase
 		c.origins = []string{"https://*.example.com"}
 		return c
 	}()
-	credsConfig = func() corsConfig {
-		c := baseConfig
+	corsCreds = func() corsConfig {
+		c := corsBase
 		c.credentials = true
 		c.exposed = []string{"X-Request-Id", "X-Total"}
 		c.maxAge = 600
@@ -55,8 +55,8 @@ var (
 	}()
 )
 
-// impls builds each middleware around h for a configuration.
-var impls = []struct {
+// corsImpls builds each middleware around h for a configuration.
+var corsImpls = []struct {
 	name string
 	wrap func(testing.TB, corsConfig, http.Handler) http.Handler
 }{
@@ -64,7 +64,7 @@ var impls = []struct {
 		m, err := cors.New(cors.Config{
 			Origins: c.origins, Credentials: c.credentials, Methods: c.methods,
 			RequestHeaders: c.requestHeaders, ExposedHeaders: c.exposed,
-			MaxAge: secondsToDuration(c.maxAge),
+			MaxAge: corsSeconds(c.maxAge),
 		})
 		if err != nil {
 			tb.Fatal(err)
@@ -89,9 +89,9 @@ var impls = []struct {
 	}},
 }
 
-// scenario is one request against one configuration, with the outcome all
+// corsScenario is one request against one configuration, with the outcome all
 // three middlewares must agree on.
-type scenario struct {
+type corsScenario struct {
 	name    string
 	config  corsConfig
 	method  string
@@ -99,7 +99,7 @@ type scenario struct {
 	allowed bool // Access-Control-Allow-Origin is expected
 }
 
-func preflight(origin, acrh string) map[string]string {
+func corsPreflight(origin, acrh string) map[string]string {
 	h := map[string]string{"Origin": origin, "Access-Control-Request-Method": "PUT"}
 	if acrh != "" {
 		h["Access-Control-Request-Headers"] = acrh
@@ -107,22 +107,22 @@ func preflight(origin, acrh string) map[string]string {
 	return h
 }
 
-var scenarios = []scenario{
-	{"noOrigin", baseConfig, "GET", nil, false},
-	{"actualAllowed", baseConfig, "GET", map[string]string{"Origin": "https://app.example.com"}, true},
-	{"actualDisallowed", baseConfig, "GET", map[string]string{"Origin": "https://evil.example.com"}, false},
-	{"preflight1Header", baseConfig, "OPTIONS", preflight("https://app.example.com", "content-type"), true},
-	{"preflight10Headers", baseConfig, "OPTIONS", preflight("https://app.example.com", "accept,authorization,content-type,x-a,x-b,x-c,x-d,x-e,x-f,x-g"), true},
-	{"preflightDisallowed", baseConfig, "OPTIONS", preflight("https://evil.example.com", "content-type"), false},
-	{"preflightHostile4KB", baseConfig, "OPTIONS", preflight("https://app.example.com", strings.Repeat("a,", 2048)), false},
-	{"origins100Allowed", hundredConfig, "GET", map[string]string{"Origin": "https://app99.example.com"}, true},
-	{"origins100Disallowed", hundredConfig, "GET", map[string]string{"Origin": "https://evil.example.com"}, false},
-	{"wildcardAllowed", wildcardConfig, "GET", map[string]string{"Origin": "https://api.eu.example.com"}, true},
-	{"credsActual", credsConfig, "GET", map[string]string{"Origin": "https://app.example.com"}, true},
-	{"credsPreflight", credsConfig, "OPTIONS", preflight("https://app.example.com", "authorization,content-type"), true},
+var corsScenarios = []corsScenario{
+	{"noOrigin", corsBase, "GET", nil, false},
+	{"actualAllowed", corsBase, "GET", map[string]string{"Origin": "https://app.example.com"}, true},
+	{"actualDisallowed", corsBase, "GET", map[string]string{"Origin": "https://evil.example.com"}, false},
+	{"preflight1Header", corsBase, "OPTIONS", corsPreflight("https://app.example.com", "content-type"), true},
+	{"preflight10Headers", corsBase, "OPTIONS", corsPreflight("https://app.example.com", "accept,authorization,content-type,x-a,x-b,x-c,x-d,x-e,x-f,x-g"), true},
+	{"preflightDisallowed", corsBase, "OPTIONS", corsPreflight("https://evil.example.com", "content-type"), false},
+	{"preflightHostile4KB", corsBase, "OPTIONS", corsPreflight("https://app.example.com", strings.Repeat("a,", 2048)), false},
+	{"origins100Allowed", corsHundred, "GET", map[string]string{"Origin": "https://app99.example.com"}, true},
+	{"origins100Disallowed", corsHundred, "GET", map[string]string{"Origin": "https://evil.example.com"}, false},
+	{"wildcardAllowed", corsWildcard, "GET", map[string]string{"Origin": "https://api.eu.example.com"}, true},
+	{"credsActual", corsCreds, "GET", map[string]string{"Origin": "https://app.example.com"}, true},
+	{"credsPreflight", corsCreds, "OPTIONS", corsPreflight("https://app.example.com", "authorization,content-type"), true},
 }
 
-func (s scenario) request() *http.Request {
+func (s corsScenario) request() *http.Request {
 	r, err := http.NewRequest(s.method, "https://api.example.com/v1/things", nil)
 	if err != nil {
 		panic(err)
@@ -133,26 +133,26 @@ func (s scenario) request() *http.Request {
 	return r
 }
 
-// writer is a ResponseWriter whose header map is cleared and reused, so
+// corsWriter is a ResponseWriter whose header map is cleared and reused, so
 // that a benchmark counts the middleware's allocations and nothing else.
-type writer struct {
+type corsWriter struct {
 	h      http.Header
 	status int
 }
 
-func (w *writer) Header() http.Header         { return w.h }
-func (w *writer) Write(p []byte) (int, error) { return len(p), nil }
-func (w *writer) WriteHeader(s int)           { w.status = s }
+func (w *corsWriter) Header() http.Header         { return w.h }
+func (w *corsWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *corsWriter) WriteHeader(s int)           { w.status = s }
 
-var noop = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+var corsNoop = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 
 // TestCORSSanity checks that every middleware reaches the expected outcome
-// in every scenario, so that the benchmarks compare like with like.
+// in every corsScenario, so that the benchmarks compare like with like.
 func TestCORSSanity(t *testing.T) {
-	for _, s := range scenarios {
-		for _, impl := range impls {
-			w := &writer{h: http.Header{}}
-			impl.wrap(t, s.config, noop).ServeHTTP(w, s.request())
+	for _, s := range corsScenarios {
+		for _, impl := range corsImpls {
+			w := &corsWriter{h: http.Header{}}
+			impl.wrap(t, s.config, corsNoop).ServeHTTP(w, s.request())
 			if got := w.h.Get("Access-Control-Allow-Origin") != ""; got != s.allowed {
 				t.Errorf("%s/%s: allowed = %v, want %v (headers %v)", s.name, impl.name, got, s.allowed, w.h)
 			}
@@ -161,23 +161,23 @@ func TestCORSSanity(t *testing.T) {
 }
 
 func BenchmarkCORS(b *testing.B) {
-	for _, s := range scenarios {
-		for _, impl := range impls {
+	for _, s := range corsScenarios {
+		for _, impl := range corsImpls {
 			b.Run("scenario="+s.name+"/impl="+impl.name, func(b *testing.B) {
-				h := impl.wrap(b, s.config, noop)
+				h := impl.wrap(b, s.config, corsNoop)
 				r := s.request()
-				w := &writer{h: make(http.Header, 16)}
+				w := &corsWriter{h: make(http.Header, 16)}
 				b.ReportAllocs()
 				// Measure this thread's CPU time too (cpu-ns/op): on a
 				// shared, loaded machine it is far steadier than wall time.
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
-				start, ok := threadCPU()
+				start, ok := corsThreadCPU()
 				for b.Loop() {
 					clear(w.h)
 					h.ServeHTTP(w, r)
 				}
-				if end, ok2 := threadCPU(); ok && ok2 && b.N > 0 {
+				if end, ok2 := corsThreadCPU(); ok && ok2 && b.N > 0 {
 					b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 				}
 			})

@@ -2,4 +2,4 @@ package bench
 
 import "time"
 
-func secondsToDuration(s int) time.Duration { return time.Duration(s) * time.Second }
+func corsSeconds(s int) time.Duration { return time.Duration(s) * time.Second }
