@@ -109,6 +109,8 @@ func TestSpec(t *testing.T) {
 			want{status: 204, headers: map[string]string{hdrAllowOrigin: app}}},
 		{"preflight POST always passes", basic, "OPTIONS", []string{"Origin", app, hdrReqMethod, "POST"},
 			want{status: 204, headers: map[string]string{hdrAllowOrigin: app}}},
+		{"preflight with an empty header list", basic, "OPTIONS", []string{"Origin", app, hdrReqMethod, "GET", hdrReqHeaders, ""},
+			want{status: 204, headers: map[string]string{hdrAllowOrigin: app}}},
 		{"preflight method not listed", basic, "OPTIONS", []string{"Origin", app, hdrReqMethod, "PUT"},
 			want{status: 403}},
 		{"preflight from disallowed origin", full, "OPTIONS", []string{"Origin", evil, hdrReqMethod, "PUT"},

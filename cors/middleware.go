@@ -200,7 +200,7 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 		return v
 	}
 	pna := cc.privateNetwork && isTrue(r.Header[hdrReqPrivateNetwork])
-	reqHeaders := len(acrh) > 0
+	reqHeaders := len(acrh) > 0 && cc.allowHeaders != ""
 	n := 1 // Access-Control-Allow-Origin
 	if cc.credentials {
 		n++
