@@ -75,6 +75,7 @@ type Demo struct {
 	servers   []*http.Server
 	listeners []net.Listener
 	api       *apiServer
+	log       *requestLog
 
 	closeOnce sync.Once
 }
@@ -117,6 +118,7 @@ func Listen(cfg Config) (*Demo, error) {
 	d.UpstreamURL = "http://" + net.JoinHostPort(host, strconv.Itoa(ports[3]))
 
 	log := newRequestLog(2000)
+	d.log = log
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

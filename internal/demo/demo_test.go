@@ -218,6 +218,15 @@ func TestProxy(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != d.PageURL || !strings.Contains(body, "upstream") {
 		t.Errorf("through the proxy: %d ACAO %q %s", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), body)
 	}
+	// Origin null (after a cross-origin redirect) is refused, and the log
+	// says why.
+	resp, _ = do(t, "GET", d.ProxyURL+"/"+d.UpstreamURL+"/data?run=pnull", "", "Origin", "null")
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("proxy with Origin null: %d", resp.StatusCode)
+	}
+	if ex := d.log.Run("pnull"); len(ex) != 1 || len(ex[0].Notes) != 1 || !strings.Contains(ex[0].Notes[0], "proxy refused") {
+		t.Errorf("log of a refused proxy request: %+v", ex)
+	}
 	// The proxy's hole in its SSRF guard is the upstream alone.
 	resp, _ = do(t, "GET", d.ProxyURL+"/"+d.APIURL+"/api/echo", "", "Origin", d.PageURL)
 	if resp.StatusCode == 200 {

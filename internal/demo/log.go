@@ -137,6 +137,10 @@ func (l *requestLog) logged(server string, h http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		var notes []string
 		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), noteKey{}, &notes)))
+		if pe := w.Header().Get("X-Proxy-Error"); pe != "" {
+			// The proxy names the class of its refusals in this header.
+			notes = append(notes, "proxy refused: "+pe)
+		}
 		e.Notes = notes
 		e.Status = sw.status
 		if e.Status == 0 {
