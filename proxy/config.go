@@ -117,8 +117,10 @@ type Config struct {
 	Resolver Resolver
 	// Proxy selects an outbound proxy, like http.Transport.Proxy. Nil means
 	// none: the environment (HTTP_PROXY ...) is ignored. With an outbound
-	// proxy the address guard only sees the proxy's address, so the SSRF
-	// guard must then live on the egress proxy.
+	// proxy the address guard only sees the proxy's address (which must be
+	// public or in AllowPrivate), so the SSRF guard must then live on the
+	// egress proxy. Plain-http paths then reach it in Go's escaping, which
+	// keeps "//" but may normalize unusual percent-encodings.
 	Proxy func(*http.Request) (*url.URL, error)
 	// TLSConfig configures TLS to targets (root CAs, client certificates).
 	// Nil means Go's defaults, which verify certificates.

@@ -47,7 +47,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 	for hop := 0; ; hop++ {
 		out := &http.Request{
 			Method:     method,
-			URL:        t.requestURL(),
+			URL:        t.requestURL(p.c.Proxy != nil),
 			Host:       t.u.Host,
 			Header:     header,
 			Proto:      "HTTP/1.1",

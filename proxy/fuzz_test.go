@@ -34,7 +34,8 @@ func FuzzTarget(f *testing.F) {
 			return
 		}
 		_ = tg.String()
-		_ = tg.requestURL().RequestURI()
+		_ = tg.requestURL(false).RequestURI()
+		_ = tg.requestURL(true).String()
 		if p.checkTarget(tg.u) != nil {
 			return
 		}

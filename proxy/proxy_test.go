@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -832,5 +833,43 @@ func TestForwardedFor(t *testing.T) {
 	resp, _ := do(t, "GET", ps.URL+"/"+up.URL+"/", hdr("Origin", "https://app.example", "X-Forwarded-For", "6.6.6.6"), nil)
 	if got := resp.Header.Get("X-Got-X-Forwarded-For"); got != "127.0.0.1" {
 		t.Errorf("X-Forwarded-For = %q, want the caller's address only", got)
+	}
+}
+
+// TestOutboundProxy: HTTP_PROXY is ignored unless Config.Proxy says
+// otherwise; then requests go through the egress proxy.
+func TestOutboundProxy(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	var egressHits int
+	var mu sync.Mutex
+	egress := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		egressHits++
+		mu.Unlock()
+		io.WriteString(w, "via egress "+r.URL.String())
+	}))
+	defer egress.Close()
+	t.Setenv("HTTP_PROXY", egress.URL)
+	t.Setenv("http_proxy", egress.URL)
+	target := "http://up.example:" + strconv.Itoa(serverPort(t, up)) + "/x"
+	res := mapResolver{"up.example": {"127.0.0.1"}}
+
+	_, ps := newTestProxy(t, Config{Resolver: res}, up)
+	resp, body := do(t, "GET", ps.URL+"/"+target, nil, nil)
+	if resp.StatusCode != 200 || body != "GET /x " {
+		t.Errorf("direct: %d %q", resp.StatusCode, body)
+	}
+	mu.Lock()
+	if egressHits != 0 {
+		t.Errorf("HTTP_PROXY was used without Config.Proxy")
+	}
+	mu.Unlock()
+
+	egressURL, _ := url.Parse(egress.URL)
+	_, ps = newTestProxy(t, Config{Resolver: res, Proxy: http.ProxyURL(egressURL)}, up, egress)
+	resp, body = do(t, "GET", ps.URL+"/"+target, nil, nil)
+	if resp.StatusCode != 200 || body != "via egress "+target {
+		t.Errorf("through Config.Proxy: %d %q", resp.StatusCode, body)
 	}
 }

@@ -26,13 +26,15 @@ func (t *target) String() string {
 }
 
 // requestURL is the URL for the outbound request, carrying the exact path.
-func (t *target) requestURL() *url.URL {
+// viaProxy says that plain-http requests go through an egress proxy, which
+// needs the absolute form that Go writes only without Opaque.
+func (t *target) requestURL(viaProxy bool) *url.URL {
 	u := *t.u
 	u.Fragment, u.RawFragment = "", ""
 	// Opaque is written to the request line as is. A path starting with
 	// "//" cannot go there (it would read as an authority), so it keeps
 	// Go's own escaping, which preserves "//" too.
-	if t.rawPath != "" && !strings.HasPrefix(t.rawPath, "//") {
+	if t.rawPath != "" && !strings.HasPrefix(t.rawPath, "//") && !(viaProxy && u.Scheme == "http") {
 		u.Opaque = t.rawPath
 	}
 	return &u
