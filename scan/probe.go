@@ -35,6 +35,7 @@ const (
 	needTrusted                // nothing to exploit: an origin the site trusts on purpose
 )
 
+// String says what the attacker needs, for descriptions.
 func (n needs) String() string {
 	switch n {
 	case needNothing:

@@ -51,6 +51,7 @@ type ConfigError struct {
 	Fix   string // what to do instead
 }
 
+// Error returns the problem and its fix in one line.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("scan: Config.%s %q: %s", e.Field, e.Value, e.Fix)
 }
@@ -61,6 +62,7 @@ type TargetError struct {
 	Reason string
 }
 
+// Error returns the URL and why it cannot be scanned.
 func (e *TargetError) Error() string {
 	return fmt.Sprintf("scan: target %q: %s", e.URL, e.Reason)
 }

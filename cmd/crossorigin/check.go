@@ -196,6 +196,7 @@ type cookieTransport struct {
 	host, cookie string
 }
 
+// RoundTrip implements http.RoundTripper.
 func (c *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	preflight := req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != ""
 	if req.URL.Host != c.host || preflight {

@@ -190,8 +190,10 @@ type headerFlag struct {
 	list [][2]string // in order, for display
 }
 
+// String implements flag.Value.
 func (f *headerFlag) String() string { return "" }
 
+// Set implements flag.Value: it parses one 'Name: value'.
 func (f *headerFlag) Set(s string) error {
 	name, value, ok := strings.Cut(s, ":")
 	name = strings.TrimSpace(name)
@@ -210,8 +212,10 @@ func (f *headerFlag) Set(s string) error {
 // stringsFlag collects a repeated flag.
 type stringsFlag []string
 
+// String implements flag.Value.
 func (f *stringsFlag) String() string { return strings.Join(*f, ",") }
 
+// Set implements flag.Value.
 func (f *stringsFlag) Set(s string) error {
 	*f = append(*f, s)
 	return nil
