@@ -71,9 +71,10 @@ func (r *run) evaluate() {
 	}
 
 	if invalid != nil {
-		r.add(InvalidAllowOrigin, Info, invalid, fmt.Sprintf("The response to Origin: %s carries Access-Control-Allow-Origin: %s, which no browser accepts (%s).",
-			orNone(invalid.probe.origin), strings.Join(invalid.header.Values("Access-Control-Allow-Origin"), " | "),
-			checkResponse(invalid.probe.origin, false, invalid.header)), false)
+		values := invalid.header.Values("Access-Control-Allow-Origin")
+		r.add(InvalidAllowOrigin, Info, invalid, fmt.Sprintf("The response to Origin: %s carries Access-Control-Allow-Origin: %s, which no browser accepts (%s)%s.",
+			orNone(invalid.probe.origin), strings.Join(values, " | "),
+			checkResponse(invalid.probe.origin, false, invalid.header), nearMiss(values, invalid.probe.origin)), false)
 	}
 	if wildcard != nil {
 		if wildcard.header.Get("Access-Control-Allow-Credentials") == "true" {
@@ -464,6 +465,28 @@ func validAllowOrigin(values []string, sent string) bool {
 	}
 	o, err := origin.Parse(v)
 	return err == nil && !o.IsOpaque() && o.String() == v
+}
+
+// nearMiss explains how an invalid Access-Control-Allow-Origin differs
+// from what a browser needs.
+func nearMiss(values []string, sent string) string {
+	v := strings.Join(values, ", ")
+	switch {
+	case len(values) > 1 || strings.ContainsAny(v, ", "):
+		return ": several values, where browsers need exactly one"
+	case strings.Contains(v, "*"):
+		return ": a pattern, which browsers compare literally"
+	case sent == "":
+	case strings.EqualFold(v, sent):
+		return ": the sent origin in another case, which browsers compare byte for byte"
+	case strings.TrimSuffix(v, "/") == sent:
+		return ": the sent origin with a trailing slash"
+	case strings.HasPrefix(v, sent+":"):
+		return ": the sent origin with an explicit port"
+	case strings.HasPrefix(v, sent+"/"):
+		return ": a URL with a path, where browsers need an origin"
+	}
+	return ""
 }
 
 func varies(h http.Header) bool {

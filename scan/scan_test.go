@@ -376,3 +376,25 @@ func TestScanCanceled(t *testing.T) {
 		t.Error("Scan with a canceled context succeeded")
 	}
 }
+
+func TestNearMiss(t *testing.T) {
+	for _, tc := range []struct {
+		values []string
+		sent   string
+		want   string
+	}{
+		{[]string{"https://a.com", "https://b.com"}, "https://a.com", "several values"},
+		{[]string{"https://a.com https://b.com"}, "https://a.com", "several values"},
+		{[]string{"https://*.a.com"}, "https://x.a.com", "a pattern"},
+		{[]string{"https://A.com"}, "https://a.com", "another case"},
+		{[]string{"https://a.com/"}, "https://a.com", "trailing slash"},
+		{[]string{"https://a.com:443"}, "https://a.com", "explicit port"},
+		{[]string{"https://a.com/app"}, "https://a.com", "with a path"},
+		{[]string{"https://b.com/"}, "https://a.com", ""},
+		{[]string{"https://b.com/"}, "", ""},
+	} {
+		if got := nearMiss(tc.values, tc.sent); !strings.Contains(got, tc.want) || tc.want == "" && got != "" {
+			t.Errorf("nearMiss(%q, %q) = %q, want %q", tc.values, tc.sent, got, tc.want)
+		}
+	}
+}
