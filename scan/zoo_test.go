@@ -146,6 +146,14 @@ func zooEntries() []zooEntry {
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Access-Control-Allow-Origin", strings.Join(trusted, ", "))
 			})},
+		{name: "invalid-acao-slash", want: []Class{InvalidAllowOrigin},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Vary", "Origin")
+				if o := r.Header.Get("Origin"); o != "" {
+					w.Header().Set("Access-Control-Allow-Origin", o+"/") // copied from a URL
+					w.Header().Set("Access-Control-Allow-Credentials", "true")
+				}
+			})},
 		{name: "missing-vary", want: []Class{MissingVaryOrigin},
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if o := r.Header.Get("Origin"); isTrusted(o) {
