@@ -13,19 +13,19 @@ import (
 	"time"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
+// demoBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type demoBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *demoBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *demoBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -36,7 +36,7 @@ var openRE = regexp.MustCompile(`open (http://localhost:\d+)/`)
 func TestDemoServesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr demoBuffer
 	code := make(chan int, 1)
 	go func() {
 		code <- runDemo(ctx, []string{"--page-port", "0", "--api-port", "0", "--proxy-port", "0"}, &stdout, &stderr)
