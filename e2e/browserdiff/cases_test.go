@@ -732,13 +732,18 @@ func allCases() []*tcase {
 // standard, as this suite observed it.
 var departures = map[string]string{
 	"hdr-user-agent":                     "Chromium silently drops a User-Agent set by script (crbug.com/571722); the standard no longer forbids the header, so it would be sent and need a preflight (`user-agent` is not safelisted).",
-	"hdr-dpr":                            "Chromium treats the client hint DPR as CORS-safelisted (no preflight); the standard safelists only Accept, Accept-Language, Content-Language, Content-Type and Range.",
-	"hdr-save-data":                      "Chromium treats the client hint Save-Data as CORS-safelisted (no preflight); the standard does not.",
-	"acah-star-authorization":            "Chromium lets `Access-Control-Allow-Headers: *` cover Authorization; the standard requires Authorization to be listed by name even when `*` is present.",
+	"hdr-dpr":                            clientHints,
+	"hdr-save-data":                      clientHints,
+	"hdr-viewport-width":                 clientHints,
+	"hdr-downlink":                       clientHints,
+	"hdr-device-memory":                  clientHints,
+	"acah-star-authorization":            "Chromium lets `Access-Control-Allow-Headers: *` cover Authorization; the standard makes Authorization a CORS non-wildcard request-header name, which must be listed by name.",
 	"cache-negative":                     "Chromium does not cache a preflight whose Access-Control-Max-Age is negative; in the standard `-1` is a parse failure, which means the 5 second default, so the second fetch would use the cache.",
-	"redir-credentials-same-origin-page": "Chromium fails a same-origin fetch redirected to a same-origin URL with credentials in it (net::ERR_ABORTED, no CORS error); the standard refuses credentials in Location only when the request's origin is not same origin with the new URL.",
 	"cache-null-origin":                  "Chromium never reuses a preflight made from an opaque origin (the sandboxed page's network partition is transient), so every fetch preflights again; the standard caches under the serialized origin \"null\".",
-	"sameorigin-mode-redirect-cross":     "Chromium reports a same-origin-mode fetch redirected cross-origin as net::ERR_ABORTED, without a CORS error (no DisallowedByMode in DevTools); the standard only says network error.",
+	"redir-credentials-same-origin-page": "Chromium fails a same-origin fetch redirected to a same-origin URL with credentials in it (net::ERR_ABORTED, no CORS error); the standard refuses credentials in Location only when the request's origin is not same origin with the new URL.",
 }
+
+// clientHints is the departure of the client-hint request headers.
+const clientHints = "Chromium treats the client hints a script may set (DPR, Save-Data, Viewport-Width, Width, Downlink, Device-Memory, RTT, ECT) as CORS-safelisted when their values parse, so they need no preflight (hdr-dpr-bad shows an unparsable value does); the standard safelists only Accept, Accept-Language, Content-Language, Content-Type and Range."
 
 func itoa(n int) string { return strconv.Itoa(n) }
