@@ -207,6 +207,12 @@ func allCases() []*tcase {
 		{"hdr-viewport-width", "", H("Viewport-Width", "800")},
 		{"hdr-downlink", "", H("Downlink", "1.5")},
 		{"hdr-device-memory", "", H("Device-Memory", "8")},
+		{"hdr-width", "", H("Width", "100")},
+		{"hdr-rtt", "", H("RTT", "50")},
+		{"hdr-ect", "", H("ECT", "4g")},
+		{"hdr-ect-bad", "", H("ECT", "5g")},
+		{"hdr-save-data-bad", "", H("Save-Data", "yes")},
+		{"hdr-viewport-width-bad", "", H("Viewport-Width", "-1")},
 		{"hdr-save-data", "", H("Save-Data", "on")},
 	} {
 		s := step{Method: c.method, Header: c.h}
@@ -737,6 +743,9 @@ var departures = map[string]string{
 	"hdr-viewport-width":                 clientHints,
 	"hdr-downlink":                       clientHints,
 	"hdr-device-memory":                  clientHints,
+	"hdr-width":                          clientHints,
+	"hdr-rtt":                            clientHints,
+	"hdr-ect":                            clientHints,
 	"acah-star-authorization":            "Chromium lets `Access-Control-Allow-Headers: *` cover Authorization; the standard makes Authorization a CORS non-wildcard request-header name, which must be listed by name.",
 	"cache-negative":                     "Chromium does not cache a preflight whose Access-Control-Max-Age is negative; in the standard `-1` is a parse failure, which means the 5 second default, so the second fetch would use the cache.",
 	"cache-null-origin":                  "Chromium never reuses a preflight made from an opaque origin (the sandboxed page's network partition is transient), so every fetch preflights again; the standard caches under the serialized origin \"null\".",
@@ -744,6 +753,6 @@ var departures = map[string]string{
 }
 
 // clientHints is the departure of the client-hint request headers.
-const clientHints = "Chromium treats the client hints a script may set (DPR, Save-Data, Viewport-Width, Width, Downlink, Device-Memory, RTT, ECT) as CORS-safelisted when their values parse, so they need no preflight (hdr-dpr-bad shows an unparsable value does); the standard safelists only Accept, Accept-Language, Content-Language, Content-Type and Range."
+const clientHints = "Chromium treats the client hints a script may set (DPR, Save-Data, Viewport-Width, Width, Downlink, Device-Memory, RTT, ECT) as CORS-safelisted when their values parse, so they need no preflight (hdr-dpr-bad, hdr-ect-bad, hdr-save-data-bad, hdr-viewport-width-bad show that an unparsable value does); the standard safelists only Accept, Accept-Language, Content-Language, Content-Type and Range."
 
 func itoa(n int) string { return strconv.Itoa(n) }
