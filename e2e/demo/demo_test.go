@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/crossorigin/crossorigin/e2e/internal/headless"
@@ -59,10 +61,36 @@ func waitRun(ctx context.Context, prev string) (map[string]string, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[map[string]string](js, chromedp.EvalAwaitPromise))
 }
 
+// openPage opens the playground in a new tab. The test fails if the page
+// throws an uncaught exception at any time.
 func openPage(t *testing.T, d *demo.Demo) context.Context {
 	t.Helper()
 	ctx := browser.NewTab(t, 3*time.Minute)
-	err := chromedp.Do(ctx,
+	var mu sync.Mutex
+	var thrown []string
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			mu.Lock()
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			thrown = append(thrown, fmt.Sprintf("%s:%d:%d: %s", d.URL, d.LineNumber+1, d.ColumnNumber+1, msg))
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range thrown {
+			t.Errorf("uncaught exception in the page: %s", e)
+		}
+	})
+	err = chromedp.Do(ctx,
 		chromedp.EmulateViewport(1440, 900),
 		chromedp.Navigate(d.PageURL+"/"),
 		chromedp.WaitVisible(`body[data-ready="true"]`),
