@@ -230,6 +230,12 @@ func TestRunAll(t *testing.T) {
 	d := startDemo(t)
 	ctx := openPage(t, d)
 	n := len(d.Scenarios())
+	// The page loads nothing its Content-Security-Policy forbids.
+	err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.cspViolations = [];
+		document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI))`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(`#run-all`)); err != nil {
 		t.Fatal(err)
 	}
@@ -249,6 +255,13 @@ func TestRunAll(t *testing.T) {
 		if !strings.HasSuffix(r, " yes") {
 			t.Errorf("summary row %q: prediction and Chromium disagree", r)
 		}
+	}
+	csp, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.cspViolations`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(csp) > 0 {
+		t.Errorf("CSP violations: %q", csp)
 	}
 }
 
