@@ -130,8 +130,10 @@ func (cc *compiled) serve(w http.ResponseWriter, r *http.Request, h http.Handler
 		h.ServeHTTP(w, r)
 		return verdict{NotCORS, reasonNoOrigin}
 	}
-	if r.Method == http.MethodOptions && len(r.Header[hdrReqMethod]) > 0 {
-		return cc.preflight(w, r, h, origins)
+	if r.Method == http.MethodOptions {
+		if acrm := r.Header[hdrReqMethod]; len(acrm) > 0 {
+			return cc.preflight(w, r, h, origins, acrm)
+		}
 	}
 	v := cc.actual(w.Header(), origins)
 	h.ServeHTTP(w, r)
@@ -185,10 +187,9 @@ func (cc *compiled) actual(hdr http.Header, origins []string) verdict {
 }
 
 // preflight answers a CORS preflight, or passes it on.
-func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Handler, origins []string) verdict {
-	hdr := w.Header()
-	acrh := r.Header[hdrReqHeaders]
-	v := verdict{Preflight, cc.checkPreflight(origins, r.Header[hdrReqMethod], acrh)}
+func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Handler, origins, acrm []string) verdict {
+	var acrh []string
+	v := verdict{Preflight, cc.checkPreflight(r, origins, acrm, &acrh)}
 	if v.reason != reasonAllowed {
 		// No CORS headers at all: the browser then fails the preflight and
 		// reports why in its console.
@@ -199,6 +200,7 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 		}
 		return v
 	}
+	hdr := w.Header()
 	pna := cc.privateNetwork && isTrue(r.Header[hdrReqPrivateNetwork])
 	reqHeaders := len(acrh) > 0 && cc.allowHeaders != ""
 	n := 1 // Access-Control-Allow-Origin
@@ -255,8 +257,9 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 	return v
 }
 
-// checkPreflight decides a preflight.
-func (cc *compiled) checkPreflight(origins, methods, acrh []string) reason {
+// checkPreflight decides a preflight. It looks Access-Control-Request-Headers
+// up only once the cheaper checks passed, and stores it in *acrh.
+func (cc *compiled) checkPreflight(r *http.Request, origins, methods []string, acrh *[]string) reason {
 	if len(origins) > 1 {
 		return reasonManyOrigins
 	}
@@ -269,7 +272,8 @@ func (cc *compiled) checkPreflight(origins, methods, acrh []string) reason {
 	if m := methods[0]; !safelistedMethod(m) && !cc.allowsMethod(m) {
 		return reasonMethod
 	}
-	if !cc.headers.Allows(acrh) {
+	*acrh = r.Header[hdrReqHeaders]
+	if !cc.headers.Allows(*acrh) {
 		return reasonHeaders
 	}
 	return reasonAllowed
