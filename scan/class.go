@@ -23,6 +23,7 @@ const (
 	WildcardWithCredentials  Class = "wildcard-with-credentials"
 	InvalidAllowOrigin       Class = "invalid-allow-origin"
 	MissingVaryOrigin        Class = "missing-vary-origin"
+	PreflightReflectsOrigin  Class = "preflight-reflects-origin"
 	PreflightReflectsMethod  Class = "preflight-reflects-method"
 	PreflightReflectsHeaders Class = "preflight-reflects-headers"
 	JSONPCallbackReflected   Class = "jsonp-callback-reflected"
@@ -47,7 +48,7 @@ var Classes = []Class{
 	SubstringMatch, SpecialCharBypass, ThirdPartyOrigin, LocalhostOriginTrusted,
 	HTTPOriginTrusted, AnySubdomainTrusted, HTTPSubdomainTrusted, AnyPortTrusted,
 	WildcardOrigin, WildcardWithCredentials, InvalidAllowOrigin, MissingVaryOrigin,
-	PreflightReflectsMethod, PreflightReflectsHeaders, JSONPCallbackReflected,
+	PreflightReflectsOrigin, PreflightReflectsMethod, PreflightReflectsHeaders, JSONPCallbackReflected,
 }
 
 const fixAllowlist = "Compare the Origin header with an exact allowlist of full origins " +
@@ -150,6 +151,11 @@ var classes = map[Class]classInfo{
 		title: "Origin-dependent CORS headers on a cacheable response without Vary: Origin",
 		help:  "Access-Control-Allow-Origin changes with Origin but the response is cacheable and does not say Vary: Origin, so a browser or shared cache may serve one origin's answer to another: broken pages at best, cache poisoning at worst.",
 		fix:   "Add Vary: Origin to every response whose CORS headers depend on Origin (the cors package always does).",
+	},
+	PreflightReflectsOrigin: {
+		title: "Preflights pass for any origin",
+		help:  "The server answers preflights from any origin with that origin, though its other responses do not: browsers then send any site's PUT, DELETE and JSON requests, with cookies if credentials are allowed. Script cannot read the answers, but the side effects happen (cross-site request forgery through CORS).",
+		fix:   "Answer preflights with the same origin check as other requests; the cors package does both in one place.",
 	},
 	PreflightReflectsMethod: {
 		title: "The preflight allows any method",

@@ -285,18 +285,34 @@ func (r *run) missingVary() {
 		len(values), orNone(evidence.probe.origin), orNone(evidence.header.Get("Cache-Control")), where), false)
 }
 
-// preflight judges the preflight probe.
+// preflight judges the preflight probes: whether one passes for an origin
+// the server otherwise refuses, and whether they echo the method and
+// header asked for.
 func (r *run) preflight() {
-	i := slices.IndexFunc(r.results, func(res *result) bool { return res.probe.kind == kindPreflight })
-	if i < 0 || !r.results[i].ok() {
-		return
+	reported := map[Class]bool{}
+	for _, res := range r.results {
+		if res.probe.kind == kindPreflight && res.ok() {
+			r.judgePreflight(res, reported)
+		}
 	}
-	res := r.results[i]
+}
+
+func (r *run) judgePreflight(res *result, reported map[Class]bool) {
 	p := res.probe
-	if acao := res.header.Get("Access-Control-Allow-Origin"); acao != p.origin && acao != "*" {
+	acao := res.header.Get("Access-Control-Allow-Origin")
+	if acao != p.origin && acao != "*" {
 		return
 	}
 	creds := res.header.Get("Access-Control-Allow-Credentials") == "true"
+	if !p.accepted && acao == p.origin {
+		s, what := Low, "without credentials"
+		if creds {
+			s, what = Medium, "with the victim's cookies"
+		}
+		reported[PreflightReflectsOrigin] = true
+		r.add(PreflightReflectsOrigin, s, res, fmt.Sprintf("A preflight from %s, an origin the server does not let read its responses, got Access-Control-Allow-Origin: %s, so browsers send that site's non-simple requests %s. Browser verdict for the preflight: %s.",
+			p.origin, p.origin, what, orAllowed(checkPreflight(p.origin, creds, http.MethodPost, nil, res.status, res.header))), creds)
+	}
 	sev := Low
 	if p.needs == needNothing || p.needs == needPublish {
 		sev = Medium
@@ -305,7 +321,8 @@ func (r *run) preflight() {
 	if p.needs != needTrusted {
 		who = "an origin an attacker can obtain (" + p.needs.String() + ")"
 	}
-	if contains(tokens(res.header.Values("Access-Control-Allow-Methods")), p.reqMethod, false) {
+	if !reported[PreflightReflectsMethod] && contains(tokens(res.header.Values("Access-Control-Allow-Methods")), p.reqMethod, false) {
+		reported[PreflightReflectsMethod] = true
 		s, verdict := sev, checkPreflight(p.origin, creds, p.reqMethod, nil, res.status, res.header)
 		if verdict != "" {
 			s = Info
@@ -314,7 +331,8 @@ func (r *run) preflight() {
 			p.origin, who, p.reqMethod, res.header.Get("Access-Control-Allow-Methods"), orAllowed(verdict)), creds)
 		r.findings[len(r.findings)-1].Evidence.Verdict = orAllowed(verdict)
 	}
-	if contains(tokens(res.header.Values("Access-Control-Allow-Headers")), p.reqHeader, true) {
+	if !reported[PreflightReflectsHeaders] && contains(tokens(res.header.Values("Access-Control-Allow-Headers")), p.reqHeader, true) {
+		reported[PreflightReflectsHeaders] = true
 		s, verdict := sev, checkPreflight(p.origin, creds, http.MethodGet, []string{p.reqHeader}, res.status, res.header)
 		if verdict != "" {
 			s = Info

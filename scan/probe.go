@@ -75,6 +75,7 @@ type probe struct {
 
 	// Preflights.
 	reqMethod, reqHeader string
+	accepted             bool // the server let origin read a simple response
 	// JSONP.
 	param, callback string
 }

@@ -180,7 +180,7 @@ func worstCase(c Class) Severity {
 	case ThirdPartyOrigin:
 		return High
 	case HTTPOriginTrusted, AnySubdomainTrusted, HTTPSubdomainTrusted, WildcardOrigin, MissingVaryOrigin,
-		PreflightReflectsMethod, PreflightReflectsHeaders, JSONPCallbackReflected:
+		PreflightReflectsOrigin, PreflightReflectsMethod, PreflightReflectsHeaders, JSONPCallbackReflected:
 		return Medium
 	case AnyPortTrusted:
 		return Low

@@ -295,8 +295,8 @@ func (r *run) scan(ctx context.Context, sem chan struct{}) {
 		r.err = base.err
 		return
 	}
-	if p := r.preflightProbe(); p != nil {
-		r.results = append(r.results, r.send(ctx, sem, []*probe{p})...)
+	if ps := r.preflightProbes(); len(ps) > 0 {
+		r.results = append(r.results, r.send(ctx, sem, ps)...)
 	}
 	r.evaluate()
 }
@@ -386,14 +386,17 @@ func (r *run) do(ctx context.Context, p *probe) *result {
 	return res
 }
 
-// preflightProbe builds the preflight, sent with the most dangerous origin
-// the server accepted, or with a trusted one, or with the attacker's. Its
-// method and header are random, so only a server that echoes the request
-// allows them.
-func (r *run) preflightProbe() *probe {
-	var best *probe
+// preflightProbes builds the preflights: one with the most dangerous
+// origin the server accepted, if any, and one with the attacker's origin
+// unless that is the same. Their method and header are random, so only a
+// server that echoes the request allows them.
+func (r *run) preflightProbes() []*probe {
+	var best, attacker *probe
 	for _, res := range r.results {
 		p := res.probe
+		if p.class == ReflectAnyOrigin {
+			attacker = p
+		}
 		if p.kind != kindSimple || !res.ok() || res.header.Get("Access-Control-Allow-Origin") != p.origin {
 			continue
 		}
@@ -401,20 +404,20 @@ func (r *run) preflightProbe() *probe {
 			best = p
 		}
 	}
-	if best == nil {
-		for _, res := range r.results {
-			if res.probe.class == ReflectAnyOrigin {
-				best = res.probe
-			}
+	preflight := func(p *probe, accepted bool) *probe {
+		return &probe{
+			kind: kindPreflight, class: p.class, origin: p.origin, template: p.template, browsers: p.browsers, needs: p.needs,
+			reqMethod: "X" + strings.ToUpper(r.label), reqHeader: "x-" + r.label, accepted: accepted,
 		}
 	}
-	if best == nil {
-		return nil
+	var ps []*probe
+	if best != nil {
+		ps = append(ps, preflight(best, true))
 	}
-	return &probe{
-		kind: kindPreflight, origin: best.origin, template: best.template, browsers: best.browsers, needs: best.needs,
-		reqMethod: "X" + strings.ToUpper(r.label), reqHeader: "x-" + r.label,
+	if attacker != nil && (best == nil || best.origin != attacker.origin) {
+		ps = append(ps, preflight(attacker, false))
 	}
+	return ps
 }
 
 // Error strings of targets are kept short in reports.

@@ -162,6 +162,22 @@ func zooEntries() []zooEntry {
 				w.Header().Set("Cache-Control", "public, max-age=600")
 				w.Write([]byte(`{"public":true}`))
 			})},
+		{name: "preflight-origin", want: []Class{PreflightReflectsOrigin},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Vary", "Origin")
+				if r.Method == http.MethodOptions {
+					// The preflight handler runs before the origin check.
+					w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+					w.Header().Set("Access-Control-Allow-Credentials", "true")
+					w.Header().Set("Access-Control-Allow-Methods", "PUT, DELETE")
+					w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				if o := r.Header.Get("Origin"); isTrusted(o) {
+					w.Header().Set("Access-Control-Allow-Origin", o)
+				}
+			})},
 		{name: "preflight-method", want: []Class{PreflightReflectsMethod},
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				o := r.Header.Get("Origin")
