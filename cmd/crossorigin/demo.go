@@ -17,7 +17,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg demo.Config
-	fs.StringVar(&cfg.ListenHost, "listen-host", "127.0.0.1", "loopback `address` every server listens on")
+	fs.StringVar(&cfg.ListenHost, "listen-host", "127.0.0.1", "IPv4 loopback `address` every server listens on (127.0.0.1 is addressed as localhost)")
 	fs.IntVar(&cfg.PagePort, "page-port", 3000, "`port` of the page origin (http://localhost:PORT); 0 picks a free one")
 	fs.IntVar(&cfg.APIPort, "api-port", 3001, "`port` of the API origin; 0 picks a free one")
 	fs.IntVar(&cfg.ProxyPort, "proxy-port", 3002, "`port` of the CORS proxy; 0 picks a free one")

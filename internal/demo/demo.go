@@ -19,7 +19,7 @@ import (
 
 // Config says where the playground listens. A zero port picks a free one.
 type Config struct {
-	ListenHost   string // loopback address to listen on; default 127.0.0.1
+	ListenHost   string // IPv4 loopback address to listen on; default 127.0.0.1, which the page calls localhost
 	PagePort     int    // page origin, http://localhost:PagePort
 	APIPort      int    // API origin, http://localhost:APIPort
 	ProxyPort    int    // CORS proxy, http://localhost:ProxyPort
@@ -88,8 +88,16 @@ func Listen(cfg Config) (*Demo, error) {
 		host = "127.0.0.1"
 	}
 	ip, err := netip.ParseAddr(host)
-	if err != nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("demo: listen host %q is not a loopback address; the playground serves a CORS proxy and must stay on this machine (use 127.0.0.1 or ::1)", host)
+	if err != nil || !ip.Is4() || !ip.IsLoopback() {
+		// IPv4 only: the proxy's host allowlist, which pins it to the
+		// upstream, takes names and IPv4 addresses.
+		return nil, fmt.Errorf("demo: listen host %q is not an IPv4 loopback address; the playground serves a CORS proxy and must stay on this machine (use 127.0.0.1)", host)
+	}
+	// The page is addressed as localhost, which browsers resolve to
+	// 127.0.0.1; other loopback addresses are used as they are.
+	name := ip.String()
+	if ip == netip.AddrFrom4([4]byte{127, 0, 0, 1}) {
+		name = "localhost"
 	}
 	d := &Demo{}
 	specs := []struct {
@@ -112,9 +120,9 @@ func Listen(cfg Config) (*Demo, error) {
 		d.listeners = append(d.listeners, ln)
 		ports[i] = ln.Addr().(*net.TCPAddr).Port
 	}
-	d.PageURL = "http://localhost:" + strconv.Itoa(ports[0])
-	d.APIURL = "http://localhost:" + strconv.Itoa(ports[1])
-	d.ProxyURL = "http://localhost:" + strconv.Itoa(ports[2])
+	d.PageURL = "http://" + net.JoinHostPort(name, strconv.Itoa(ports[0]))
+	d.APIURL = "http://" + net.JoinHostPort(name, strconv.Itoa(ports[1]))
+	d.ProxyURL = "http://" + net.JoinHostPort(name, strconv.Itoa(ports[2]))
 	d.UpstreamURL = "http://" + net.JoinHostPort(host, strconv.Itoa(ports[3]))
 
 	log := newRequestLog(2000)

@@ -93,10 +93,28 @@ func TestListenPortInUse(t *testing.T) {
 }
 
 func TestListenRejectsNonLoopback(t *testing.T) {
-	for _, host := range []string{"0.0.0.0", "::", "192.168.1.1", "example.com", "localhost"} {
+	for _, host := range []string{"0.0.0.0", "::", "::1", "192.168.1.1", "example.com", "localhost"} {
 		if _, err := Listen(Config{ListenHost: host}); err == nil || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("ListenHost %q: err = %v, want a loopback error", host, err)
 		}
+	}
+}
+
+func TestOtherLoopbackAddress(t *testing.T) {
+	d, err := Listen(Config{ListenHost: "127.0.0.2"})
+	if err != nil {
+		t.Skipf("127.0.0.2 not usable here: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	if !strings.HasPrefix(d.PageURL, "http://127.0.0.2:") {
+		t.Errorf("PageURL = %q: localhost would not reach 127.0.0.2", d.PageURL)
+	}
+	resp, body := do(t, "GET", d.ProxyURL+"/"+d.UpstreamURL+"/data", "", "Origin", d.PageURL)
+	if resp.StatusCode != 200 || !strings.Contains(body, "upstream") {
+		t.Errorf("through the proxy on 127.0.0.2: %d %s", resp.StatusCode, body)
 	}
 }
 
