@@ -23,8 +23,15 @@ func TestMain(m *testing.M) { os.Exit(headless.Run(m, &chromium)) }
 func TestDifferential(t *testing.T) {
 	cases := allCases() // TestCaseTable checks the table
 	srv := startServer(t, cases)
+	// The two sides use distinct URLs, so they can run at once.
+	var ours map[string]result
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ours = runOurs(t, srv, cases)
+	}()
 	chrome := runChromium(t, srv, cases, 4)
-	ours := runOurs(t, srv, cases)
+	<-done
 
 	var rows []row
 	for _, c := range cases {

@@ -3,6 +3,7 @@ package browserdiff
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // allCases is the table of the differential test. Each case names the
@@ -95,6 +96,8 @@ func allCases() []*tcase {
 		{"method-get-mixed", "Get", ""},
 		{"method-delete-mixed", "Delete", ""},
 		{"method-patch-mixed", "pAtCh", ""},
+		{"method-get-with-body", "GET", "x"},
+		{"method-head-with-body", "HEAD", "x"},
 		{"method-custom", "CUSTOM", ""},
 		{"method-custom-mixed", "Custom", ""},
 		{"method-connect", "CONNECT", ""},
@@ -202,6 +205,9 @@ func allCases() []*tcase {
 		{"hdr-x-http-method-connect", "", H("X-HTTP-Method", "connect")},
 		{"hdr-x-method-override-track", "", H("X-Method-Override", "Track")},
 		{"hdr-method-override-list", "", H("X-HTTP-Method-Override", "GET, TRACE")},
+		{"hdr-value-newline", "", H("X-A", "a\nb")},
+		{"hdr-value-trailing-newline", "", H("X-A", "a\n")},
+		{"hdr-empty-name", "", H("", "1")},
 		{"hdr-dpr", "", H("DPR", "2")},
 		{"hdr-dpr-bad", "", H("DPR", "x")},
 		{"hdr-viewport-width", "", H("Viewport-Width", "800")},
@@ -454,6 +460,12 @@ func allCases() []*tcase {
 		&tcase{Name: "cache-null-origin", Page: pageNull, Steps: twice,
 			Routes: pre(R(204, ACAO, "null", ACAM, "PUT", ACMA, "600"), R(200, ACAO, "null"))},
 		&tcase{Name: "cache-max-age-7200", Steps: twice, Routes: pre(p600(ACAM, "PUT", ACMA, "7200"), okO)},
+		&tcase{Name: "cache-1-expires", Steps: []step{{Method: "PUT"}, {Method: "PUT", Wait: 2 * time.Second}},
+			Routes: pre(R(204, ACAO, O, ACAM, "PUT", ACMA, "1"), okO)},
+		&tcase{Name: "cache-3-holds", Steps: []step{{Method: "PUT"}, {Method: "PUT", Wait: time.Second}},
+			Routes: pre(R(204, ACAO, O, ACAM, "PUT", ACMA, "3"), okO)},
+		&tcase{Name: "cache-absent-expires-after-5s", Steps: []step{{Method: "PUT"}, {Method: "PUT", Wait: 6 * time.Second}},
+			Routes: pre(R(204, ACAO, O, ACAM, "PUT"), okO)},
 		&tcase{Name: "cache-three-methods", Steps: []step{{Method: "PUT"}, {Method: "PATCH"}, {Method: "PUT"}},
 			Routes: pre(p600(ACAM, "PUT, PATCH"), okO)},
 	)

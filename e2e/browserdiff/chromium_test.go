@@ -216,6 +216,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 	path := "/x/" + tb.srv.chrome + "/" + c.Name + "/"
 	prefix := tb.srv.origin(apiHost) + path
 	for _, s := range c.steps() {
+		time.Sleep(s.Wait)
 		before, beforeMsgs := len(tb.log.failures(prefix)), len(tb.log.messages(path))
 		args, _ := json.Marshal(jsArgs{
 			URL:         tb.srv.caseURL(tb.srv.chrome, c.Name, s.hop()),
@@ -343,9 +344,15 @@ func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) map[string
 			}
 		})
 	}
-	// Cases in order of page kind, so that tabs navigate rarely.
+	// Cases that wait first, so that others run meanwhile; then in order
+	// of page kind, so that tabs navigate rarely.
 	sorted := append([]*tcase(nil), cases...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Page < sorted[j].Page })
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if wi, wj := sorted[i].waits(), sorted[j].waits(); wi != wj {
+			return wi > wj
+		}
+		return sorted[i].Page < sorted[j].Page
+	})
 	for _, c := range sorted {
 		work <- c
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // page is where a case's fetch runs.
@@ -25,11 +26,12 @@ func (p page) String() string {
 type step struct {
 	Hop         string // the URL under the case; "" means "a"
 	Method      string
-	Header      [][2]string // appended in order to a Headers object
-	Body        string      // "" means no body
-	Credentials string      // omit, same-origin, include
-	Mode        string      // cors, no-cors, same-origin
-	Redirect    string      // follow, error, manual
+	Header      [][2]string   // appended in order to a Headers object
+	Body        string        // "" means no body
+	Credentials string        // omit, same-origin, include
+	Mode        string        // cors, no-cors, same-origin
+	Redirect    string        // follow, error, manual
+	Wait        time.Duration // pause before the fetch, to let a preflight cache entry expire
 }
 
 func (s step) hop() string {
@@ -51,6 +53,9 @@ func (s step) String() string {
 	}
 	if s.Body != "" {
 		fmt.Fprintf(&b, " body=%q", s.Body)
+	}
+	if s.Wait > 0 {
+		b.WriteString(" after " + s.Wait.String())
 	}
 	for _, f := range []string{s.Credentials, s.Mode, s.Redirect} {
 		if f != "" {
@@ -75,6 +80,15 @@ func (c *tcase) steps() []step {
 		return []step{{}}
 	}
 	return c.Steps
+}
+
+// waits returns how long the case pauses between its fetches.
+func (c *tcase) waits() time.Duration {
+	var d time.Duration
+	for _, s := range c.steps() {
+		d += s.Wait
+	}
+	return d
 }
 
 // describe renders the request and the script of a case for reports.
