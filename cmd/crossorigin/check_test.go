@@ -234,3 +234,16 @@ func TestCheckProxyFlag(t *testing.T) {
 		t.Errorf("exit %d, %d proxied requests:\n%s", code, n.Load(), out)
 	}
 }
+
+func TestCheckNotesForbiddenHeaders(t *testing.T) {
+	api := apiServer(t, false, nil)
+	code, out, _ := check(t, api.URL, "--origin", "https://app.example.com", "-H", "Origin: https://evil.example", "-H", "Sec-Fetch-Site: same-origin")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"Browsers do not let script set Origin", "Browsers do not let script set Sec-Fetch-Site", "> Origin: https://app.example.com"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
