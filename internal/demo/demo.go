@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/crossorigin/crossorigin/proxy"
 )
 
 // Config says where the playground listens. A zero port picks a free one.
@@ -76,6 +78,8 @@ type Demo struct {
 	listeners []net.Listener
 	api       *apiServer
 	log       *requestLog
+	proxy     *proxy.Proxy
+	client    *http.Transport // the predictions' connections to the servers
 
 	closeOnce sync.Once
 }
@@ -135,15 +139,20 @@ func Listen(cfg Config) (*Demo, error) {
 		d.closeListeners()
 		return nil, err
 	}
-	px, err := newProxyServer(d.PageURL, ip, ports[3], log)
-	if err != nil {
+	if d.proxy, err = newProxyServer(d.PageURL, ip, ports[3]); err != nil {
 		d.closeListeners()
 		return nil, err
+	}
+	d.client = &http.Transport{
+		Proxy:                 nil, // the servers are on loopback; never through HTTP_PROXY
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       30 * time.Second,
+		ResponseHeaderTimeout: 10 * time.Second,
 	}
 	handlers := []http.Handler{
 		newPageServer(d, log),
 		d.api,
-		px,
+		log.logged("proxy", d.proxy),
 		newUpstreamServer(log),
 	}
 	for _, h := range handlers {
@@ -203,6 +212,8 @@ func (d *Demo) Shutdown(ctx context.Context) error {
 		}
 		wg.Wait()
 		d.closeListeners()
+		d.proxy.Close()
+		d.client.CloseIdleConnections()
 	})
 	return errors.Join(errs...)
 }

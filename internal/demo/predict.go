@@ -65,7 +65,7 @@ func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL) Predict
 		// Cookies ignore ports: the page's cookie is the API's too.
 		jar.SetCookies(page, []*http.Cookie{cookie})
 	}
-	t := &browser.Transport{Origin: s.d.PageURL, Credentials: credentialsMode(r.Credentials), Jar: jar}
+	t := &browser.Transport{Origin: s.d.PageURL, Credentials: credentialsMode(r.Credentials), Jar: jar, Base: s.d.client}
 	client := &http.Client{Transport: t}
 	var p Prediction
 	var trace, steps []string
@@ -172,7 +172,7 @@ func (s *pageServer) predictScript(ctx context.Context, r Request, u *url.URL, c
 	req.Header.Set("Sec-Fetch-Dest", "script")
 	req.Header.Set("Sec-Fetch-Mode", "no-cors")
 	p.Trace = []string{"a <script> load is a no-cors GET: no Origin check, no preflight"}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.d.client.RoundTrip(req)
 	if err != nil {
 		p.Outcome, p.Reason, p.Message = "blocked", "NetworkError", err.Error()
 		return p

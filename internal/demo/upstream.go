@@ -21,7 +21,7 @@ func newUpstreamServer(log *requestLog) http.Handler {
 // newProxyServer is the CORS proxy, for the page origin only, with the one
 // hole in its SSRF guard that the demo needs: the upstream's loopback
 // address and port.
-func newProxyServer(pageOrigin string, upstream netip.Addr, port int, log *requestLog) (http.Handler, error) {
+func newProxyServer(pageOrigin string, upstream netip.Addr, port int) (*proxy.Proxy, error) {
 	p, err := proxy.New(proxy.Config{
 		Origins:      []string{pageOrigin},
 		AllowHosts:   []string{upstream.String()},
@@ -31,5 +31,5 @@ func newProxyServer(pageOrigin string, upstream netip.Addr, port int, log *reque
 	if err != nil {
 		return nil, fmt.Errorf("demo: proxy: %w", err)
 	}
-	return log.logged("proxy", p), nil
+	return p, nil
 }
