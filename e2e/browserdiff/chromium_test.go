@@ -98,8 +98,9 @@ func (n *netlog) on(ev any) {
 	}
 }
 
-// messages returns the console messages of fetch failures that name a URL with the path
-// prefix, the request's own or the one it was redirected from.
+// messages returns the console messages of failed fetches that name a URL
+// with the path prefix: the request's own, or the one it was redirected
+// from.
 func (n *netlog) messages(prefix string) []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -266,7 +267,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 // the URL) has a "Fetch API cannot load" console message and no event. A
 // request that the renderer cancels on a redirect fails twice, first
 // without a net error, then with net::ERR_ABORTED.
-func (tb *tab) failure(prefix, path string, n, m int) (reason, net, msg string) {
+func (tb *tab) failure(prefix, path string, n, m int) (reason, netErr, msg string) {
 	deadline := time.Now().Add(5 * time.Second)
 	var settle time.Time // until when to wait for a net error
 	for ; time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -275,7 +276,7 @@ func (tb *tab) failure(prefix, path string, n, m int) (reason, net, msg string) 
 			return "", "", msgs[0]
 		}
 		var main []*network.EventLoadingFailed
-		reason, net = "", ""
+		reason, netErr = "", ""
 		for _, f := range tb.log.failures(prefix)[n:] {
 			if f.Type != network.ResourceTypePreflight {
 				main = append(main, f)
@@ -291,10 +292,10 @@ func (tb *tab) failure(prefix, path string, n, m int) (reason, net, msg string) 
 		}
 		for _, f := range main {
 			if f.ErrorText != "" {
-				net = f.ErrorText
+				netErr = f.ErrorText
 			}
 		}
-		if net == "" {
+		if netErr == "" {
 			if settle.IsZero() {
 				settle = time.Now().Add(500 * time.Millisecond)
 			}
@@ -303,15 +304,15 @@ func (tb *tab) failure(prefix, path string, n, m int) (reason, net, msg string) 
 			}
 		}
 		if reason == "" {
-			return "", net, ""
+			return "", netErr, ""
 		}
 		// A CORS error always comes with its console message.
 		for ; time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 			if msgs := tb.log.messages(path)[m:]; len(msgs) > 0 {
-				return reason, net, msgs[0]
+				return reason, netErr, msgs[0]
 			}
 		}
-		return reason, net, ""
+		return reason, netErr, ""
 	}
 	return "", "", ""
 }
@@ -322,7 +323,7 @@ func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) map[string
 	work := make(chan *tcase)
 	var mu sync.Mutex
 	out := make(map[string]result, len(cases))
-	var wg sync.WaitGroup
+	var all []*tab
 	for range tabs {
 		tb, err := newTab(t, srv)
 		if err != nil {
@@ -331,6 +332,10 @@ func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) map[string
 		if err := tb.setCookie(); err != nil {
 			t.Fatalf("chromium: setting the cookie: %v", err)
 		}
+		all = append(all, tb)
+	}
+	var wg sync.WaitGroup
+	for _, tb := range all {
 		wg.Go(func() {
 			for c := range work {
 				r, err := tb.run(c)
