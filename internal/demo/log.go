@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -56,7 +57,6 @@ type requestLog struct {
 	seq  int64
 	ring []Exchange
 	next int
-	full bool
 }
 
 func newRequestLog(n int) *requestLog { return &requestLog{ring: make([]Exchange, n)} }
@@ -78,7 +78,7 @@ func (l *requestLog) add(e Exchange) {
 	l.ring[l.next] = e
 	l.next++
 	if l.next == len(l.ring) {
-		l.next, l.full = 0, true
+		l.next = 0
 	}
 }
 
@@ -92,7 +92,7 @@ func (l *requestLog) Run(run string) []Exchange {
 			out = append(out, e)
 		}
 	}
-	slices.SortFunc(out, func(a, b Exchange) int { return int(a.Seq - b.Seq) })
+	slices.SortFunc(out, func(a, b Exchange) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out
 }
 
