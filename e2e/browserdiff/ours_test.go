@@ -23,7 +23,7 @@ func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 	t.Helper()
 	base := &http.Transport{
 		// Every host of the test is this one loopback server.
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "tcp", srv.addr)
 		},
@@ -37,7 +37,7 @@ func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			r := runOursCase(t, srv, base, c)
+			r := runOursCase(srv, base, c)
 			mu.Lock()
 			out[c.Name] = r
 			mu.Unlock()
@@ -49,8 +49,9 @@ func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 
 // runOursCase runs the steps of one case through one Transport, so that
 // they share its preflight cache as the steps in Chromium share the
-// browser's.
-func runOursCase(t *testing.T, srv *server, base http.RoundTripper, c *tcase) result {
+// browser's. Each step sets the fetch options of the Transport, as the
+// init of each fetch() does.
+func runOursCase(srv *server, base http.RoundTripper, c *tcase) result {
 	tr := &browser.Transport{Origin: srv.pageOrigin(c.Page), Base: base}
 	// The jar holds what Chromium's profile holds: sid=1 for api, set by
 	// api itself without a SameSite attribute (so Lax). Whether it goes

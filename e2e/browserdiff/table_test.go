@@ -26,7 +26,7 @@ func (p page) String() string {
 type step struct {
 	Hop         string // the URL under the case; "" means "a"
 	Method      string
-	Header      [][2]string   // appended in order to a Headers object
+	Header      [][2]string   // init.headers, a sequence of name, value pairs
 	Body        string        // "" means no body
 	Credentials string        // omit, same-origin, include
 	Mode        string        // cors, no-cors, same-origin
