@@ -279,6 +279,9 @@ async function run(title) {
     showGo();
     if (!(await applyPolicy(readPolicy()))) {
       $("status").textContent = "Policy refused; nothing was sent.";
+      const v = $("verdict");
+      v.className = "verdict disagree";
+      v.textContent = "the cors package refused the policy: nothing was sent (see the policy's problems below)";
       results.dataset.state = "error";
       return null;
     }
