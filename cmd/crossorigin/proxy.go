@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,6 +54,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		redisURL = fs.String("redis", "", "share rate limits among replicas through this Redis (redis://host:6379/0)")
 		logFmt   = fs.String("log-format", "text", "access log format: text, json or none")
 		grace    = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
+		tlsCert  = fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
+		tlsKey   = fs.String("tls-key", "", "PEM private key for --tls-cert")
 		maxReq   = sizeFlag(fs, "max-request-body", proxy.DefaultMaxRequestBody, "request body cap (bytes, or with KiB/MiB/GiB)")
 		maxResp  = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap")
 		maxHdr   = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap")
@@ -152,6 +155,17 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	default:
 		errs = append(errs, fmt.Errorf("--log-format %q: use text, json or none", *logFmt))
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key: give both, or neither for plain HTTP"))
+	}
+	var certs []tls.Certificate
+	if *tlsCert != "" && *tlsKey != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--tls-cert/--tls-key: %v", err))
+		}
+		certs = append(certs, cert)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	c.Registerer = reg
@@ -207,9 +221,15 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
 		return 2
 	}
-	fmt.Fprintf(stderr, "crossorigin proxy: listening on http://%s\n", ln.Addr())
+	scheme, serve := "http", func() error { return srv.Serve(ln) }
+	if certs != nil {
+		// ServeTLS offers HTTP/2 as well as HTTP/1.1.
+		srv.TLSConfig = &tls.Config{Certificates: certs, MinVersion: tls.VersionTLS12}
+		scheme, serve = "https", func() error { return srv.ServeTLS(ln, "", "") }
+	}
+	fmt.Fprintf(stderr, "crossorigin proxy: listening on %s://%s\n", scheme, ln.Addr())
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- serve() }()
 	select {
 	case err := <-served:
 		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
@@ -38,7 +41,7 @@ func (s *proxyLog) String() string {
 	return s.b.String()
 }
 
-var proxyListeningRE = regexp.MustCompile(`listening on (http://\S+)`)
+var proxyListeningRE = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // startProxyCmd runs `crossorigin proxy ARGS` in the background and
 // returns its base URL, its stderr, a stop function and the exit code.
@@ -363,5 +366,58 @@ func TestProxyCommandRedis(t *testing.T) {
 		if codes[i] != want[i] {
 			t.Fatalf("statuses %v, want %v: the replicas did not share the limit", codes, want)
 		}
+	}
+}
+
+// TestProxyCommandTLS: with --tls-cert and --tls-key the proxy speaks
+// HTTPS, and HTTP/2 to clients that offer it.
+func TestProxyCommandTLS(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer up.Close()
+	// httptest's certificate is valid for 127.0.0.1; write it out as PEM.
+	ts := httptest.NewUnstartedServer(nil)
+	ts.StartTLS()
+	cert := ts.TLS.Certificates[0]
+	ts.Close()
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writePEM(t, certFile, "CERTIFICATE", cert.Certificate[0])
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
+
+	base, _, _, _ := startProxyCmd(t, "--tls-cert", certFile, "--tls-key", keyFile,
+		"--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none")
+	if !strings.HasPrefix(base, "https://") {
+		t.Fatalf("listening on %s", base)
+	}
+	pool := x509.NewCertPool()
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.AddCert(leaf)
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	resp, err := c.Get(base + "/" + up.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "ok" || resp.ProtoMajor != 2 {
+		t.Errorf("over TLS: %d %q %s, want 200 ok over HTTP/2", resp.StatusCode, b, resp.Proto)
+	}
+	var stderr proxyLog
+	if code := runProxy(t.Context(), []string{"--tls-cert", certFile}, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "--tls-key") {
+		t.Errorf("--tls-cert alone: exit %d, %s", code, stderr.String())
+	}
+}
+
+func writePEM(t *testing.T, name, typ string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(name, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
