@@ -158,12 +158,14 @@ func (s *server) caseURL(run, name, hop string) string {
 	return s.origin(apiHost) + "/x/" + run + "/" + name + "/" + hop
 }
 
+// hits returns the requests the server saw for a case in a run.
 func (s *server) hits(run, name string) []hit {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]hit(nil), s.log[run+"/"+name]...)
 }
 
+// ServeHTTP serves the pages and answers the cases as scripted.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/page":
