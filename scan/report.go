@@ -21,7 +21,11 @@ type Target struct {
 	Requests int    `json:"requests"`          // probes sent
 	Failed   int    `json:"failed,omitempty"`  // probes that got no response
 	Dropped  int    `json:"dropped,omitempty"` // probes redirected to another site, not judged
-	Error    string `json:"error,omitempty"`   // why the target could not be scanned
+	// Throttled counts probes answered 429 Too Many Requests or 503:
+	// their CORS headers may not be the endpoint's, so findings may be
+	// missing. Lower Concurrency and scan again.
+	Throttled int    `json:"throttled,omitempty"`
+	Error     string `json:"error,omitempty"` // why the target could not be scanned
 }
 
 // A Finding is one misconfiguration, with the evidence that shows it.
@@ -190,6 +194,11 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 			ew.printf("\n    browser:  %s (can send this origin: %s)\n", e.Verdict, strings.Join(f.Browsers, ", "))
 			ew.printf("    %s\n", f.Description)
 			ew.printf("    fix: %s\n", f.Fix)
+		}
+	}
+	for _, t := range r.Targets {
+		if t.Throttled > 0 {
+			ew.printf("\nWarning: %s answered %d of %d probes with 429 or 503; findings may be missing (lower --concurrency).\n", t.URL, t.Throttled, t.Requests)
 		}
 	}
 	if errs := r.Errors(); len(errs) > 0 {

@@ -433,6 +433,9 @@ func (r *run) summary() Target {
 		if res.dropped {
 			t.Dropped++
 		}
+		if res.status == http.StatusTooManyRequests || res.status == http.StatusServiceUnavailable {
+			t.Throttled++
+		}
 	}
 	return t
 }

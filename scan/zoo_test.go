@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -516,5 +517,29 @@ func TestCredentialsDecideSeverity(t *testing.T) {
 				t.Errorf("severity %v, want %v; description: %s", f.Severity, tc.want, f.Description)
 			}
 		})
+	}
+}
+
+func TestThrottledTargets(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	u, cert := zooURL(t, zooEntry{handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%2 == 0 {
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+	})})
+	s, _ := New(Config{Transport: loopbackTransport(t, cert)})
+	rep, err := s.Scan(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg := rep.Targets[0]; tg.Throttled == 0 || tg.Throttled > tg.Requests {
+		t.Errorf("target %+v", tg)
+	}
+	var b strings.Builder
+	rep.WriteText(&b, false)
+	if !strings.Contains(b.String(), "findings may be missing") {
+		t.Errorf("no warning:\n%s", b.String())
 	}
 }
