@@ -153,6 +153,19 @@ func drain(b io.ReadCloser) {
 // request; callers' own values are dropped.
 var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-Ip"}
 
+// viaValue marks requests this proxy sent.
+const viaValue = "1.1 crossorigin-proxy"
+
+// looped reports whether the request has been through a crossorigin proxy.
+func looped(r *http.Request) bool {
+	for _, v := range r.Header["Via"] {
+		if strings.Contains(v, "crossorigin-proxy") {
+			return true
+		}
+	}
+	return false
+}
+
 // outboundHeader copies the caller's header minus hop-by-hop fields,
 // credentials (unless allowed for the target) and the configured removals,
 // plus the configured additions.
@@ -194,6 +207,9 @@ func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
 			out.Set("X-Forwarded-For", host)
 		}
 	}
+	// Via (RFC 9110 section 7.6.3) also lets the proxy see itself coming:
+	// a target that points back at the proxy would loop.
+	out["Via"] = append(out["Via"][:len(out["Via"]):len(out["Via"])], viaValue)
 	if _, ok := out["User-Agent"]; !ok {
 		out["User-Agent"] = []string{""} // Go must not add its own
 	}

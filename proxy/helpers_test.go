@@ -88,7 +88,7 @@ func echoHandler() http.Handler {
 		w.Header().Set("X-Upstream-Uri", r.RequestURI)
 		w.Header().Set("X-Upstream-Method", r.Method)
 		w.Header().Set("Content-Type", "text/plain")
-		for _, k := range []string{"Cookie", "Authorization", "X-Custom", "X-Set", "X-Forwarded-For", "Origin", "User-Agent"} {
+		for _, k := range []string{"Cookie", "Authorization", "X-Custom", "X-Set", "X-Forwarded-For", "Origin", "User-Agent", "Via"} {
 			if v, ok := r.Header[k]; ok {
 				w.Header().Set("X-Got-"+k, strings.Join(v, ","))
 			}

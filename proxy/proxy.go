@@ -207,6 +207,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, ex, pe)
 		return
 	}
+	if looped(r) {
+		p.fail(w, ex, errorf(classBlocked, "the request has already been through this proxy (a loop)"))
+		return
+	}
 	if p.c.RedirectSameOrigin && originHdr != "" {
 		if o, err := origin.Parse(originHdr); err == nil && o == origin.FromURL(t.u) {
 			w.Header().Set("Location", t.String())

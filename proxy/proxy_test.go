@@ -873,3 +873,25 @@ func TestOutboundProxy(t *testing.T) {
 		t.Errorf("through Config.Proxy: %d %q", resp.StatusCode, body)
 	}
 }
+
+// TestLoop: a target that points back at the proxy is refused on the
+// second pass instead of looping.
+func TestLoop(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	p, err := New(Config{AllowPrivate: loopback, AllowPorts: []int{serverPort(t, up)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := httptest.NewServer(p)
+	defer ps.Close()
+	p.guard.allowPorts[serverPort(t, ps)] = true
+	resp, body := do(t, "GET", ps.URL+"/"+ps.URL+"/"+up.URL+"/x", nil, nil)
+	if resp.StatusCode != 403 || resp.Header.Get("X-Proxy-Error") != "blocked" || !strings.Contains(body, "loop") {
+		t.Errorf("proxy through itself: %d %q", resp.StatusCode, body)
+	}
+	resp, _ = do(t, "GET", ps.URL+"/"+up.URL+"/x", nil, nil)
+	if got := resp.Header.Get("X-Got-Via"); got != "1.1 crossorigin-proxy" {
+		t.Errorf("upstream got Via %q", got)
+	}
+}
