@@ -78,7 +78,11 @@ func Diagram(ex []Exchange, names map[string]string, verdict string) string {
 				from = "proxy"
 			}
 			open[e.Server]++
-			evs = append(evs, event{at: a.at, from: from, to: e.Server, label: e.Method + " " + e.Path, lines: requestLines(e)})
+			label := e.Method + " " + e.Path
+			if e.Kind == "preflight" {
+				label = "preflight: " + label
+			}
+			evs = append(evs, event{at: a.at, from: from, to: e.Server, label: label, lines: requestLines(e)})
 			continue
 		}
 		e := byEnd[a.at]
