@@ -133,7 +133,7 @@ func TestScenarios(t *testing.T) {
 		writeArtifact(t, dir, "result-"+s.ID+".png", shot)
 	}
 	// Leave an instructive scenario on screen for the screenshot.
-	if err := chromedp.Do(ctx, chromedp.Click(`button[data-id="header-not-allowed"]`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(`button[data-id="credentials-not-allowed"]`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := waitRun(ctx, prev); err != nil {
