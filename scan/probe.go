@@ -124,6 +124,10 @@ var thirdParties = []string{
 	"https://<r>.web.app",
 }
 
+// shorterTLD lists top-level domains that are still open to registration
+// with their last letter cut off.
+var shorterTLD = map[string]bool{"com": true, "net": true, "dev": true, "art": true, "cat": true, "biz": true, "pro": true}
+
 // target describes what the probes are built from.
 type target struct {
 	own    origin.Origin // the target's origin
@@ -178,9 +182,12 @@ func (t target) probes(r string, friendly []string, jsonpParams []string) []*pro
 		for _, sc := range specialChars {
 			add(SpecialCharBypass, s+"://"+t.host+sc.c+".<r>.com", sc.browsers, needNothing)
 		}
-		if len(t.host) > 1 {
-			add(SubstringMatch, s+"://"+t.host[:len(t.host)-1], allBrowsers, needNothing)
-		}
+	}
+	// The origin cut short by one character is contained in the trusted
+	// one; it is registrable only where the shorter top-level domain
+	// exists (example.com becomes example.co, Colombia's).
+	if i := strings.LastIndexByte(t.host, '.'); t.isName && i > 0 && shorterTLD[t.host[i+1:]] {
+		add(SubstringMatch, s+"://"+t.host[:len(t.host)-1], allBrowsers, needNothing)
 	}
 	if t.isName {
 		add(SuffixMatch, s+"://<r>"+t.domain, allBrowsers, needNothing)

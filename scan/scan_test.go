@@ -60,6 +60,11 @@ func TestProbesForTarget(t *testing.T) {
 			}
 		}
 	}
+	for _, p := range newTarget(origin.MustParse("https://api.example.org")).probes("r", nil, nil) {
+		if p.origin == "https://api.example.or" {
+			t.Error("probe with an unregistrable truncated name")
+		}
+	}
 	if ps[0].kind != kindBaseline {
 		t.Error("the first probe must be the baseline")
 	}
