@@ -73,36 +73,60 @@ func runOursCase(srv *server, base http.RoundTripper, c *tcase) result {
 		tr.Mode = requestMode(s.Mode)
 		tr.Redirect = redirectMode(s.Redirect)
 		before := len(srv.hits(srv.ours, c.Name))
-		o, ce := fetchOurs(client, srv.caseURL(srv.ours, c.Name, s.hop()), s)
+		o, ce, trace := fetchOurs(client, srv.caseURL(srv.ours, c.Name, s.hop()), s)
 		o.Message = srv.shorten(o.Message)
-		if ce != nil {
-			o.Selfcheck = selfcheck(ce, srv.hits(srv.ours, c.Name)[before:])
-		}
+		o.Selfcheck = selfcheck(ce, trace, srv.hits(srv.ours, c.Name)[before:])
 		res.Steps = append(res.Steps, o)
 	}
 	res.Wire = srv.renderHits(srv.hits(srv.ours, c.Name))
 	return res
 }
 
-// selfcheck says where an Error's account of the exchange contradicts the
-// requests the server saw for its step; "" when it does not. (Preflight
-// cannot be checked so: a preflight after a redirect can fail when the
-// first actual request reached the server.)
-func selfcheck(ce *browser.Error, hits []hit) string {
+// selfcheck says where the Transport's account of a step contradicts the
+// requests the server saw for it; "" when it does not. The trace must list
+// the requests the server saw, in order; a failure must say whether the
+// actual request reached the server. (Error.Preflight cannot be checked so:
+// a preflight after a redirect can fail when the first actual request
+// reached the server.)
+func selfcheck(ce *browser.Error, trace []browser.Step, hits []hit) string {
+	var bad []string
 	reached := false
+	var saw []string
 	for _, h := range hits {
 		reached = reached || !h.Preflight
+		saw = append(saw, requestLine(h.Preflight, h.Method, "/"+h.Hop))
 	}
-	var bad []string
-	if ce.ReachedServer != reached {
+	var traced []string
+	for _, st := range trace {
+		if st.Kind != browser.StepPreflight && st.Kind != browser.StepRequest {
+			continue
+		}
+		path := st.URL
+		if u, err := url.Parse(st.URL); err == nil {
+			path = u.Path[strings.LastIndex(u.Path, "/"):]
+		}
+		traced = append(traced, requestLine(st.Kind == browser.StepPreflight, st.Method, path))
+	}
+	if strings.Join(saw, ", ") != strings.Join(traced, ", ") {
+		bad = append(bad, fmt.Sprintf("the trace lists [%s], the server saw [%s]", strings.Join(traced, ", "), strings.Join(saw, ", ")))
+	}
+	if ce != nil && ce.ReachedServer != reached {
 		bad = append(bad, fmt.Sprintf("Error.ReachedServer is %v but the server saw %d actual requests", ce.ReachedServer, len(hits)))
 	}
 	return strings.Join(bad, "; ")
 }
 
+// requestLine renders a request for selfcheck.
+func requestLine(preflight bool, method, path string) string {
+	if preflight {
+		return "preflight " + method + " " + path
+	}
+	return method + " " + path
+}
+
 // fetchOurs runs one step through the client and also returns the
-// *browser.Error it failed with, if any.
-func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error) {
+// *browser.Error it failed with, if any, and the trace of the exchange.
+func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error, []browser.Step) {
 	method := s.Method
 	if method == "" {
 		method = http.MethodGet
@@ -125,10 +149,11 @@ func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error) 
 	if err != nil {
 		o := outcome{Verdict: "TypeError"}
 		var ce *browser.Error
-		if errors.As(err, &ce) {
-			o.Reason, o.Message, o.Net = ce.Reason, ce.Message, ce.NetError
+		if !errors.As(err, &ce) {
+			return o, nil, nil
 		}
-		return o, ce
+		o.Reason, o.Message, o.Net = ce.Reason, ce.Message, ce.NetError
+		return o, ce, ce.Trace
 	}
 	defer resp.Body.Close()
 	o := outcome{Verdict: fmt.Sprintf("%d %s", resp.StatusCode, browser.ResponseType(resp))}
@@ -136,7 +161,7 @@ func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error) 
 		o.Headers = append(o.Headers, strings.ToLower(name)+": "+strings.Join(vs, ", "))
 	}
 	sortHeaders(o.Headers)
-	return o, nil
+	return o, nil, browser.Trace(resp)
 }
 
 func credentialsMode(s string) browser.CredentialsMode {
