@@ -20,6 +20,18 @@
 //	rep, err := s.Scan(ctx, "https://api.example.com/me")
 //	rep.WriteText(os.Stdout, false) // or WriteJSON, WriteSARIF
 //
+// The classes (see Classes) cover origins accepted by mistake
+// (reflect-any-origin, null-origin, prefix-match, suffix-match,
+// unescaped-dot, substring-match, special-char-bypass, third-party-origin,
+// localhost-origin-trusted, http-origin-trusted, any-subdomain-trusted,
+// http-subdomain-trusted, any-port-trusted), the response headers
+// themselves (wildcard-origin, wildcard-with-credentials,
+// invalid-allow-origin, missing-vary-origin), preflights
+// (preflight-reflects-origin, preflight-reflects-method,
+// preflight-reflects-headers) and JSONP (jsonp-callback-reflected). A
+// finding that another one explains is not repeated: a server that reflects
+// every origin is reported once, not also for each prefix or suffix probe.
+//
 // Responses that a redirect brought from another site are dropped: their
 // headers say nothing about the target.
 package scan
