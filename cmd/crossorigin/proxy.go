@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +57,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		grace    = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
 		tlsCert  = fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
 		tlsKey   = fs.String("tls-key", "", "PEM private key for --tls-cert")
+		upCA     = fs.String("upstream-ca", "", "trust only the CA certificates in this PEM file for https targets (default: the system's roots)")
 		maxReq   = sizeFlag(fs, "max-request-body", proxy.DefaultMaxRequestBody, "request body cap (bytes, or with KiB/MiB/GiB)")
 		maxResp  = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap")
 		maxHdr   = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap")
@@ -165,6 +167,14 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			errs = append(errs, fmt.Errorf("--tls-cert/--tls-key: %v", err))
 		}
 		certs = append(certs, cert)
+	}
+	if *upCA != "" {
+		pool := x509.NewCertPool()
+		b, err := os.ReadFile(*upCA)
+		if err != nil || !pool.AppendCertsFromPEM(b) {
+			errs = append(errs, fmt.Errorf("--upstream-ca %q: not a readable PEM file of certificates", *upCA))
+		}
+		c.TLSConfig = &tls.Config{RootCAs: pool}
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

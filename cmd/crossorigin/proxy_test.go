@@ -409,6 +409,20 @@ func TestProxyCommandTLS(t *testing.T) {
 	if resp.StatusCode != 200 || string(b) != "ok" || resp.ProtoMajor != 2 {
 		t.Errorf("over TLS: %d %q %s, want 200 ok over HTTP/2", resp.StatusCode, b, resp.Proto)
 	}
+	// The proxy itself trusts a https target's CA given by --upstream-ca.
+	tlsUp := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secure") }))
+	defer tlsUp.Close()
+	caFile := filepath.Join(dir, "upstream-ca.pem")
+	writePEM(t, caFile, "CERTIFICATE", tlsUp.Certificate().Raw)
+	base2, _, _, _ := startProxyCmd(t, "--upstream-ca", caFile, "--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, tlsUp), "--log-format", "none")
+	resp2, body2 := proxyGet(t, base2+"/"+tlsUp.URL+"/")
+	if resp2.StatusCode != 200 || body2 != "secure" {
+		t.Errorf("https target with --upstream-ca: %d %q", resp2.StatusCode, body2)
+	}
+	var caErr proxyLog
+	if code := runProxy(t.Context(), []string{"--upstream-ca", keyFile}, io.Discard, &caErr); code != 2 || !strings.Contains(caErr.String(), "--upstream-ca") {
+		t.Errorf("--upstream-ca with a key file: exit %d, %s", code, caErr.String())
+	}
 	var stderr proxyLog
 	if code := runProxy(t.Context(), []string{"--tls-cert", certFile}, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "--tls-key") {
 		t.Errorf("--tls-cert alone: exit %d, %s", code, stderr.String())
