@@ -89,7 +89,11 @@ func (r *Report) Max() (Severity, bool) {
 	if len(r.Findings) == 0 {
 		return Info, false
 	}
-	return r.Findings[0].Severity, true // sorted, most severe first
+	m := Info
+	for _, f := range r.Findings {
+		m = max(m, f.Severity)
+	}
+	return m, true
 }
 
 // AtLeast reports whether some finding is at least as severe as s.
@@ -131,8 +135,9 @@ type jsonReport struct {
 // "summary" (findings per severity) and "findings".
 func (r *Report) WriteJSON(w io.Writer) error {
 	doc := jsonReport{Tool: "crossorigin scan", Version: 1, Summary: map[string]int{}, Targets: r.Targets, Findings: r.Findings}
+	counts := r.Count()
 	for s := Info; s <= Critical; s++ {
-		doc.Summary[s.String()] = r.Count()[s]
+		doc.Summary[s.String()] = counts[s]
 	}
 	if doc.Targets == nil {
 		doc.Targets = []Target{}
