@@ -42,7 +42,8 @@ func (r *run) evaluate() {
 		if invalid == nil && !validAllowOrigin(acao, p.origin) {
 			invalid = res
 		}
-		if wildcard == nil && len(acao) == 1 && acao[0] == "*" {
+		// Prefer a response to an Origin as the evidence.
+		if (wildcard == nil || wildcard.probe.kind == kindBaseline) && len(acao) == 1 && acao[0] == "*" {
 			wildcard = res
 		}
 		if p.class == "" || len(acao) != 1 || acao[0] != p.origin {
@@ -310,8 +311,10 @@ func (r *run) judgePreflight(res *result, reported map[Class]bool) {
 			s, what = Medium, "with the victim's cookies"
 		}
 		reported[PreflightReflectsOrigin] = true
-		r.add(PreflightReflectsOrigin, s, res, fmt.Sprintf("A preflight from %s, an origin the server does not let read its responses, got Access-Control-Allow-Origin: %s, so browsers send that site's non-simple requests %s. Browser verdict for the preflight: %s.",
-			p.origin, p.origin, what, orAllowed(checkPreflight(p.origin, creds, http.MethodPost, nil, res.status, res.header))), creds)
+		verdict := orAllowed(checkPreflight(p.origin, creds, http.MethodPost, nil, res.status, res.header))
+		r.add(PreflightReflectsOrigin, s, res, fmt.Sprintf("A preflight from %s, an origin the server does not let read its responses, got Access-Control-Allow-Origin: %s, so browsers send that site's non-simple requests %s. Browser verdict for a preflighted POST: %s.",
+			p.origin, p.origin, what, verdict), creds)
+		r.findings[len(r.findings)-1].Evidence.Verdict = verdict
 	}
 	sev := Low
 	if p.needs == needNothing || p.needs == needPublish {

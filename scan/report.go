@@ -196,7 +196,11 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 					ew.printf("; %s: %s", h, v)
 				}
 			}
-			ew.printf("\n    browser:  %s (can send this origin: %s)\n", e.Verdict, strings.Join(f.Browsers, ", "))
+			ew.printf("\n    browser:  %s", e.Verdict)
+			if f.Origin != "" {
+				ew.printf(" (can send this origin: %s)", strings.Join(f.Browsers, ", "))
+			}
+			ew.printf("\n")
 			ew.printf("    %s\n", f.Description)
 			ew.printf("    fix: %s\n", f.Fix)
 		}
