@@ -476,6 +476,10 @@ func allCases() []*tcase {
 			Routes: pre(R(204, ACAO, O, ACAM, "PUT", ACMA, "3"), okO)},
 		&tcase{Name: "cache-absent-expires-after-5s", Steps: []step{{Method: "PUT"}, {Method: "PUT", Wait: 6 * time.Second}},
 			Routes: pre(R(204, ACAO, O, ACAM, "PUT"), okO)},
+		&tcase{Name: "cache-key-query", Steps: []step{{Method: "PUT", Hop: "a?x=1"}, {Method: "PUT", Hop: "a?x=2"}, {Method: "PUT", Hop: "a?x=1"}},
+			Routes: pre(p600(ACAM, "PUT"), okO)},
+		&tcase{Name: "cache-key-fragment", Steps: []step{{Method: "PUT", Hop: "a#one"}, {Method: "PUT", Hop: "a#two"}},
+			Routes: pre(p600(ACAM, "PUT"), okO)},
 		&tcase{Name: "cache-three-methods", Steps: []step{{Method: "PUT"}, {Method: "PATCH"}, {Method: "PUT"}},
 			Routes: pre(p600(ACAM, "PUT, PATCH"), okO)},
 	)
@@ -636,6 +640,15 @@ func allCases() []*tcase {
 		&tcase{Name: "redir-nocors-same-origin", Steps: nc0(), Routes: hops(
 			"a", route{Act: to(302, "{path}/b")},
 			"b", route{Act: R(200)})},
+	)
+
+	// URLs with credentials, and fragments, in what the script fetches.
+	add(
+		&tcase{Name: "url-with-credentials", Steps: one(step{UserInfo: "u:p"}), Routes: act(okO)},
+		&tcase{Name: "url-with-username", Steps: one(step{UserInfo: "u"}), Routes: act(okO)},
+		&tcase{Name: "url-with-credentials-same-origin-page", Page: pageSame, Steps: one(step{UserInfo: "u:p"}), Routes: act(R(200))},
+		&tcase{Name: "url-fragment-not-sent", Steps: one(step{Hop: "a#frag"}), Routes: act(okO)},
+		&tcase{Name: "url-query-sent", Steps: one(step{Hop: "a?q=1&r=%20"}), Routes: act(okO)},
 	)
 
 	// The opaque origin of a sandboxed page.

@@ -220,7 +220,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 		time.Sleep(s.Wait)
 		before, beforeMsgs := len(tb.log.failures(prefix)), len(tb.log.messages(path))
 		args, _ := json.Marshal(jsArgs{
-			URL:         tb.srv.caseURL(tb.srv.chrome, c.Name, s.hop()),
+			URL:         s.url(tb.srv, tb.srv.chrome, c.Name),
 			Method:      s.Method,
 			Header:      append([][2]string{}, s.Header...),
 			Body:        s.Body,

@@ -86,8 +86,8 @@ func TestCaseTable(t *testing.T) {
 		}
 		seen[c.Name] = true
 		for _, s := range c.steps() {
-			if _, ok := c.Routes[s.hop()]; !ok {
-				t.Errorf("case %s fetches /%s, which it does not script", c.Name, s.hop())
+			if _, ok := c.Routes[s.route()]; !ok {
+				t.Errorf("case %s fetches /%s, which it does not script", c.Name, s.route())
 			}
 		}
 	}

@@ -200,6 +200,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ACRM:   r.Header.Get("Access-Control-Request-Method"),
 		ACRH:   strings.Join(r.Header.Values("Access-Control-Request-Headers"), "|"),
 	}
+	if r.URL.RawQuery != "" {
+		h.Hop += "?" + r.URL.RawQuery
+	}
 	if o := r.Header.Values("Origin"); len(o) > 0 {
 		h.Origin = strings.Join(o, "|")
 	}

@@ -24,7 +24,8 @@ func (p page) String() string {
 // step is one fetch(url, init) of a case. Empty fields leave fetch's
 // defaults (GET, same-origin credentials, cors mode, follow).
 type step struct {
-	Hop         string // the URL under the case; "" means "a"
+	Hop         string // the URL under the case, maybe with a query or fragment; "" means "a"
+	UserInfo    string // user:password put in the URL
 	Method      string
 	Header      [][2]string   // init.headers, a sequence of name, value pairs
 	Body        string        // "" means no body
@@ -41,6 +42,22 @@ func (s step) hop() string {
 	return s.Hop
 }
 
+// route is the hop without its query and fragment: the key of its route.
+func (s step) route() string {
+	r, _, _ := strings.Cut(s.hop(), "#")
+	r, _, _ = strings.Cut(r, "?")
+	return r
+}
+
+// url is the URL the step fetches in a run.
+func (s step) url(srv *server, run, name string) string {
+	u := srv.caseURL(run, name, s.hop())
+	if s.UserInfo != "" {
+		u = strings.Replace(u, "://", "://"+s.UserInfo+"@", 1)
+	}
+	return u
+}
+
 func (s step) String() string {
 	var b strings.Builder
 	m := s.Method
@@ -48,6 +65,9 @@ func (s step) String() string {
 		m = "GET"
 	}
 	b.WriteString(m + " /" + s.hop())
+	if s.UserInfo != "" {
+		b.WriteString(" with " + s.UserInfo + "@ in the URL")
+	}
 	for _, kv := range s.Header {
 		fmt.Fprintf(&b, " %s:%q", kv[0], kv[1])
 	}
