@@ -160,6 +160,10 @@ type Config struct {
 	// share one budget). The zero Rate means no limit.
 	PerIP     Rate
 	PerOrigin Rate
+	// PerHost limits requests per target host (of the first hop), so that
+	// the proxy cannot be used to flood one site. The zero Rate means no
+	// limit.
+	PerHost Rate
 	// Limiter stores the rate-limit state. Nil means in memory; use
 	// NewRedisLimiter to share limits among replicas.
 	Limiter Limiter
@@ -344,7 +348,7 @@ func compile(c Config) (*compiled, error) {
 	for _, r := range []struct {
 		field string
 		r     Rate
-	}{{"PerIP", c.PerIP}, {"PerOrigin", c.PerOrigin}} {
+	}{{"PerIP", c.PerIP}, {"PerOrigin", c.PerOrigin}, {"PerHost", c.PerHost}} {
 		if r.r.Requests < 0 || r.r.Per < 0 || r.r.Burst < 0 || (r.r.Requests > 0) != (r.r.Per > 0) {
 			errs = append(errs, &ConfigError{r.field, fmt.Sprintf("%d/%s burst %d", r.r.Requests, r.r.Per, r.r.Burst), "set both Requests and Per to positive values, or leave the Rate zero for no limit"})
 		}

@@ -14,7 +14,7 @@ type metrics struct {
 	requests      [6]prometheus.Counter // by status class: other, 1xx..5xx
 	upstream      prometheus.Observer
 	blocks        [len(classInfo)]prometheus.Counter
-	rateLimited   [2]prometheus.Counter // ip, origin
+	rateLimited   [3]prometheus.Counter // by dimension: dimIP, dimOrigin, dimHost
 	limiterErrors prometheus.Counter
 	inFlight      prometheus.Gauge
 }
@@ -64,10 +64,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			m.blocks[c] = blocks.WithLabelValues(classInfo[c].name)
 		}
 	}
-	m.rateLimited[0] = rateLimited.WithLabelValues("ip")
-	m.rateLimited[1] = rateLimited.WithLabelValues("origin")
+	m.rateLimited[dimIP] = rateLimited.WithLabelValues("ip")
+	m.rateLimited[dimOrigin] = rateLimited.WithLabelValues("origin")
+	m.rateLimited[dimHost] = rateLimited.WithLabelValues("host")
 	return m, nil
 }
+
+// Rate-limit dimensions.
+const (
+	dimIP = iota
+	dimOrigin
+	dimHost
+)
 
 func (m *metrics) observeStatus(status int) {
 	i := status / 100

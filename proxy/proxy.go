@@ -121,6 +121,8 @@ type exchange struct {
 	host     string
 	hops     int
 	upstream time.Duration
+	shown    Decision // the tightest rate-limit decision so far
+	limited  bool     // shown is set
 }
 
 // ServeHTTP proxies one request.
@@ -211,6 +213,12 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, ex, errorf(classBlocked, "the request has already been through this proxy (a loop)"))
 		return
 	}
+	if p.c.PerHost.enabled() {
+		check := [1]limitCheck{{dimHost, p.c.PerHost, "h:" + strings.ToLower(t.u.Hostname())}}
+		if !p.limit(w, r, ex, check[:]) {
+			return
+		}
+	}
 	if p.c.RedirectSameOrigin && originHdr != "" {
 		if o, err := origin.Parse(originHdr); err == nil && o == origin.FromURL(t.u) {
 			w.Header().Set("Location", t.String())
@@ -257,25 +265,41 @@ func headerSize(r *http.Request) int {
 	return n
 }
 
-// rateLimit applies the per-IP and per-origin limits. It reports whether
-// the request may go on; if not, it has answered 429.
+// A limitCheck is one rate limit to apply: its dimension (an index of
+// metrics.rateLimited), its rate and its bucket.
+type limitCheck struct {
+	dim  int
+	rate Rate
+	key  string
+}
+
+// rateLimit applies the per-IP and per-origin limits, before anything else
+// (preflights included).
 func (p *Proxy) rateLimit(w http.ResponseWriter, r *http.Request, originHdr string, ex *exchange) bool {
-	if !p.c.PerIP.enabled() && !p.c.PerOrigin.enabled() {
+	var checks [2]limitCheck
+	n := 0
+	if p.c.PerIP.enabled() {
+		checks[n] = limitCheck{dimIP, p.c.PerIP, "ip:" + p.clientIP(r)}
+		n++
+	}
+	if p.c.PerOrigin.enabled() && originHdr != "" {
+		checks[n] = limitCheck{dimOrigin, p.c.PerOrigin, originKey(originHdr)}
+		n++
+	}
+	return p.limit(w, r, ex, checks[:n])
+}
+
+// limit takes a token from each bucket in turn and stops at the first
+// refusal (429). The rate-limit headers describe the tightest bucket of
+// the request so far.
+func (p *Proxy) limit(w http.ResponseWriter, r *http.Request, ex *exchange, checks []limitCheck) bool {
+	if len(checks) == 0 {
 		return true
 	}
-	var shown *Decision
-	for dim, lim := range [2]struct {
-		rate Rate
-		key  func() string
-	}{
-		{p.c.PerIP, func() string { return "ip:" + p.clientIP(r) }},
-		{p.c.PerOrigin, func() string { return originKey(originHdr) }},
-	} {
-		if !lim.rate.enabled() || (dim == 1 && originHdr == "") {
-			continue
-		}
+	var denied bool
+	for _, lc := range checks {
 		ctx, cancel := context.WithTimeout(r.Context(), 500*time.Millisecond)
-		d, err := p.limiter.Allow(ctx, lim.key(), lim.rate)
+		d, err := p.limiter.Allow(ctx, lc.key, lc.rate)
 		cancel()
 		if err != nil {
 			// Fail open: a broken limiter store must not take the proxy down.
@@ -285,23 +309,24 @@ func (p *Proxy) rateLimit(w http.ResponseWriter, r *http.Request, originHdr stri
 			}
 			continue
 		}
-		if shown == nil || !d.Allowed || (shown.Allowed && d.Remaining < shown.Remaining) {
-			shown = &d
+		if !ex.limited || !d.Allowed || d.Remaining < ex.shown.Remaining {
+			ex.shown, ex.limited = d, true
 		}
 		if !d.Allowed {
-			p.metrics.rateLimited[dim].Inc()
+			p.metrics.rateLimited[lc.dim].Inc()
+			denied = true
 			break
 		}
 	}
-	if shown == nil {
+	if !ex.limited {
 		return true
 	}
 	h := w.Header()
-	h.Set("X-Ratelimit-Limit", strconv.Itoa(shown.Limit))
-	h.Set("X-Ratelimit-Remaining", strconv.Itoa(shown.Remaining))
-	h.Set("X-Ratelimit-Reset", strconv.FormatInt(ceilSeconds(shown.Reset), 10))
-	if !shown.Allowed {
-		h.Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(shown.RetryAfter)), 10))
+	h.Set("X-Ratelimit-Limit", strconv.Itoa(ex.shown.Limit))
+	h.Set("X-Ratelimit-Remaining", strconv.Itoa(ex.shown.Remaining))
+	h.Set("X-Ratelimit-Reset", strconv.FormatInt(ceilSeconds(ex.shown.Reset), 10))
+	if denied {
+		h.Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(ex.shown.RetryAfter)), 10))
 		p.fail(w, ex, errorf(classRateLimited, ""))
 		return false
 	}

@@ -667,6 +667,30 @@ func TestRateLimits(t *testing.T) {
 	})
 }
 
+func TestPerHostLimit(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	p, ps := newTestProxy(t, Config{PerHost: Rate{Requests: 2, Per: time.Hour}, PerIP: Rate{Requests: 100, Per: time.Hour},
+		Resolver: mapResolver{"other.example": {"127.0.0.1"}}}, up)
+	port := strconv.Itoa(serverPort(t, up))
+	var codes []int
+	for _, target := range []string{up.URL, up.URL, up.URL, "http://other.example:" + port} {
+		resp, _ := do(t, "GET", ps.URL+"/"+target+"/", nil, nil)
+		codes = append(codes, resp.StatusCode)
+		if resp.StatusCode == 200 && resp.Header.Get("X-Ratelimit-Limit") != "2" {
+			t.Errorf("headers show the limit %q, want the tighter per-host 2", resp.Header.Get("X-Ratelimit-Limit"))
+		}
+	}
+	if want := []int{200, 200, 429, 200}; !equalInts(codes, want) {
+		t.Errorf("statuses %v, want %v", codes, want)
+	}
+	rec := httptest.NewRecorder()
+	p.Metrics().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `crossorigin_proxy_rate_limited_total{dimension="host"} 1`) {
+		t.Error("per-host refusal not counted")
+	}
+}
+
 func equalInts(a, b []int) bool {
 	if len(a) != len(b) {
 		return false

@@ -52,6 +52,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		clientIP = fs.String("client-ip-header", "", "take the client address for rate limits from this header set by a trusted load balancer (X-Forwarded-For: last entry)")
 		rateIP   = fs.String("rate-ip", "", `per-client-IP limit "N/DURATION", e.g. 60/1m (empty: none)`)
 		rateOrig = fs.String("rate-origin", "", `per-calling-site limit "N/DURATION", e.g. 600/1h (empty: none)`)
+		rateHost = fs.String("rate-host", "", `per-target-host limit "N/DURATION", e.g. 100/1s (empty: none)`)
 		redisURL = fs.String("redis", "", "share rate limits among replicas through this Redis (redis://host:6379/0)")
 		logFmt   = fs.String("log-format", "text", "access log format: text, json or none")
 		grace    = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
@@ -133,6 +134,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		errs = append(errs, err)
 	}
 	if c.PerOrigin, err = parseRate("--rate-origin", *rateOrig); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PerHost, err = parseRate("--rate-host", *rateHost); err != nil {
 		errs = append(errs, err)
 	}
 	if *helpFile != "" {
