@@ -132,11 +132,22 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", ex.id)
 	defer p.finish(r, ex, start)
 
-	if r.URL.Path == "/iscorsneeded" && r.URL.RawQuery == "" {
+	switch r.RequestURI {
+	case "/iscorsneeded":
 		// cors-anywhere's probe: this endpoint itself needs no CORS.
 		w.Header().Set("Content-Type", "text/plain")
 		ex.status = http.StatusOK
 		_, _ = io.WriteString(w, "no")
+		return
+	case "/robots.txt":
+		// Not a host to fetch; and crawlers have nothing to do here.
+		w.Header().Set("Content-Type", "text/plain")
+		ex.status = http.StatusOK
+		_, _ = io.WriteString(w, "User-agent: *\nDisallow: /\n")
+		return
+	case "/favicon.ico":
+		ex.status = http.StatusNotFound
+		http.NotFound(w, r)
 		return
 	}
 	if p.c.OnRequest != nil {

@@ -109,6 +109,14 @@ func TestHelpAndSpecialPaths(t *testing.T) {
 	if resp.StatusCode != 200 || body != "no" || resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("/iscorsneeded = %d %q ACAO %q", resp.StatusCode, body, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
+	resp, body = do(t, "GET", ps.URL+"/robots.txt", nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Disallow: /") {
+		t.Errorf("/robots.txt = %d %q", resp.StatusCode, body)
+	}
+	resp, _ = do(t, "GET", ps.URL+"/favicon.ico", nil, nil)
+	if resp.StatusCode != 404 {
+		t.Errorf("/favicon.ico = %d, want 404 (not a host to resolve)", resp.StatusCode)
+	}
 	resp, body = do(t, "GET", ps.URL+"/https:/example.com/", nil, nil)
 	if resp.StatusCode != 400 || !strings.Contains(body, "slash") {
 		t.Errorf("missing slash = %d %q", resp.StatusCode, body)
