@@ -486,6 +486,7 @@ func allCases() []*tcase {
 
 	nc := func(s step) []step { s.Mode = "no-cors"; return one(s) }
 	nc0 := func() []step { return nc(step{}) }
+	so := func(s step) []step { s.Mode = "same-origin"; return one(s) }
 
 	// Redirects of the actual request.
 	to := func(status int, loc string, kv ...string) *reply {
@@ -651,6 +652,32 @@ func allCases() []*tcase {
 		&tcase{Name: "url-query-sent", Steps: one(step{Hop: "a?q=1&r=%20"}), Routes: act(okO)},
 	)
 
+	// Origins that differ by port alone, and a page fetching another
+	// origin of its own site.
+	add(
+		&tcase{Name: "port-same-page-other-port", Page: pageSame, Steps: one(step{Target: "api2"}), Routes: act(okO)},
+		&tcase{Name: "port-same-page-other-port-no-acao", Page: pageSame, Steps: one(step{Target: "api2"}), Routes: act(R(200))},
+		&tcase{Name: "port-same-page-other-port-cookie-default", Page: pageSame, Steps: one(step{Target: "api2"}), Routes: act(R(200, ACAO, O))},
+		&tcase{Name: "port-same-page-other-port-cookie-include", Page: pageSame, Steps: one(step{Target: "api2", Credentials: "include"}), Routes: act(R(200, ACAO, O, ACAC, "true"))},
+		&tcase{Name: "port-same-page-other-port-put", Page: pageSame, Steps: one(step{Target: "api2", Method: "PUT"}), Routes: pre(R(204, ACAO, O, ACAM, "PUT"), okO)},
+		&tcase{Name: "port-redirect-to-other-port", Page: pageSame, Routes: hops(
+			"a", route{Act: to(302, "{api2}{path}/b")},
+			"b", route{Act: okO})},
+		&tcase{Name: "port-redirect-to-other-port-and-back", Page: pageSame, Routes: hops(
+			"a", route{Act: to(302, "{api2}{path}/b")},
+			"b", route{Act: to(302, "{api}{path}/c", ACAO, O)},
+			"c", route{Act: R(200, "X-A", "1")})},
+		&tcase{Name: "port-redirect-to-other-port-and-back-null", Page: pageSame, Routes: hops(
+			"a", route{Act: to(302, "{api2}{path}/b")},
+			"b", route{Act: to(302, "{api}{path}/c", ACAO, O)},
+			"c", route{Act: R(200, ACAO, "null", "X-A", "1")})},
+		&tcase{Name: "port-app-page-to-api2", Steps: one(step{Target: "api2"}), Routes: act(okO)},
+		&tcase{Name: "other-host-from-app", Steps: one(step{Target: "other", Credentials: "include"}), Routes: act(okOCred)},
+		&tcase{Name: "other-host-cache-separate", Steps: []step{{Method: "PUT"}, {Method: "PUT", Target: "other"}},
+			Routes: pre(p600(ACAM, "PUT"), okO)},
+		&tcase{Name: "same-page-sameorigin-mode-other-port", Page: pageSame, Steps: so(step{Target: "api2"}), Routes: act(okO)},
+	)
+
 	// The opaque origin of a sandboxed page.
 	add(
 		&tcase{Name: "null-acao-null", Page: pageNull, Routes: act(R(200, ACAO, "null"))},
@@ -743,7 +770,6 @@ func allCases() []*tcase {
 
 	// same-origin mode, and same-origin requests from a page on the API's
 	// origin.
-	so := func(s step) []step { s.Mode = "same-origin"; return one(s) }
 	add(
 		&tcase{Name: "sameorigin-mode-cross", Steps: so(step{}), Routes: act(okO)},
 		&tcase{Name: "sameorigin-mode-same", Page: pageSame, Steps: so(step{}), Routes: act(R(200, "X-A", "1"))},

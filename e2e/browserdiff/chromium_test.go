@@ -113,15 +113,15 @@ func (n *netlog) messages(prefix string) []string {
 	return out
 }
 
-// failures returns the failures of requests one of whose URLs starts with
-// prefix, in the order they came.
-func (n *netlog) failures(prefix string) []*network.EventLoadingFailed {
+// failures returns the failures of requests one of whose URLs has the
+// path prefix, in the order they came.
+func (n *netlog) failures(path string) []*network.EventLoadingFailed {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var out []*network.EventLoadingFailed
 	for _, f := range n.failed {
 		for _, u := range n.urls[f.RequestID] {
-			if strings.HasPrefix(u, prefix) {
+			if strings.Contains(u, path) {
 				out = append(out, f)
 				break
 			}
@@ -215,10 +215,9 @@ func (tb *tab) run(c *tcase) (result, error) {
 	}
 	var res result
 	path := "/x/" + tb.srv.chrome + "/" + c.Name + "/"
-	prefix := tb.srv.origin(apiHost) + path
 	for _, s := range c.steps() {
 		time.Sleep(s.Wait)
-		before, beforeMsgs := len(tb.log.failures(prefix)), len(tb.log.messages(path))
+		before, beforeMsgs := len(tb.log.failures(path)), len(tb.log.messages(path))
 		args, _ := json.Marshal(jsArgs{
 			URL:         s.url(tb.srv, tb.srv.chrome, c.Name),
 			Method:      s.Method,
@@ -241,7 +240,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 		} else {
 			o.Verdict = "TypeError"
 			if strings.HasPrefix(js.Error, "TypeError: Failed to fetch") {
-				o.Reason, o.Net, o.Message = tb.failure(prefix, path, before, beforeMsgs)
+				o.Reason, o.Net, o.Message = tb.failure(path, before, beforeMsgs)
 			}
 			if o.Message == "" {
 				// fetch() threw before any request (a bad method or
@@ -258,16 +257,16 @@ func (tb *tab) run(c *tcase) (result, error) {
 }
 
 // failure waits for DevTools to report how a fetch that rejected with
-// "Failed to fetch" failed: the failure of its request (URL under prefix)
-// beyond the first n, and the console message (naming path) beyond the
-// first m. It returns the CORS error name, the net error and the console
+// "Failed to fetch" failed: the failure of its request (a URL with the
+// path prefix) beyond the first n, and the console message (naming such a
+// URL) beyond the first m. It returns the CORS error name, the net error and the console
 // message. A fetch rejects in the renderer while the failure event comes
 // from the network service, so events can come after the rejection. A
 // fetch that the renderer refused before any request (a mode that forbids
 // the URL) has a "Fetch API cannot load" console message and no event. A
 // request that the renderer cancels on a redirect fails twice, first
 // without a net error, then with net::ERR_ABORTED.
-func (tb *tab) failure(prefix, path string, n, m int) (reason, netErr, msg string) {
+func (tb *tab) failure(path string, n, m int) (reason, netErr, msg string) {
 	deadline := time.Now().Add(5 * time.Second)
 	var settle time.Time // until when to wait for a net error
 	for ; time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -277,7 +276,7 @@ func (tb *tab) failure(prefix, path string, n, m int) (reason, netErr, msg strin
 		}
 		var main []*network.EventLoadingFailed
 		reason, netErr = "", ""
-		for _, f := range tb.log.failures(prefix)[n:] {
+		for _, f := range tb.log.failures(path)[n:] {
 			if f.Type != network.ResourceTypePreflight {
 				main = append(main, f)
 			}

@@ -22,10 +22,15 @@ import (
 func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 	t.Helper()
 	base := &http.Transport{
-		// Every host of the test is this one loopback server.
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		// Every host of the test is this one loopback server, on one of
+		// its ports.
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			_, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
 			var d net.Dialer
-			return d.DialContext(ctx, "tcp", srv.addr)
+			return d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", port))
 		},
 	}
 	t.Cleanup(base.CloseIdleConnections)

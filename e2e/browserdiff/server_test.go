@@ -45,6 +45,7 @@ type route struct {
 type hit struct {
 	Preflight bool
 	Method    string
+	Host      string // named by hostName
 	Hop       string
 	Origin    string // "-" when absent
 	ACRM      string
@@ -58,7 +59,7 @@ func (h hit) String() string {
 	if h.Preflight {
 		b.WriteString("preflight ")
 	}
-	fmt.Fprintf(&b, "%s /%s origin=%s", h.Method, h.Hop, h.Origin)
+	fmt.Fprintf(&b, "%s %s/%s origin=%s", h.Method, h.Host, h.Hop, h.Origin)
 	if h.Preflight {
 		fmt.Fprintf(&b, " acrm=%q acrh=%q", h.ACRM, h.ACRH)
 	} else if h.ACRM != "" || h.ACRH != "" {
@@ -78,8 +79,8 @@ func (h hit) String() string {
 // cookie at /setcookie, and answers /x/{run}/{case}/{hop} as the case
 // scripts it, logging every request there under {run}/{case}.
 type server struct {
-	addr  string // 127.0.0.1:port
 	port  int
+	port2 int // a second port, for origins that differ by port alone
 	cases map[string]*tcase
 	// chrome and ours name the runs of the two sides in URLs. They are
 	// new for every server, because Chromium's cookies (which ignore the
@@ -99,12 +100,16 @@ func startServer(t testing.TB, cases []*tcase) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	seq := serverSeq.Add(1)
 	s := &server{
 		chrome: fmt.Sprintf("chrome%d", seq),
 		ours:   fmt.Sprintf("go%d", seq),
-		addr:   ln.Addr().String(),
 		port:   ln.Addr().(*net.TCPAddr).Port,
+		port2:  ln2.Addr().(*net.TCPAddr).Port,
 		cases:  make(map[string]*tcase, len(cases)),
 		log:    make(map[string][]hit),
 	}
@@ -116,6 +121,7 @@ func startServer(t testing.TB, cases []*tcase) *server {
 	}
 	srv := &http.Server{Handler: s}
 	go srv.Serve(ln)
+	go srv.Serve(ln2)
 	t.Cleanup(func() { srv.Close() })
 	return s
 }
@@ -123,6 +129,25 @@ func startServer(t testing.TB, cases []*tcase) *server {
 // origin returns the serialization of the origin of host.
 func (s *server) origin(host string) string {
 	return "http://" + host + ":" + strconv.Itoa(s.port)
+}
+
+// origin2 returns the serialization of the origin of host on the second
+// port.
+func (s *server) origin2(host string) string {
+	return "http://" + host + ":" + strconv.Itoa(s.port2)
+}
+
+// hostName names the host (and port) a request went to, for the log.
+func (s *server) hostName(hostport string) string {
+	for _, h := range []struct{ origin, name string }{
+		{s.origin(appHost), "app"}, {s.origin(apiHost), "api"}, {s.origin2(apiHost), "api2"},
+		{s.origin(otherHost), "other"}, {s.origin(siteHost), "evil"},
+	} {
+		if "http://"+hostport == h.origin {
+			return h.name
+		}
+	}
+	return hostport
 }
 
 // pageURL returns the URL of the page kind p.
@@ -195,6 +220,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h := hit{
 		Method: r.Method,
+		Host:   s.hostName(r.Host),
 		Hop:    hop,
 		Origin: "-",
 		ACRM:   r.Header.Get("Access-Control-Request-Method"),
@@ -234,6 +260,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	vars := strings.NewReplacer(
 		"{origin}", s.pageOrigin(c.Page),
 		"{app}", s.origin(appHost),
+		"{api2}", s.origin2(apiHost),
 		"{api}", s.origin(apiHost),
 		"{other}", s.origin(otherHost),
 		"{port}", strconv.Itoa(s.port),
@@ -300,9 +327,10 @@ func squash(s string) string {
 // run by "{run}", so that a text from either side, from any run, compares.
 func (s *server) shorten(text string) string {
 	return strings.NewReplacer(
-		s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other", s.origin(siteHost), "evil",
+		// The second port first: the first may be a prefix of it.
+		s.origin2(apiHost), "api2", s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other", s.origin(siteHost), "evil",
 		"/x/"+s.chrome+"/", "/x/{run}/", "/x/"+s.ours+"/", "/x/{run}/",
-		":"+strconv.Itoa(s.port), ":{port}",
+		":"+strconv.Itoa(s.port2), ":{port2}", ":"+strconv.Itoa(s.port), ":{port}",
 	).Replace(text)
 }
 

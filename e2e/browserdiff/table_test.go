@@ -26,6 +26,7 @@ func (p page) String() string {
 type step struct {
 	Hop         string // the URL under the case, maybe with a query or fragment; "" means "a"
 	UserInfo    string // user:password put in the URL
+	Target      string // the API's origin: "" for api, "api2" for api on the second port, "other"
 	Method      string
 	Header      [][2]string   // init.headers, a sequence of name, value pairs
 	Body        string        // "" means no body
@@ -52,6 +53,12 @@ func (s step) route() string {
 // url is the URL the step fetches in a run.
 func (s step) url(srv *server, run, name string) string {
 	u := srv.caseURL(run, name, s.hop())
+	switch s.Target {
+	case "api2":
+		u = strings.Replace(u, srv.origin(apiHost), srv.origin2(apiHost), 1)
+	case "other":
+		u = strings.Replace(u, srv.origin(apiHost), srv.origin(otherHost), 1)
+	}
 	if s.UserInfo != "" {
 		u = strings.Replace(u, "://", "://"+s.UserInfo+"@", 1)
 	}
@@ -64,7 +71,11 @@ func (s step) String() string {
 	if m == "" {
 		m = "GET"
 	}
-	b.WriteString(m + " /" + s.hop())
+	t := s.Target
+	if t == "" {
+		t = "api"
+	}
+	b.WriteString(m + " " + t + "/" + s.hop())
 	if s.UserInfo != "" {
 		b.WriteString(" with " + s.UserInfo + "@ in the URL")
 	}
