@@ -173,7 +173,7 @@ func (d *Demo) closeListeners() {
 }
 
 // Serve serves every server until ctx is done, then shuts them down
-// gracefully, giving in-flight requests up to five seconds.
+// gracefully, giving in-flight requests up to two seconds.
 func (d *Demo) Serve(ctx context.Context) error {
 	errc := make(chan error, len(d.servers))
 	for i, srv := range d.servers {
@@ -184,7 +184,7 @@ func (d *Demo) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if serr := d.Shutdown(shutCtx); err == nil {
 		err = serr
@@ -195,7 +195,8 @@ func (d *Demo) Serve(ctx context.Context) error {
 	return err
 }
 
-// Shutdown stops every server gracefully.
+// Shutdown stops every server gracefully: requests in flight finish, until
+// ctx ends; then the connections still open are closed.
 func (d *Demo) Shutdown(ctx context.Context) error {
 	var errs []error
 	d.closeOnce.Do(func() {
@@ -203,7 +204,14 @@ func (d *Demo) Shutdown(ctx context.Context) error {
 		var mu sync.Mutex
 		for _, srv := range d.servers {
 			wg.Go(func() {
-				if err := srv.Shutdown(ctx); err != nil {
+				err := srv.Shutdown(ctx)
+				if ctx.Err() != nil {
+					// Browsers open spare connections ahead of need, which
+					// Shutdown waits for (up to 5 seconds); by now nothing
+					// that matters is in flight.
+					err = srv.Close()
+				}
+				if err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()

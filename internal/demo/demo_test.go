@@ -429,6 +429,13 @@ func TestServeShutsDown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.Serve(ctx) }()
 	do(t, "GET", d.PageURL+"/config", "")
+	// A connection opened ahead of need, as browsers do, which sends
+	// nothing: shutdown must not wait for it, nor fail because of it.
+	spare, err := net.Dial("tcp", "127.0.0.1"+strings.TrimPrefix(d.APIURL, "http://localhost"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spare.Close()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Serve after cancel: %v", err)
