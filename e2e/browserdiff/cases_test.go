@@ -416,6 +416,17 @@ func allCases() []*tcase {
 		&tcase{Name: "expose-star-origin", Routes: act(R(200, append([]string{ACAO, "*", ACEH, "*"}, extra...)...))},
 	)
 
+	// A gzip-compressed body: script sees the headers as the server sent
+	// them, Content-Length of the compressed body included.
+	gz := func(r *reply) *reply { r.Gzip = true; return r }
+	add(
+		&tcase{Name: "gzip-cors", Routes: act(gz(R(200, ACAO, O)))},
+		&tcase{Name: "gzip-expose-star", Routes: act(gz(R(200, ACAO, O, ACEH, "*")))},
+		&tcase{Name: "gzip-expose-encoding", Routes: act(gz(R(200, ACAO, O, ACEH, "Content-Encoding")))},
+		&tcase{Name: "gzip-same-origin", Page: pageSame, Routes: act(gz(R(200)))},
+		&tcase{Name: "gzip-nocors", Steps: one(step{Mode: "no-cors"}), Routes: act(gz(R(200)))},
+	)
+
 	// The preflight cache: Max-Age and the cache key (URL, method,
 	// headers, credentials). Every case fetches more than once.
 	twice := []step{{Method: "PUT", Body: "x"}, {Method: "PUT", Body: "y"}}

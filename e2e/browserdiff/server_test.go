@@ -1,6 +1,8 @@
 package browserdiff
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"net"
 	"net/http"
@@ -32,6 +34,7 @@ const (
 type reply struct {
 	Status int
 	Header [][2]string // in order; a repeated name is sent as repeated lines
+	Gzip   bool        // send the body gzip-compressed, with Content-Encoding and Content-Length
 }
 
 // route scripts one URL of a case: Pre answers preflights (OPTIONS with
@@ -283,11 +286,27 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	body := []byte("ok")
+	if rp.Gzip {
+		body = gzipped
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	w.WriteHeader(status)
 	if !h.Preflight && r.Method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified {
-		fmt.Fprint(w, "ok")
+		w.Write(body)
 	}
 }
+
+// gzipped is the body "ok", gzip-compressed.
+var gzipped = func() []byte {
+	var b bytes.Buffer
+	z := gzip.NewWriter(&b)
+	z.Write([]byte("ok"))
+	z.Close()
+	return b.Bytes()
+}()
 
 // sentHeaders lists, lower-case and sorted, the names of the request
 // headers of the case's steps that arrived carrying one of the values the

@@ -148,6 +148,9 @@ func (c *tcase) describe() string {
 
 func (r *reply) String() string {
 	s := fmt.Sprint(r.statusCode())
+	if r.Gzip {
+		s += " gzip"
+	}
 	for _, kv := range r.Header {
 		s += fmt.Sprintf(" %s:%q", kv[0], kv[1])
 	}
