@@ -154,14 +154,30 @@ func (g *guard) dialContext(ctx context.Context, network, address string) (net.C
 			return nil, &proxyError{class: classDNS, err: err}
 		}
 	}
+	allowed := ips[:0:0]
+	for _, ip := range ips {
+		if g.addrAllowed(ip) {
+			allowed = append(allowed, ip)
+		}
+	}
+	// Like net.Dialer with several addresses: each attempt gets an equal
+	// share of the time left (at least 2 s), so that one blackholed
+	// address does not use up the whole dial timeout.
+	deadline := time.Now().Add(g.dialer.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
 	var firstErr error
 	tried := 0
-	for _, ip := range ips {
-		if !g.addrAllowed(ip) {
-			continue
-		}
+	for i, ip := range allowed {
 		tried++
-		conn, err := g.dialer.DialContext(ctx, network, netip.AddrPortFrom(ip.Unmap(), uint16(port)).String())
+		share := time.Until(deadline) / time.Duration(len(allowed)-i)
+		if share < 2*time.Second {
+			share = min(2*time.Second, time.Until(deadline))
+		}
+		actx, cancel := context.WithTimeout(ctx, share)
+		conn, err := g.dialer.DialContext(actx, network, netip.AddrPortFrom(ip.Unmap(), uint16(port)).String())
+		cancel()
 		if err == nil {
 			return conn, nil
 		}

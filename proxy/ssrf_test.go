@@ -266,3 +266,23 @@ func TestGuardControl(t *testing.T) {
 		}
 	}
 }
+
+// TestDialFiltersAddresses: of a name's addresses, only the allowed ones
+// are dialed (onlyLoopback fails the test on any other attempt).
+func TestDialFiltersAddresses(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	_, ps := newTestProxy(t, Config{Resolver: mapResolver{
+		"mixed.example": {"10.0.0.1", "::1", "169.254.169.254", "127.0.0.1"},
+		"none.example":  {"10.0.0.1", "::1"},
+	}}, up)
+	port := strconv.Itoa(serverPort(t, up))
+	resp, body := do(t, "GET", ps.URL+"/http://mixed.example:"+port+"/ok", nil, nil)
+	if resp.StatusCode != 200 || body != "GET /ok " {
+		t.Errorf("mixed answers: %d %q, want the allowed address used", resp.StatusCode, body)
+	}
+	resp, _ = do(t, "GET", ps.URL+"/http://none.example:"+port+"/", nil, nil)
+	if resp.StatusCode != 403 || resp.Header.Get("X-Proxy-Error") != "blocked" {
+		t.Errorf("only refused answers: %d %q", resp.StatusCode, resp.Header.Get("X-Proxy-Error"))
+	}
+}
