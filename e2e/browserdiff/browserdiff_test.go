@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { os.Exit(headless.Run(m, &chromium)) }
 // TestDifferential runs every case in Chromium and through
 // browser.Transport and fails on every disagreement not in knownDiff: in
 // the verdict, the CORS error name, the net error, the console message,
-// the readable response headers, or the requests the server saw.
+// the readable response headers and body, or the requests the server saw.
 func TestDifferential(t *testing.T) {
 	cases := allCases() // TestCaseTable checks the table
 	srv := startServer(t, cases)
@@ -103,6 +103,9 @@ func compare(chrome, ours result) []string {
 		}
 		if c.Net != o.Net {
 			d = append(d, fmt.Sprintf("%snet error: chromium %q, ours %q", p, c.Net, o.Net))
+		}
+		if c.Body != o.Body {
+			d = append(d, fmt.Sprintf("%sbody: chromium %q, ours %q", p, c.Body, o.Body))
 		}
 		if cs, os := strings.Join(c.Headers, "; "), strings.Join(o.Headers, "; "); cs != os {
 			d = append(d, fmt.Sprintf("%sreadable headers: chromium [%s], ours [%s]", p, cs, os))

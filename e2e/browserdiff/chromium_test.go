@@ -26,6 +26,7 @@ type outcome struct {
 	Selfcheck string
 	Net       string   // the net error of a TypeError, such as net::ERR_FAILED; "" when no request started
 	Headers   []string // "name: value" lines script could read, sorted
+	Body      string   // the body script could read
 }
 
 func (o outcome) String() string { return o.render(true) }
@@ -41,6 +42,9 @@ func (o outcome) render(values bool) string {
 	}
 	if values && o.Message != "" {
 		s += " «" + o.Message + "»"
+	}
+	if values && o.Body != "" {
+		s += fmt.Sprintf(" body=%q", o.Body)
 	}
 	if len(o.Headers) > 0 {
 		hs := o.Headers
@@ -136,13 +140,14 @@ type jsResult struct {
 	Status  int      `json:"status"`
 	Type    string   `json:"type"`
 	Headers []string `json:"headers"`
+	Body    string   `json:"body"`
 	Error   string   `json:"error"`
 }
 
 // fetchJS runs one fetch with the init given as JSON and reports what
 // script could see of it.
 const fetchJS = `(async (a) => {
-	const out = {ok: false, status: 0, type: "", headers: [], error: ""};
+	const out = {ok: false, status: 0, type: "", headers: [], body: "", error: ""};
 	try {
 		const init = {headers: a.header};
 		if (a.method) init.method = a.method;
@@ -155,7 +160,7 @@ const fetchJS = `(async (a) => {
 		out.status = r.status;
 		out.type = r.type;
 		for (const [k, v] of r.headers) out.headers.push(k + ": " + v);
-		try { await r.text(); } catch (e) {}
+		try { out.body = await r.text(); } catch (e) { out.body = "(" + e.name + ")"; }
 	} catch (e) {
 		out.error = e.name + ": " + e.message;
 	}
@@ -237,6 +242,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 		if js.OK {
 			o.Verdict = fmt.Sprintf("%d %s", js.Status, js.Type)
 			o.Headers = sortHeaders(js.Headers)
+			o.Body = js.Body
 		} else {
 			o.Verdict = "TypeError"
 			if strings.HasPrefix(js.Error, "TypeError: Failed to fetch") {

@@ -37,6 +37,7 @@ func TestCompare(t *testing.T) {
 		{"message", blocked, with(blocked, func(r *result) { r.Steps[0].Message += " more" }), []string{"console message"}},
 		{"header value", base, with(base, func(r *result) { r.Steps[0].Headers = []string{"content-type: text/html"} }), []string{"readable headers"}},
 		{"header missing", base, with(base, func(r *result) { r.Steps[0].Headers = nil }), []string{"readable headers"}},
+		{"body", base, with(base, func(r *result) { r.Steps[0].Body = "x" }), []string{"body"}},
 		{"wire", base, with(base, func(r *result) { r.Wire = append(r.Wire, "GET /b origin=null") }), []string{"server saw"}},
 		{"selfcheck", blocked, with(blocked, func(r *result) { r.Steps[0].Selfcheck = "Error.ReachedServer is false" }), []string{"contradicts"}},
 		{"missing step", with(base, func(r *result) { r.Steps = append(r.Steps, r.Steps[0]) }), base, []string{"step 2: verdict", "step 2: readable headers"}},

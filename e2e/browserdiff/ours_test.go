@@ -165,6 +165,11 @@ func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error, 
 	}
 	defer resp.Body.Close()
 	o := outcome{Verdict: fmt.Sprintf("%d %s", resp.StatusCode, browser.ResponseType(resp))}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	o.Body = string(b)
+	if err != nil {
+		o.Body += "(" + err.Error() + ")"
+	}
 	for name, vs := range resp.Header {
 		o.Headers = append(o.Headers, strings.ToLower(name)+": "+strings.Join(vs, ", "))
 	}
