@@ -236,8 +236,9 @@ func (f *fetch) run() (*http.Response, error) {
 		}
 		f.page, f.pageSer = o, o.String()
 	}
+	// The URL keeps its fragment: it never goes on the wire, but it is
+	// part of the preflight cache key, as in Chromium and the standard.
 	u := *f.req.URL
-	u.Fragment, u.RawFragment = "", ""
 	f.url = &u
 	f.initial = u.String()
 
@@ -246,7 +247,7 @@ func (f *fetch) run() (*http.Response, error) {
 		return nil, f.refuse(fmt.Sprintf("URL scheme %q is not supported.", u.Scheme))
 	}
 	if u.User != nil {
-		return nil, f.refuse("Request cannot be constructed from a URL that includes credentials: " + u.Redacted())
+		return nil, f.refuse("Request cannot be constructed from a URL that includes credentials: " + u.String())
 	}
 	m := f.req.Method
 	if m == "" {
@@ -710,7 +711,10 @@ func redirectLocation(resp *http.Response, base *url.URL) (*url.URL, bool, *badL
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, true, &badLocation{fmt.Sprintf("the redirect's Location has scheme %q, not http or https", u.Scheme), "net::ERR_UNSAFE_REDIRECT"}
 	}
-	u.Fragment, u.RawFragment = "", ""
+	if u.Fragment == "" && !strings.Contains(l, "#") {
+		// A Location without a fragment keeps the request's.
+		u.Fragment, u.RawFragment = base.Fragment, base.RawFragment
+	}
 	return u, true, nil
 }
 

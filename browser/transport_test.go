@@ -535,3 +535,34 @@ func TestTransportGzip(t *testing.T) {
 		t.Errorf("headers %v", resp.Header)
 	}
 }
+
+func TestTransportFragment(t *testing.T) {
+	a := newAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", page)
+		switch {
+		case r.Method == http.MethodOptions:
+			w.Header().Set("Access-Control-Allow-Methods", "PUT")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+		case r.URL.Path == "/r":
+			http.Redirect(w, r, "/s", http.StatusFound)
+		}
+	})
+	tr := &Transport{Origin: page}
+	for _, frag := range []string{"#one", "#one", "#two"} {
+		if _, err := do(t, tr, "PUT", a.URL+"/a"+frag, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The fragment is part of the cache key, never of the request line.
+	if got := strings.Join(a.requests(), ","); got != "OPTIONS /a,PUT /a,PUT /a,OPTIONS /a,PUT /a" {
+		t.Errorf("requests %s", got)
+	}
+	resp, err := do(t, tr, "GET", a.URL+"/r#keep", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Request.URL.String() != a.URL+"/s#keep" {
+		t.Errorf("final URL %s, want the fragment carried over the redirect", resp.Request.URL)
+	}
+}
