@@ -448,6 +448,7 @@ func allCases() []*tcase {
 		}
 		add(&tcase{Name: c.name, Steps: twice, Routes: pre(p, okO)})
 	}
+	app, evil := pageCross, pageSite
 	p600 := func(kv ...string) *reply { return R(204, append([]string{ACAO, O, ACMA, "600"}, kv...)...) }
 	add(
 		&tcase{Name: "cache-key-url", Steps: []step{{Method: "PUT"}, {Method: "PUT", Hop: "b"}},
@@ -491,6 +492,12 @@ func allCases() []*tcase {
 			Routes: pre(p600(ACAM, "PUT"), okO)},
 		&tcase{Name: "cache-key-fragment", Steps: []step{{Method: "PUT", Hop: "a#one"}, {Method: "PUT", Hop: "a#two"}},
 			Routes: pre(p600(ACAM, "PUT"), okO)},
+		&tcase{Name: "cache-key-origin", Steps: []step{{Method: "PUT"}, {Method: "PUT", From: &evil}, {Method: "PUT", From: &app}},
+			Routes: pre(R(204, ACAO, "{reqorigin}", ACAM, "PUT", ACMA, "600"), R(200, ACAO, "{reqorigin}"))},
+		&tcase{Name: "cache-key-origin-star", Steps: []step{{Method: "PUT"}, {Method: "PUT", From: &evil}},
+			Routes: pre(R(204, ACAO, "*", ACAM, "PUT", ACMA, "600"), okStar)},
+		&tcase{Name: "cache-key-origin-null-then-app", Page: pageNull, Steps: []step{{Method: "PUT"}, {Method: "PUT", From: &app}},
+			Routes: pre(R(204, ACAO, "*", ACAM, "PUT", ACMA, "600"), okStar)},
 		&tcase{Name: "cache-three-methods", Steps: []step{{Method: "PUT"}, {Method: "PATCH"}, {Method: "PUT"}},
 			Routes: pre(p600(ACAM, "PUT, PATCH"), okO)},
 	)

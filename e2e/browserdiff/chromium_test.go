@@ -212,16 +212,16 @@ func (tb *tab) setCookie() error {
 
 // run runs one case in the tab.
 func (tb *tab) run(c *tcase) (result, error) {
-	if tb.page != c.Page {
-		if err := chromedp.Do(tb.ctx, chromedp.Navigate(tb.srv.pageURL(c.Page))); err != nil {
-			return result{}, fmt.Errorf("navigate: %w", err)
-		}
-		tb.page = c.Page
-	}
 	var res result
 	path := "/x/" + tb.srv.chrome + "/" + c.Name + "/"
 	for _, s := range c.steps() {
 		time.Sleep(s.Wait)
+		if p := c.pageOf(s); tb.page != p {
+			if err := chromedp.Do(tb.ctx, chromedp.Navigate(tb.srv.pageURL(p))); err != nil {
+				return result{}, fmt.Errorf("navigate: %w", err)
+			}
+			tb.page = p
+		}
 		before, beforeMsgs := len(tb.log.failures(path)), len(tb.log.messages(path))
 		args, _ := json.Marshal(jsArgs{
 			URL:         s.url(tb.srv, tb.srv.chrome, c.Name),

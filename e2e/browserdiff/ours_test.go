@@ -55,9 +55,9 @@ func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 // runOursCase runs the steps of one case through one Transport, so that
 // they share its preflight cache as the steps in Chromium share the
 // browser's. Each step sets the fetch options of the Transport, as the
-// init of each fetch() does.
+// init of each fetch() does, and its Origin, as the page of the step.
 func runOursCase(srv *server, base http.RoundTripper, c *tcase) result {
-	tr := &browser.Transport{Origin: srv.pageOrigin(c.Page), Base: base}
+	tr := &browser.Transport{Base: base}
 	// The jar holds what Chromium's profile holds: sid=1 for api, set by
 	// api itself without a SameSite attribute (so Lax). Whether it goes
 	// along, from which page, is the Transport's business.
@@ -74,6 +74,7 @@ func runOursCase(srv *server, base http.RoundTripper, c *tcase) result {
 	var res result
 	for _, s := range c.steps() {
 		time.Sleep(s.Wait)
+		tr.Origin = srv.pageOrigin(c.pageOf(s))
 		tr.Credentials = credentialsMode(s.Credentials)
 		tr.Mode = requestMode(s.Mode)
 		tr.Redirect = redirectMode(s.Redirect)

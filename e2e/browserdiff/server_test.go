@@ -262,6 +262,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	vars := strings.NewReplacer(
 		"{origin}", s.pageOrigin(c.Page),
+		"{reqorigin}", r.Header.Get("Origin"), // echo the request's Origin
 		"{app}", s.origin(appHost),
 		"{api2}", s.origin2(apiHost),
 		"{api}", s.origin(apiHost),

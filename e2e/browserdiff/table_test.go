@@ -27,6 +27,7 @@ type step struct {
 	Hop         string // the URL under the case, maybe with a query or fragment; "" means "a"
 	UserInfo    string // user:password put in the URL
 	Target      string // the API's origin: "" for api, "api2" for api on the second port, "other"
+	From        *page  // the page of this step, when not the case's
 	Method      string
 	Header      [][2]string   // init.headers, a sequence of name, value pairs
 	Body        string        // "" means no body
@@ -76,6 +77,9 @@ func (s step) String() string {
 		t = "api"
 	}
 	b.WriteString(m + " " + t + "/" + s.hop())
+	if s.From != nil {
+		b.WriteString(" from " + s.From.String())
+	}
 	if s.UserInfo != "" {
 		b.WriteString(" with " + s.UserInfo + "@ in the URL")
 	}
@@ -104,6 +108,14 @@ type tcase struct {
 	Steps  []step           // none means one plain GET of "a"
 	Routes map[string]route // by hop
 	Note   string           // where Chromium departs from the Fetch standard
+}
+
+// pageOf returns the page step s runs in.
+func (c *tcase) pageOf(s step) page {
+	if s.From != nil {
+		return *s.From
+	}
+	return c.Page
 }
 
 func (c *tcase) steps() []step {
