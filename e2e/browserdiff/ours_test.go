@@ -210,8 +210,4 @@ func redirectMode(s string) browser.RedirectMode {
 
 // knownDiff lists the cases where browser.Transport knowingly differs from
 // Chromium, with the reason. The target is an empty map.
-var knownDiff = map[string]string{
-	"cache-key-fragment":                    "Chromium keys its preflight cache by the URL with its fragment (as the standard does: a request's URL keeps its fragment); the Transport drops the fragment from the key, so it does not preflight for /a#two",
-	"url-with-credentials":                  "the TypeError text: Chromium prints the URL with its password, the Transport prints it redacted (u:xxxxx@)",
-	"url-with-credentials-same-origin-page": "as url-with-credentials",
-}
+var knownDiff = map[string]string{}
