@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -322,8 +323,9 @@ func (tb *tab) failure(path string, n, m int) (reason, netErr, msg string) {
 	return "", "", ""
 }
 
-// runChromium runs every case in Chromium, in several tabs at once.
-func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) map[string]result {
+// runChromium runs every case in Chromium, in several tabs at once, and
+// returns the results and the browser's product name and version.
+func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) (map[string]result, string) {
 	t.Helper()
 	work := make(chan *tcase)
 	var mu sync.Mutex
@@ -338,6 +340,10 @@ func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) map[string
 			t.Fatalf("chromium: setting the cookie: %v", err)
 		}
 		all = append(all, tb)
+	}
+	ver, err := chromedp.CallBrowser(all[0].ctx, cdpbrowser.GetVersion, cdp.Empty{})
+	if err != nil {
+		t.Fatalf("chromium: version: %v", err)
 	}
 	var wg sync.WaitGroup
 	for _, tb := range all {
@@ -368,5 +374,5 @@ func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) map[string
 	}
 	close(work)
 	wg.Wait()
-	return out
+	return out, ver.Product
 }
