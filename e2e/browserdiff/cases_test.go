@@ -161,6 +161,9 @@ func allCases() []*tcase {
 		{"hdr-custom-mixed-case", "", H("X-MiXeD-Case", "1")},
 		{"hdr-custom-empty-value", "", H("X-A", "")},
 		{"hdr-custom-repeated", "", H("X-A", "1", "X-A", "2")},
+		{"hdr-custom-repeated-case", "", H("X-A", "1", "x-a", "2")},
+		{"hdr-many-custom", "", H("X-C", "1", "X-A", "1", "X-B", "1", "Authorization", "t", "X-D", "1")},
+		{"hdr-accept-with-comma", "", H("Accept", "text/plain, application/json")},
 		{"hdr-authorization", "", H("Authorization", "Bearer t")},
 		{"hdr-forbidden-cookie", "", H("Cookie", "a=b")},
 		{"hdr-forbidden-host", "", H("Host", "evil.test")},
@@ -411,6 +414,9 @@ func allCases() []*tcase {
 		add(&tcase{Name: c.name, Steps: one(step{Credentials: c.cred}), Routes: act(R(200, hs...))})
 	}
 	add(
+		&tcase{Name: "expose-head", Steps: one(step{Method: "HEAD"}), Routes: act(R(200, ACAO, O, "X-A", "1", ACEH, "X-A"))},
+		&tcase{Name: "expose-options-method", Steps: one(step{Method: "OPTIONS"}), Routes: pre(R(204, ACAO, O, ACAM, "OPTIONS"), R(200, ACAO, O, "X-A", "1", ACEH, "X-A"))},
+		&tcase{Name: "expose-empty-value", Routes: act(R(200, ACAO, O, "X-A", "", ACEH, "X-A"))},
 		&tcase{Name: "expose-repeated-values", Routes: act(R(200, ACAO, O, "X-A", "1", "X-A", "2", ACEH, "X-A"))},
 		&tcase{Name: "expose-same-origin", Page: pageSame, Routes: act(R(200, extra...))},
 		&tcase{Name: "expose-star-origin", Routes: act(R(200, append([]string{ACAO, "*", ACEH, "*"}, extra...)...))},
