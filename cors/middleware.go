@@ -125,7 +125,7 @@ func (cc *compiled) serve(w http.ResponseWriter, r *http.Request, h http.Handler
 	origins := r.Header[hdrOrigin]
 	if len(origins) == 0 {
 		if cc.vary {
-			addVary(w.Header(), carve(1), hdrOrigin)
+			addVary(w.Header(), carve(r, 1), hdrOrigin)
 		}
 		h.ServeHTTP(w, r)
 		return verdict{NotCORS, reasonNoOrigin}
@@ -135,16 +135,16 @@ func (cc *compiled) serve(w http.ResponseWriter, r *http.Request, h http.Handler
 			return cc.preflight(w, r, h, origins, acrm)
 		}
 	}
-	v := cc.actual(w.Header(), origins)
+	v := cc.actual(r, w.Header(), origins)
 	h.ServeHTTP(w, r)
 	return v
 }
 
 // actual adds the headers of an actual (not preflight) CORS request.
-func (cc *compiled) actual(hdr http.Header, origins []string) verdict {
+func (cc *compiled) actual(r *http.Request, hdr http.Header, origins []string) verdict {
 	if len(origins) > 1 || !cc.allowOrigin(origins[0]) {
 		if cc.vary {
-			addVary(hdr, carve(1), hdrOrigin)
+			addVary(hdr, carve(r, 1), hdrOrigin)
 		}
 		if len(origins) > 1 {
 			return verdict{Actual, reasonManyOrigins}
@@ -161,7 +161,7 @@ func (cc *compiled) actual(hdr http.Header, origins []string) verdict {
 	if cc.exposeHeaders != "" {
 		n++
 	}
-	buf := carve(n)
+	buf := carve(r, n)
 	i := 0
 	if cc.vary {
 		addVary(hdr, buf[i:i+1:i+1], hdrOrigin)
@@ -221,7 +221,7 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 	}
 	// No Vary: responses to OPTIONS are not cacheable (RFC 9110, section
 	// 9.3.7), and browsers key their preflight cache by origin and URL.
-	buf := carve(n)
+	buf := carve(r, n)
 	if cc.anyOrigin {
 		buf[0] = "*"
 	} else {
