@@ -32,7 +32,7 @@
 // endpoints from cross-site requests with the csrf package (or
 // net/http.CrossOriginProtection); the csrf package can trust the origins
 // that this middleware allows with credentials, through
-// Middleware.AllowsCredentialedOrigin.
+// [Middleware.AllowsCredentialedOrigin].
 //
 // # What the middleware sends
 //
@@ -51,7 +51,7 @@
 // cache covers later requests), Access-Control-Max-Age if configured, and
 // status 204 (or PreflightStatus). A failed preflight gets 403 and no CORS
 // headers at all, so the browser fails it and says why in its console;
-// Middleware.Explain says why on the server side. Preflight responses carry
+// [Middleware.Explain] says why on the server side. Preflight responses carry
 // no Vary: responses to OPTIONS are not cacheable. Preflights do not reach
 // the handler unless PreflightPassthrough is set; an OPTIONS request that is
 // not a preflight does, like any other request.
@@ -71,9 +71,9 @@
 // hold. Since Chrome 142 it enforces Local Network Access instead: a page
 // on a public site that fetches from the local network or from loopback
 // needs the user's permission, granted in a prompt, and may ask for it only
-// from a secure context; no preflight header is involved. With Config.
-// PrivateNetwork set, the middleware still answers the PNA header, for
-// older Chromium versions and other clients; it never fails a preflight
+// from a secure context; no preflight header is involved. With
+// [Config.PrivateNetwork] set, the middleware still answers the PNA header,
+// for older Chromium versions and other clients; it never fails a preflight
 // because of it, since Chromium only warned about PNA results.
 //
 // # Configuration
@@ -82,8 +82,8 @@
 // hole, and lists every problem at once: "*" with Credentials in any
 // field, invalid origins and patterns, "null", forbidden methods and
 // headers, plain-http origins with Credentials (unless loopback, or
-// AllowInsecureCredentials), Max-Age beyond 24 hours. Reconfigure swaps the
-// configuration at run time, safely under concurrent requests.
+// AllowInsecureCredentials), Max-Age beyond 24 hours. [Middleware.Reconfigure]
+// swaps the configuration at run time, safely under concurrent requests.
 //
 // # Performance
 //
