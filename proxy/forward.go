@@ -17,6 +17,10 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 	ctx, cancel := context.WithTimeout(r.Context(), p.c.Timeout)
 	defer cancel()
 
+	if r.ContentLength != 0 {
+		// A caller that trickles its body is bounded like everything else.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(p.c.Timeout))
+	}
 	// A body small enough is kept so that a 307/308 can send it again; a
 	// larger one is streamed, and such a redirect is handed to the caller.
 	var body io.Reader

@@ -927,3 +927,32 @@ func TestLoop(t *testing.T) {
 		t.Errorf("upstream got Via %q", got)
 	}
 }
+
+// TestSlowBodyBounded: a caller that sends its body slower than the total
+// timeout allows is cut off, not waited for.
+func TestSlowBodyBounded(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	_, ps := newTestProxy(t, Config{Timeout: 200 * time.Millisecond}, up)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() {
+		pw.Write([]byte("a")) // and then nothing
+	}()
+	req := mustRequest(t, "POST", ps.URL+"/"+up.URL+"/", pr)
+	req.ContentLength = 10
+	req.Header.Set("Origin", "https://app.example")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := testTransport.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the proxy waited for a stalled request body")
+	}
+}
