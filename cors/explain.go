@@ -15,7 +15,7 @@ type Kind int
 // The kinds of request.
 const (
 	NotCORS   Kind = iota // no Origin header: same-origin, or not from a browser
-	Actual                // a cross-origin request with an Origin header, other than a preflight
+	Actual                // a request with an Origin header, other than a preflight
 	Preflight             // OPTIONS with Origin and Access-Control-Request-Method
 )
 
@@ -59,7 +59,7 @@ func (r reason) short() string {
 
 // Decision is what the middleware does with a request, and why.
 type Decision struct {
-	Kind    Kind
+	Kind    Kind   // not CORS, actual or preflight
 	Origin  string // the Origin header, "" if none
 	Allowed bool   // the CORS headers let the browser expose the response (or run the request, for a preflight)
 	Reason  string // why, in words a web developer understands
