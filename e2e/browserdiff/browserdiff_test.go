@@ -170,9 +170,18 @@ func renderResults(rows []row, product string) []byte {
 	}
 	if len(notes) > 0 {
 		b.WriteString("\n## Where Chromium departs from the Fetch standard\n\n")
+		// One item per departure, naming every case that shows it.
 		sort.SliceStable(notes, func(i, j int) bool { return notes[i].c.Name < notes[j].c.Name })
+		names := make(map[string][]string)
+		var order []string
 		for _, r := range notes {
-			fmt.Fprintf(&b, "- `%s`: %s\n", r.c.Name, r.c.Note)
+			if names[r.c.Note] == nil {
+				order = append(order, r.c.Note)
+			}
+			names[r.c.Note] = append(names[r.c.Note], "`"+r.c.Name+"`")
+		}
+		for _, note := range order {
+			fmt.Fprintf(&b, "- %s: %s\n", strings.Join(names[note], ", "), note)
 		}
 	}
 	return b.Bytes()
