@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -107,6 +109,8 @@ func TestScenarios(t *testing.T) {
 	d := startDemo(t)
 	ctx := openPage(t, d)
 	dir := artifactDir(t)
+	console := watchConsole(t, ctx)
+	compared := 0
 	prev := ""
 	for _, s := range d.Scenarios() {
 		if err := chromedp.Do(ctx, chromedp.Click(fmt.Sprintf(`button[data-id=%q]`, s.ID))); err != nil {
@@ -126,12 +130,25 @@ func TestScenarios(t *testing.T) {
 		if res["wire"] != "true" {
 			t.Errorf("%s: the prediction's exchanges differ from Chromium's", s.ID)
 		}
+		// Chromium's console message is the prediction's, word for word,
+		// but for the run tag in the URLs.
+		if res["actual"] == "blocked" && s.Request.Mode == "fetch" {
+			got := console.message(res["run"])
+			want := strings.ReplaceAll(res["message"], res["run"]+"-p", res["run"])
+			if got == "" {
+				t.Errorf("%s: Chromium printed no CORS error for run %s", s.ID, res["run"])
+			} else if got != want {
+				t.Errorf("%s: console message differs from the prediction's\nChromium:   %s\npredicted:  %s", s.ID, got, want)
+			}
+			compared++
+		}
 		shot, err := chromedp.Run(ctx, chromedp.Screenshot(`#results`))
 		if err != nil {
 			t.Fatalf("%s: screenshot: %v", s.ID, err)
 		}
 		writeArtifact(t, dir, "result-"+s.ID+".png", shot)
 	}
+	t.Logf("%d console messages compared with the prediction's", compared)
 	// Leave an instructive scenario on screen for the screenshot.
 	if err := chromedp.Do(ctx, chromedp.Click(`button[data-id="credentials-not-allowed"]`)); err != nil {
 		t.Fatal(err)
@@ -360,4 +377,46 @@ func TestWrongOrigin(t *testing.T) {
 	if !strings.Contains(msg, d.PageURL+"/") {
 		t.Errorf("banner = %q, want it to name %s/", msg, d.PageURL)
 	}
+}
+
+// consoleLog collects the CORS errors Chromium prints to the console,
+// which a page's script cannot see.
+type consoleLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func watchConsole(t *testing.T, ctx context.Context) *consoleLog {
+	t.Helper()
+	c := &consoleLog{}
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry.Source == cdplog.EntrySourceJavascript {
+			c.mu.Lock()
+			c.msgs = append(c.msgs, e.Entry.Text)
+			c.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// message returns the CORS error printed for the run, waiting a little for
+// it: the console event may trail the script's TypeError.
+func (c *consoleLog) message(run string) string {
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		c.mu.Lock()
+		for _, m := range c.msgs {
+			if strings.Contains(m, "run="+run+"'") && strings.Contains(m, "blocked by CORS policy") {
+				c.mu.Unlock()
+				return m
+			}
+		}
+		c.mu.Unlock()
+	}
+	return ""
 }

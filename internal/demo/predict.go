@@ -44,11 +44,22 @@ func (p *Prediction) setHeader(name, value string, visible bool) {
 
 // withRun returns u with the run tag in its query, which is how every
 // server's log knows which run a request belongs to.
+//
+// The tag goes last and the rest of the query stays as it is, as the page's
+// URLSearchParams.set does, so that the URLs in Chromium's messages and in
+// the prediction's differ only by the tag.
 func withRun(u *url.URL, run string) *url.URL {
 	v := *u
 	q := v.Query()
-	q.Set("run", run)
-	v.RawQuery = q.Encode()
+	if q.Has("run") {
+		q.Set("run", run)
+		v.RawQuery = q.Encode()
+		return &v
+	}
+	if v.RawQuery != "" {
+		v.RawQuery += "&"
+	}
+	v.RawQuery += "run=" + url.QueryEscape(run)
 	return &v
 }
 

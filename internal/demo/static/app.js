@@ -306,6 +306,7 @@ async function run(title) {
     results.dataset.run = id;
     results.dataset.actual = actual.outcome;
     results.dataset.predicted = predicted.outcome;
+    results.dataset.message = predicted.message || "";
     results.dataset.agree = String(ok);
     results.dataset.wire = String(sameWire);
     results.dataset.state = "done";
