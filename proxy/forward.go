@@ -228,6 +228,11 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 		p.fail(w, ex, errorf(classResponseTooLarge, ""))
 		return
 	}
+	// A caller that reads slowly is bounded too; the deadline is lifted
+	// afterwards, as the server keeps none of its own between requests.
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(p.c.Timeout))
+	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
 	h := w.Header()
 	credentials := p.c.credHosts.match(strings.ToLower(final.u.Hostname()))
 	for k, vs := range resp.Header {
@@ -256,7 +261,7 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 	if r.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
 		return
 	}
-	n, err := p.copyBody(w, resp)
+	n, err := p.copyBody(w, rc, resp)
 	ex.bytes = n
 	if err != nil {
 		if err == errResponseTooLarge {
@@ -272,12 +277,11 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 
 // copyBody streams the body, flushing as it goes when the length is
 // unknown (event streams, long polls), and stops at the size cap.
-func (p *Proxy) copyBody(w http.ResponseWriter, resp *http.Response) (int64, error) {
+func (p *Proxy) copyBody(w http.ResponseWriter, rc *http.ResponseController, resp *http.Response) (int64, error) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
 	flush := resp.ContentLength < 0
-	rc := http.NewResponseController(w)
 	limit := p.c.MaxResponseBody
 	var n int64
 	for {

@@ -956,3 +956,38 @@ func TestSlowBodyBounded(t *testing.T) {
 		t.Fatal("the proxy waited for a stalled request body")
 	}
 }
+
+// TestSlowReaderBounded: a caller that stops reading a large response is
+// cut off after the total timeout; the upstream exchange ends with it.
+func TestSlowReaderBounded(t *testing.T) {
+	ended := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(ended)
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for range 1024 { // up to 64 MiB, far more than socket buffers hold
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer up.Close()
+	p, ps := newTestProxy(t, Config{Timeout: 300 * time.Millisecond, MaxResponseBody: -1}, up)
+	resp, err := testTransport.RoundTrip(mustRequest(t, "GET", ps.URL+"/"+up.URL+"/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	select { // read nothing
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the upstream exchange outlived the timeout while the caller did not read")
+	}
+	// The proxy's handler, blocked writing to the caller, gives up too.
+	deadline := time.Now().Add(10 * time.Second)
+	for p.inFlight.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the handler is still writing to a caller that does not read")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
