@@ -182,6 +182,7 @@ type ConfigError struct {
 	Fix   string // how to fix it
 }
 
+// Error returns the problem in one line: field, value and fix.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("proxy: %s %q: %s", e.Field, e.Value, e.Fix)
 }
