@@ -198,37 +198,31 @@ func (s Set) search(name string) (int, bool) {
 //
 // The work is bounded by s, not by the input: lines beyond MaxLines field
 // lines or Budget bytes are refused before they are read, and each element
-// is abandoned as soon as it is longer than the longest name of s. Allows
+// is compared only if it is no longer than the longest name of s. Allows
 // does not allocate.
 func (s Set) Allows(lines []string) bool {
 	if !fits(lines, s.budget) {
 		return false
 	}
-	// Browsers send lists sorted, so a cursor that only moves forward
-	// finds each name in one or two comparisons; anything else falls back
-	// to a binary search.
-	cur := 0
+	cur := 0 // see allowsName
 	for _, line := range lines {
-		for i := 0; i < len(line); {
-			// Skip leading whitespace and stray commas.
-			if c := line[i]; c == ' ' || c == '\t' || c == ',' {
-				i++
-				continue
-			}
-			start := i
-			for i < len(line) && isTchar(line[i]) {
-				i++
-			}
-			name := line[start:i]
-			// After the name: optional whitespace, then a comma or the end.
-			for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		for line != "" {
+			// Split at the next comma, the way RFC 9110 lists are split,
+			// and trim optional whitespace. A name that is not a token is
+			// never in the set; allowsName checks it for wildcards.
+			// Names are short: a plain loop beats strings.IndexByte.
+			i := 0
+			for i < len(line) && line[i] != ',' {
 				i++
 			}
+			name := line[:i]
 			if i < len(line) {
-				if line[i] != ',' {
-					return false // not a token, or two names without a comma
-				}
 				i++
+			}
+			line = line[i:]
+			name = trimOWS(name)
+			if name == "" {
+				continue // RFC 9110 empty element
 			}
 			if !s.allowsName(name, &cur) {
 				return false
@@ -242,23 +236,33 @@ func (s Set) Allows(lines []string) bool {
 // advancing the sorted-order cursor cur.
 func (s Set) allowsName(name string, cur *int) bool {
 	if len(name) <= s.maxLen {
-		// Fast path: the next name in a browser's sorted, lower-case list.
-		if *cur < len(s.names) && s.names[*cur] == name {
-			*cur++
+		// Fast path: browsers send lower-case names in sorted order, so a
+		// cursor moving forward with plain comparisons finds each one.
+		c := *cur
+		for c < len(s.names) && s.names[c] != name && s.names[c] < name {
+			c++
+		}
+		if c < len(s.names) && s.names[c] == name {
+			*cur = c + 1
 			return true
 		}
-		for *cur < len(s.names) && compareFold(s.names[*cur], name) < 0 {
-			*cur++
-		}
-		if *cur < len(s.names) && compareFold(s.names[*cur], name) == 0 {
-			*cur++
-			return true
-		}
+		// Upper case, or out of order.
 		if _, ok := s.search(name); ok {
 			return true
 		}
 	}
-	return s.wildcard && !equalFold(name, "authorization")
+	return s.wildcard && IsToken(name) && !equalFold(name, "authorization")
+}
+
+// trimOWS trims optional whitespace (spaces and tabs) from both ends of s.
+func trimOWS(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // compareFold compares lower, which is lower case, with s folded to lower
