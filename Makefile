@@ -1,6 +1,6 @@
 # Targets: test (everything, with its own set-up), lint, fuzz, bench.
 FUZZTIME ?= 30s
-COUNT ?= 6
+COUNT ?= 8
 
 .PHONY: test lint fuzz bench
 

@@ -1,19 +1,12 @@
 #!/usr/bin/env bash
-# bench.sh runs the side-by-side benchmarks in bench/ COUNT times,
-# interleaved (one pass of every benchmark per round, so that drift on a
-# shared machine hits every implementation alike), and summarizes them with
-# benchstat. Raw results go to bench/out/.
+# bench.sh runs the side-by-side benchmarks in bench/: the cors middleware
+# against rs/cors and jub0bs/cors (interleaved passes, summarized with
+# benchstat), then the proxy against a bare httputil.ReverseProxy and
+# cors-anywhere from npm. bench/README.md explains both tables.
 set -euo pipefail
 cd "$(dirname "$0")/../bench"
-count=${1:-6}
-pattern=${BENCH:-.}
-gobin="$(go env GOPATH)/bin"
-[ -x "$gobin/benchstat" ] || go install golang.org/x/perf/cmd/benchstat@latest
-mkdir -p out
-go test -c -o out/bench.test .
-: > out/raw.txt
-for i in $(seq "$count"); do
-	echo "round $i/$count" >&2
-	./out/bench.test -test.run '^$' -test.bench "$pattern" -test.benchmem >> out/raw.txt
-done
-"$gobin/benchstat" -col /impl out/raw.txt | tee out/benchstat.txt
+count=${1:-8}
+echo "== cors ($count interleaved passes)" >&2
+COUNT=$count ./cors_bench.sh
+echo "== proxy" >&2
+go test -run '^$' -bench BenchmarkProxy -benchtime 2s .
