@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/crossorigin/crossorigin/internal/headerlist"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -131,7 +132,7 @@ func configOrigin(s string) (origin.Origin, *ConfigError) {
 // that a form or a cross-origin script may send without a preflight, or
 // that a script can never set.
 func checkRequiredHeader(h string) (issue, fix string) {
-	if !isToken(h) {
+	if !headerlist.IsToken(h) {
 		return "not a header name", "use a name such as X-Requested-With"
 	}
 	lh := strings.ToLower(h)
@@ -156,7 +157,7 @@ func parseBypass(s string) (method, p, issue, fix string) {
 	p = s
 	if i := strings.IndexByte(s, ' '); i >= 0 {
 		method, p = s[:i], strings.TrimLeft(s[i+1:], " ")
-		if !isToken(method) {
+		if !headerlist.IsToken(method) {
 			return "", "", "invalid method " + fmt.Sprintf("%q", method), "write a method such as POST, or only the path"
 		}
 		switch method {
@@ -186,21 +187,4 @@ func cleanPath(p string) string {
 		c += "/"
 	}
 	return c
-}
-
-// isToken reports whether s is an RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

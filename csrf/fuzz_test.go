@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crossorigin/crossorigin/internal/headerlist"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -83,7 +84,7 @@ func FuzzCheck(f *testing.F) {
 	})
 }
 
-func validMethod(m string) bool { return isToken(m) }
+func validMethod(m string) bool { return headerlist.IsToken(m) }
 
 // FuzzSplitHost checks that Host parsing never panics and returns a port
 // in range.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crossorigin/crossorigin/cors"
+	"github.com/crossorigin/crossorigin/internal/headerlist"
 	"github.com/crossorigin/crossorigin/origin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -266,21 +267,21 @@ func compile(c Config) (*compiled, error) {
 		}
 	}
 	for _, h := range c.RequireHeaders {
-		if !validToken(h) {
+		if !headerlist.IsToken(h) {
 			errs = append(errs, &ConfigError{"RequireHeaders", h, "use a header name such as X-Requested-With"})
 			continue
 		}
 		cc.requireHeader = append(cc.requireHeader, http.CanonicalHeaderKey(h))
 	}
 	for _, h := range c.RemoveHeaders {
-		if !validToken(h) {
+		if !headerlist.IsToken(h) {
 			errs = append(errs, &ConfigError{"RemoveHeaders", h, "use a header name such as Cookie"})
 			continue
 		}
 		cc.removeHeaders = append(cc.removeHeaders, http.CanonicalHeaderKey(h))
 	}
 	for k, v := range c.SetHeaders {
-		if !validToken(k) || strings.ContainsAny(v, "\r\n\x00") {
+		if !headerlist.IsToken(k) || strings.ContainsAny(v, "\r\n\x00") {
 			errs = append(errs, &ConfigError{"SetHeaders", k, "use a header name and a value without line breaks"})
 			continue
 		}
@@ -421,21 +422,4 @@ func wrapOriginErrors(field string, err error) []error {
 		}
 	}
 	return out
-}
-
-// validToken reports whether s is an HTTP token (a valid header name).
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
