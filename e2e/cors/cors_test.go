@@ -6,7 +6,6 @@ package cors
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -22,19 +21,6 @@ import (
 var browser *headless.Browser
 
 func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
-
-// serve starts h on 127.0.0.1 and returns its port.
-func serve(t *testing.T, h http.Handler) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // page serves an empty HTML page: the origin that scripts run in.
 var page = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +77,7 @@ type world struct {
 // on another port, hence another origin).
 func newWorld(t *testing.T, apiHost string) *world {
 	t.Helper()
-	pagePort := serve(t, page)
+	pagePort := headless.Serve(t, page)
 	a := &api{seen: map[string]int{}}
 	appOrigin := fmt.Sprintf("http://app.test:%d", pagePort)
 	m, err := cors.New(cors.Config{
@@ -108,7 +94,7 @@ func newWorld(t *testing.T, apiHost string) *world {
 	}
 	front := &api{seen: map[string]int{}}
 	h := m.Handler(a)
-	apiPort := serve(t, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	apiPort := headless.Serve(t, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		front.mu.Lock()
 		front.seen[r.Method+" "+r.URL.Path]++
 		front.mu.Unlock()

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -78,18 +77,6 @@ func (w *world) take() []seen {
 	return r
 }
 
-func listen(t *testing.T, h http.Handler) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 const page = `<!doctype html><meta charset="utf-8"><title>%s</title><body><p>%s</p></body>`
 
 func newWorld(t *testing.T, m mode) *world {
@@ -136,12 +123,12 @@ func newWorld(t *testing.T, m mode) *world {
 		w.record(s)
 		acceptWebSocket(rw, r, "hello")
 	})
-	appPort := listen(t, app)
+	appPort := headless.Serve(t, app)
 	w.appURL = fmt.Sprintf("http://%s:%d", m.app, appPort)
 
 	evil := http.NewServeMux()
 	evil.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) { fmt.Fprintf(rw, page, "evil", "an attacker's page") })
-	w.evilURL = fmt.Sprintf("http://%s:%d", m.evil, listen(t, evil))
+	w.evilURL = fmt.Sprintf("http://%s:%d", m.evil, headless.Serve(t, evil))
 
 	// The API on another site: CORS with credentials for the app, and a
 	// guard that trusts what CORS trusts.
@@ -161,7 +148,7 @@ func newWorld(t *testing.T, m mode) *world {
 	apiGuard.TrustCORS(w.cors)
 	api := http.NewServeMux()
 	api.Handle("POST /items", ok(`{"saved":true}`))
-	w.api = fmt.Sprintf("http://%s:%d", m.api, listen(t, w.cors.Handler(apiGuard.Handler(api))))
+	w.api = fmt.Sprintf("http://%s:%d", m.api, headless.Serve(t, w.cors.Handler(apiGuard.Handler(api))))
 	return w
 }
 

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -70,18 +69,6 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-func listen(t *testing.T, h http.Handler) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func mustNew(t *testing.T, c jsonp.Config) *jsonp.Responder {
 	t.Helper()
 	j, err := jsonp.New(c)
@@ -120,13 +107,13 @@ func startAPI(t *testing.T, apiHost string, callers ...string) *api {
 		a.log = append(a.log, hit{path: r.URL.Path, query: r.URL.RawQuery, dest: r.Header.Get("Sec-Fetch-Dest"), cookie: r.Header.Get("Cookie"), referer: r.Header.Get("Referer"), status: sw.status})
 		a.mu.Unlock()
 	})
-	a.url = fmt.Sprintf("http://%s:%d", apiHost, listen(t, logged))
+	a.url = fmt.Sprintf("http://%s:%d", apiHost, headless.Serve(t, logged))
 	return a
 }
 
 // startPage serves a blank page; it returns its origin on pageHost.
 func startPage(t *testing.T, pageHost string) string {
-	port := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	port := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>caller</title><p>a page that uses JSONP</p>`)
 	}))
 	return fmt.Sprintf("http://%s:%d", pageHost, port)

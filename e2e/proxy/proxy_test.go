@@ -28,18 +28,6 @@ var browser *headless.Browser
 
 func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
 
-func listen(t *testing.T, h http.Handler) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // testResolver sends every *.test name to 127.0.0.1, as the browser does.
 type testResolver struct{}
 
@@ -63,7 +51,7 @@ type api struct {
 // startAPI serves, on api.test, JSON without any CORS headers.
 func startAPI(t *testing.T) *api {
 	a := &api{}
-	a.port = listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a.port = headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/favicon.ico" {
 			http.NotFound(w, r)
 			return
@@ -97,11 +85,11 @@ func startProxy(t *testing.T, a *api, c proxy.Config) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	return fmt.Sprintf("http://proxy.test:%d", listen(t, p))
+	return fmt.Sprintf("http://proxy.test:%d", headless.Serve(t, p))
 }
 
 func startPage(t *testing.T, host string) string {
-	port := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	port := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>caller</title><p>a page that uses the proxy</p>`)
 	}))
 	return fmt.Sprintf("http://%s:%d", host, port)

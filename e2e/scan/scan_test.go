@@ -25,18 +25,6 @@ var browser *headless.Browser
 
 func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
 
-func listen(t *testing.T, h http.Handler) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // loopback is a transport for the scanner that dials 127.0.0.1 whatever
 // the host, as the browser's host-resolver rules do for *.test.
 func loopback() *http.Transport {
@@ -73,19 +61,19 @@ func scanOne(t *testing.T, u string) *scan.Report {
 func TestSpecialCharBrowsers(t *testing.T) {
 	var mu sync.Mutex
 	var seen []string
-	api := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		seen = append(seen, r.Header.Get("Origin"))
 		mu.Unlock()
 		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
 	}))
-	page := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	page := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><title>attacker</title>`)
 	}))
 
 	for _, c := range strings.Split("_ - + $ ` , ; ! ' \" ( ) { } * & = ~", " ") {
 		t.Run(c, func(t *testing.T) {
-			vulnerable := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			vulnerable := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if o := r.Header.Get("Origin"); strings.HasPrefix(o, "http://api.test"+c+".") {
 					w.Header().Set("Access-Control-Allow-Origin", o)
 					w.Header().Set("Access-Control-Allow-Credentials", "true")
@@ -123,7 +111,7 @@ func TestSpecialCharBrowsers(t *testing.T) {
 
 // readAPI is an API that reflects every origin with credentials.
 func readAPI(t *testing.T, allow func(string) bool) int {
-	return listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && allow(o) {
 			w.Header().Set("Access-Control-Allow-Origin", o)
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
@@ -137,7 +125,7 @@ func readAPI(t *testing.T, allow func(string) bool) int {
 // when nothing arrived.
 func runPoC(t *testing.T, page string) string {
 	t.Helper()
-	port := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	port := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "<!doctype html><meta charset=utf-8>"+page)
 	}))
 	ctx := browser.NewTab(t, 30*time.Second)

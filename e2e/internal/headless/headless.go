@@ -24,6 +24,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"testing"
@@ -137,4 +139,18 @@ func Run(m *testing.M, b **Browser) int {
 	code := m.Run()
 	br.Close()
 	return code
+}
+
+// Serve serves h on a new listener on 127.0.0.1 until the test ends, and
+// returns its port. Pages reach it under any *.test name.
+func Serve(t testing.TB, h http.Handler) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().(*net.TCPAddr).Port
 }
