@@ -213,6 +213,26 @@ func allCases() []*tcase {
 		{"hdr-x-http-method-connect", "", H("X-HTTP-Method", "connect")},
 		{"hdr-x-method-override-track", "", H("X-Method-Override", "Track")},
 		{"hdr-method-override-list", "", H("X-HTTP-Method-Override", "GET, TRACE")},
+		{"x-hdr-intervention", "", H("Intervention", "<https://x>; level=warning")},
+		{"x-hdr-ect", "", H("ECT", "4g")},
+		{"x-hdr-ect-bad", "", H("ECT", "5g")},
+		{"x-hdr-width", "", H("Width", "100")},
+		{"x-hdr-width-decimal", "", H("Width", "1.5")},
+		{"x-hdr-viewport-width", "", H("Viewport-Width", "100")},
+		{"x-hdr-device-memory", "", H("Device-Memory", "0.5")},
+		{"x-hdr-rtt", "", H("RTT", "50")},
+		{"x-hdr-downlink", "", H("Downlink", "1.5")},
+		{"x-hdr-dpr-bad", "", H("DPR", "2x")},
+		{"x-hdr-save-data-off", "", H("Save-Data", "off")},
+		{"x-hdr-save-data-upper", "", H("Save-Data", "ON")},
+		{"x-ct-space-in-type", "POST", H("Content-Type", "text /plain")},
+		{"x-ct-space-after-slash", "POST", H("Content-Type", "text/ plain")},
+		{"x-ct-leading-space", "POST", H("Content-Type", "  text/plain")},
+		{"x-ct-tab-param", "POST", H("Content-Type", "text/plain;\tcharset=x")},
+		{"x-total-1024", "", H("Accept", long(128), "Accept-Language", strings.Repeat("e", 128), "Content-Language", strings.Repeat("d", 128), "Intervention", long(128), "DPR", strings.Repeat("1", 128), "Width", strings.Repeat("1", 128), "Viewport-Width", strings.Repeat("1", 128), "RTT", strings.Repeat("1", 128))},
+		{"x-total-1025", "", H("Accept", long(128), "Accept-Language", strings.Repeat("e", 128), "Content-Language", strings.Repeat("d", 128), "Intervention", long(128), "DPR", strings.Repeat("1", 128), "Width", strings.Repeat("1", 128), "Viewport-Width", strings.Repeat("1", 128), "RTT", strings.Repeat("1", 128), "Downlink", "1")},
+		{"x-hdr-method-override-list", "", H("X-Method-Override", "GET, Track")},
+		{"x-hdr-proxy-ish", "", H("Proxyfoo", "1")},
 		{"hdr-value-newline", "", H("X-A", "a\nb")},
 		{"hdr-value-trailing-newline", "", H("X-A", "a\n")},
 		{"hdr-empty-name", "", H("", "1")},
@@ -488,6 +508,10 @@ func allCases() []*tcase {
 		&tcase{Name: "cache-null-origin", Page: pageNull, Steps: twice,
 			Routes: pre(R(204, ACAO, "null", ACAM, "PUT", ACMA, "600"), R(200, ACAO, "null"))},
 		&tcase{Name: "cache-max-age-7200", Steps: twice, Routes: pre(p600(ACAM, "PUT", ACMA, "7200"), okO)},
+		&tcase{Name: "x-cache-star-then-authorization", Steps: []step{{Method: "PUT", Header: H("X-A", "1")}, {Method: "PUT", Header: H("Authorization", "t")}},
+			Routes: pre(p600(ACAM, "PUT", ACAH, "*"), okO)},
+		&tcase{Name: "x-cache-star-authorization-twice", Steps: []step{{Method: "PUT", Header: H("Authorization", "t")}, {Method: "PUT", Header: H("Authorization", "t")}},
+			Routes: pre(p600(ACAM, "PUT", ACAH, "*"), okO)},
 		&tcase{Name: "cache-1-expires", Steps: []step{{Method: "PUT"}, {Method: "PUT", Wait: 2 * time.Second}},
 			Routes: pre(R(204, ACAO, O, ACAM, "PUT", ACMA, "1"), okO)},
 		&tcase{Name: "cache-3-holds", Steps: []step{{Method: "PUT"}, {Method: "PUT", Wait: time.Second}},
@@ -702,6 +726,50 @@ func allCases() []*tcase {
 		&tcase{Name: "same-page-sameorigin-mode-other-port", Page: pageSame, Steps: so(step{Target: "api2"}), Routes: act(okO)},
 	)
 
+	add(
+		&tcase{Name: "x-redir-put-307-cross-preflight-null", Steps: one(step{Method: "PUT", Body: "x"}), Routes: hops(
+			"a", route{Pre: R(204, ACAO, O, ACAM, "PUT"), Act: to(307, "{other}{path}/b", ACAO, O)},
+			"b", route{Pre: R(204, ACAO, "null", ACAM, "PUT"), Act: R(200, ACAO, "null")})},
+		&tcase{Name: "x-redir-head-303", Steps: one(step{Method: "HEAD"}), Routes: hops(
+			"a", route{Act: to(303, "{path}/b", ACAO, O)},
+			"b", route{Act: okO})},
+		&tcase{Name: "x-redir-head-301", Steps: one(step{Method: "HEAD"}), Routes: hops(
+			"a", route{Act: to(301, "{path}/b", ACAO, O)},
+			"b", route{Act: okO})},
+		&tcase{Name: "x-redir-308-post-body", Steps: one(step{Method: "POST", Body: "x", Header: H("Content-Type", "text/plain")}), Routes: hops(
+			"a", route{Act: to(308, "{path}/b", ACAO, O)},
+			"b", route{Act: okO})},
+		&tcase{Name: "x-redir-303-post-drops-ct", Steps: one(step{Method: "POST", Body: "x", Header: H("Content-Type", "text/plain", "Content-Language", "de")}), Routes: hops(
+			"a", route{Act: to(303, "{path}/b", ACAO, O)},
+			"b", route{Act: okO})},
+		&tcase{Name: "x-redir-cred-cross-origin-cookie", Steps: inc, Routes: hops(
+			"a", route{Act: to(302, "{other}{path}/b", ACAO, O, ACAC, "true")},
+			"b", route{Act: R(200, ACAO, "null", ACAC, "true")})},
+		&tcase{Name: "x-redir-expose-final", Routes: hops(
+			"a", route{Act: to(302, "{path}/b", ACAO, O, "X-A", "1", ACEH, "X-A")},
+			"b", route{Act: R(200, ACAO, O, "X-B", "2", ACEH, "X-B")})},
+		&tcase{Name: "x-same-page-put-307-to-other", Page: pageSame, Steps: one(step{Method: "PUT", Body: "x"}), Routes: hops(
+			"a", route{Act: to(307, "{other}{path}/b")},
+			"b", route{Pre: R(204, ACAO, "{api}", ACAM, "PUT"), Act: R(200, ACAO, "{api}")})},
+		&tcase{Name: "x-nocors-post-text-plain", Steps: one(step{Mode: "no-cors", Method: "POST", Body: "x", Header: H("Content-Type", "text/plain", "Accept", "a/b", "Accept-Language", "de")}), Routes: act(R(200))},
+		&tcase{Name: "x-nocors-same-page-to-other", Page: pageSame, Steps: one(step{Mode: "no-cors"}), Routes: hops(
+			"a", route{Act: to(302, "{other}{path}/b")},
+			"b", route{Act: R(200, "X-A", "1")})},
+		&tcase{Name: "x-null-custom-method-star", Page: pageNull, Steps: one(step{Method: "FOO"}), Routes: pre(R(204, ACAO, "null", ACAM, "*"), R(200, ACAO, "null"))},
+		&tcase{Name: "x-pre-star-omit-acac-garbage", Steps: one(step{Method: "PUT", Credentials: "omit"}), Routes: pre(R(204, ACAO, "*", ACAC, "nope", ACAM, "PUT"), okStar)},
+		&tcase{Name: "x-pre-acah-list-authorization-cred", Steps: one(step{Method: "PUT", Credentials: "include", Header: H("Authorization", "t", "X-A", "1")}), Routes: pre(R(204, ACAO, O, ACAC, "true", ACAM, "PUT", ACAH, "x-a"), okOCred)},
+		&tcase{Name: "x-cache-include-then-omit-star", Steps: []step{{Method: "PUT", Credentials: "include", Header: H("X-A", "1")}, {Method: "PUT", Header: H("X-B", "1")}},
+			Routes: pre(R(204, ACAO, O, ACAC, "true", ACAM, "PUT", ACAH, "*, x-a", ACMA, "600"), okOCred)},
+		&tcase{Name: "x-redir-307-preflight-cached-per-url", Steps: []step{{Method: "PUT", Body: "x"}, {Method: "PUT", Body: "x", Hop: "b"}}, Routes: hops(
+			"a", route{Pre: R(204, ACAO, O, ACAM, "PUT", ACMA, "600"), Act: to(307, "{path}/b", ACAO, O)},
+			"b", route{Pre: R(204, ACAO, O, ACAM, "PUT", ACMA, "600"), Act: okO})},
+		&tcase{Name: "x-acao-tab-padded", Routes: act(R(200, ACAO, "\t{origin}\t"))},
+		&tcase{Name: "x-status-199-ish-304", Routes: act(R(304, ACAO, O))},
+		&tcase{Name: "x-pre-204-acam-lower-custom", Steps: one(step{Method: "Foo"}), Routes: pre(R(204, ACAO, O, ACAM, "Foo"), okO)},
+		&tcase{Name: "x-max-age-plus", Steps: []step{{Method: "PUT"}, {Method: "PUT"}}, Routes: pre(R(204, ACAO, O, ACAM, "PUT", ACMA, "+0"), okO)},
+		&tcase{Name: "x-max-age-neg-zero", Steps: []step{{Method: "PUT"}, {Method: "PUT"}}, Routes: pre(R(204, ACAO, O, ACAM, "PUT", ACMA, "-0"), okO)},
+		&tcase{Name: "x-max-age-space-inside", Steps: []step{{Method: "PUT"}, {Method: "PUT"}}, Routes: pre(R(204, ACAO, O, ACAM, "PUT", ACMA, "1 0"), okO)},
+	)
 	// The opaque origin of a sandboxed page.
 	add(
 		&tcase{Name: "null-acao-null", Page: pageNull, Routes: act(R(200, ACAO, "null"))},
