@@ -309,3 +309,18 @@ func TestErrorMessages(t *testing.T) {
 		t.Errorf("fix = %+v", f)
 	}
 }
+
+// A preflight refused without any CORS headers (as CORS middlewares answer
+// a method or header they do not allow) is reported by Chromium as a
+// missing Allow-Origin; the fix must not stop at "allow the origin".
+func TestPreflightMissingAllowOriginFixMentionsRefusal(t *testing.T) {
+	e := CheckPreflight("https://app.example", false, "PUT", []string{"x-custom"}, 403, http.Header{})
+	if e == nil || e.Reason != "PreflightMissingAllowOriginHeader" {
+		t.Fatalf("CheckPreflight = %+v, want PreflightMissingAllowOriginHeader", e)
+	}
+	for _, want := range []string{"Access-Control-Allow-Origin", "cors.Config.Methods", "cors.Config.RequestHeaders"} {
+		if !strings.Contains(e.Fix.Header+" "+e.Fix.Advice, want) {
+			t.Errorf("fix %+v does not mention %s", e.Fix, want)
+		}
+	}
+}

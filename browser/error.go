@@ -199,6 +199,12 @@ func fixFor(reason, param, origin string) Fix {
 	case "MissingAllowOriginHeader", "MultipleAllowOriginValues", "InvalidAllowOriginValue", "AllowOriginMismatch":
 		if strings.HasPrefix(reason, "Preflight") {
 			allowOrigin.Advice += " The preflight (OPTIONS) response needs it too: answer preflights in the CORS middleware, before authentication and routing."
+			if reason == "PreflightMissingAllowOriginHeader" {
+				// Middlewares, ours included, refuse a preflight whose method
+				// or headers they do not allow by sending no CORS headers at
+				// all, which Chromium reports as a missing Allow-Origin.
+				allowOrigin.Advice += " If the origin is already allowed, the server refused the preflight for another reason: a CORS middleware answers a preflight whose method or request headers it does not allow without any CORS headers, so also check that the method is in cors.Config.Methods and every header of Access-Control-Request-Headers in cors.Config.RequestHeaders."
+			}
 		}
 		return allowOrigin
 	case "WildcardOriginNotAllowed":
