@@ -119,16 +119,6 @@ type result struct {
 	Error   string  `json:"error"`
 }
 
-// open opens url in a new tab.
-func open(t *testing.T, url string) context.Context {
-	t.Helper()
-	ctx := browser.NewTab(t, 30*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
-
 // fetch runs fetch(url, init) in the tab and reports what the page saw.
 func fetch(t *testing.T, ctx context.Context, url, init string) result {
 	t.Helper()
@@ -144,7 +134,7 @@ func fetch(t *testing.T, ctx context.Context, url, init string) result {
 
 func TestSimpleGETAllowed(t *testing.T) {
 	w := newWorld(t, "api.test")
-	ctx := open(t, w.appURL)
+	ctx := browser.Open(t, w.appURL, 30*time.Second)
 	res := fetch(t, ctx, w.apiURL+"/items", "{}")
 	if !res.OK || res.Status != 200 || res.Body != "GET /items x-custom=" {
 		t.Fatalf("fetch = %+v", res)
@@ -156,7 +146,7 @@ func TestSimpleGETAllowed(t *testing.T) {
 
 func TestDisallowedOriginBlocked(t *testing.T) {
 	w := newWorld(t, "api.test")
-	ctx := open(t, w.evilURL)
+	ctx := browser.Open(t, w.evilURL, 30*time.Second)
 	res := fetch(t, ctx, w.apiURL+"/items", "{}")
 	if res.OK || !strings.Contains(res.Error, "Failed to fetch") {
 		t.Fatalf("fetch from evil.test = %+v, want a network error", res)
@@ -173,8 +163,8 @@ func TestCredentialedRequest(t *testing.T) {
 	// third-party cookie policy; it is still another origin (another port).
 	w := newWorld(t, "app.test")
 	// The API sets its cookie in a top-level visit, as a login would.
-	open(t, w.apiURL+"/login")
-	ctx := open(t, w.appURL)
+	browser.Open(t, w.apiURL+"/login", 30*time.Second)
+	ctx := browser.Open(t, w.appURL, 30*time.Second)
 	res := fetch(t, ctx, w.apiURL+"/whoami", `{credentials: "include"}`)
 	if !res.OK || res.Body != "session=s3cr3t" {
 		t.Fatalf("credentialed fetch = %+v, want the cookie echoed", res)
@@ -186,7 +176,7 @@ func TestCredentialedRequest(t *testing.T) {
 		t.Fatalf("fetch without credentials = %+v", res)
 	}
 	// From a disallowed origin, the credentialed response stays hidden.
-	evil := open(t, w.evilURL)
+	evil := browser.Open(t, w.evilURL, 30*time.Second)
 	if res := fetch(t, evil, w.apiURL+"/whoami", `{credentials: "include"}`); res.OK {
 		t.Fatalf("credentialed fetch from evil = %+v, want blocked", res)
 	}
@@ -194,7 +184,7 @@ func TestCredentialedRequest(t *testing.T) {
 
 func TestPreflightedPUT(t *testing.T) {
 	w := newWorld(t, "api.test")
-	ctx := open(t, w.appURL)
+	ctx := browser.Open(t, w.appURL, 30*time.Second)
 	put := `{method: "PUT", headers: {"X-Custom": "42", "Content-Type": "application/json"}, body: "{}"}`
 	res := fetch(t, ctx, w.apiURL+"/items/1", put)
 	if !res.OK || res.Body != "PUT /items/1 x-custom=42" {
@@ -226,7 +216,7 @@ func TestPreflightedPUT(t *testing.T) {
 // none.
 func TestPreflightCacheHonoured(t *testing.T) {
 	w := newWorld(t, "api.test")
-	ctx := open(t, w.appURL)
+	ctx := browser.Open(t, w.appURL, 30*time.Second)
 	put := `{method: "PUT", headers: {"X-Custom": "1"}}`
 	for i := range 3 {
 		if res := fetch(t, ctx, w.apiURL+"/cached", put); !res.OK {
@@ -243,7 +233,7 @@ func TestPreflightCacheHonoured(t *testing.T) {
 
 func TestExposedHeaders(t *testing.T) {
 	w := newWorld(t, "api.test")
-	ctx := open(t, w.appURL)
+	ctx := browser.Open(t, w.appURL, 30*time.Second)
 	res := fetch(t, ctx, w.apiURL+"/items", "{}")
 	if !res.OK {
 		t.Fatalf("fetch = %+v", res)

@@ -169,16 +169,6 @@ func acceptWebSocket(w http.ResponseWriter, r *http.Request, msg string) {
 	io.Copy(io.Discard, conn)
 }
 
-// open navigates a new tab to url.
-func open(t *testing.T, url string) context.Context {
-	t.Helper()
-	ctx := browser.NewTab(t, 60*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatalf("navigate %s: %v", url, err)
-	}
-	return ctx
-}
-
 // submitForm builds a form in the page and submits it, then waits for the
 // tab to land on the response at action and returns the response's text.
 func submitForm(t *testing.T, ctx context.Context, action, enctype string, fields [][2]string) string {
@@ -292,7 +282,7 @@ func forEachMode(t *testing.T, f func(t *testing.T, w *world)) {
 
 func TestCrossSiteFormRefused(t *testing.T) {
 	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := open(t, w.evilURL+"/")
+		ctx := browser.Open(t, w.evilURL+"/", 60*time.Second)
 		text := submitForm(t, ctx, w.appURL+"/transfer", "application/x-www-form-urlencoded",
 			[][2]string{{"to", "mallory"}, {"amount", "1000"}})
 		if !strings.Contains(text, "Forbidden") {
@@ -313,7 +303,7 @@ func TestCrossSiteFormRefused(t *testing.T) {
 // content type, so no preflight.
 func TestCrossSiteTextPlainJSONRefused(t *testing.T) {
 	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := open(t, w.evilURL+"/")
+		ctx := browser.Open(t, w.evilURL+"/", 60*time.Second)
 		submitForm(t, ctx, w.appURL+"/api/items", "text/plain",
 			[][2]string{{`{"amount":1000,"x":"`, `"}`}})
 		s := one(t, w)
@@ -330,7 +320,7 @@ func TestCrossSiteTextPlainJSONRefused(t *testing.T) {
 // and is refused by RequireJSON.
 func TestSameOriginTextPlainRefusedByRequireJSON(t *testing.T) {
 	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := open(t, w.appURL+"/")
+		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
 		submitForm(t, ctx, w.appURL+"/api/items", "text/plain",
 			[][2]string{{`{"amount":1000,"x":"`, `"}`}})
 		s := one(t, w)
@@ -341,7 +331,7 @@ func TestSameOriginTextPlainRefusedByRequireJSON(t *testing.T) {
 
 func TestCrossSiteNoCORSFetchRefused(t *testing.T) {
 	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := open(t, w.evilURL+"/")
+		ctx := browser.Open(t, w.evilURL+"/", 60*time.Second)
 		res := doFetch(t, ctx, w.appURL+"/transfer", `{method: "POST", mode: "no-cors", credentials: "include", body: "to=mallory&amount=1000", headers: {"Content-Type": "application/x-www-form-urlencoded"}}`)
 		if res.Type != "opaque" {
 			t.Errorf("no-cors fetch: %+v", res)
@@ -354,7 +344,7 @@ func TestCrossSiteNoCORSFetchRefused(t *testing.T) {
 
 func TestSameOriginFetchPasses(t *testing.T) {
 	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := open(t, w.appURL+"/")
+		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
 		res := doFetch(t, ctx, "/transfer", `{method: "POST", body: "to=bob&amount=5", headers: {"Content-Type": "application/x-www-form-urlencoded"}}`)
 		if res.Status != 200 || res.Body != "transferred" {
 			t.Fatalf("same-origin fetch: %+v", res)
@@ -377,7 +367,7 @@ func TestSameOriginFetchPasses(t *testing.T) {
 
 func TestSameOriginFormPasses(t *testing.T) {
 	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := open(t, w.appURL+"/")
+		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
 		text := submitForm(t, ctx, w.appURL+"/transfer", "application/x-www-form-urlencoded",
 			[][2]string{{"to", "bob"}, {"amount", "5"}})
 		if text != "transferred" {
@@ -396,7 +386,7 @@ func TestSameOriginFormPasses(t *testing.T) {
 // TrustCORS makes the guard trust it for writes.
 func TestTrustedCORSOriginPasses(t *testing.T) {
 	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := open(t, w.appURL+"/")
+		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
 		res := doFetch(t, ctx, w.api+"/items", `{method: "POST", credentials: "include", body: '{"name":"x"}', headers: {"Content-Type": "application/json"}}`)
 		if res.Status != 200 || res.Type != "cors" || !strings.Contains(res.Body, "saved") {
 			t.Fatalf("trusted cross-origin fetch: %+v", res)
@@ -412,7 +402,7 @@ func TestTrustedCORSOriginPasses(t *testing.T) {
 
 		// The attacker's page: the preflighted request never leaves the
 		// browser, and a simple one is refused by the guard.
-		evil := open(t, w.evilURL+"/")
+		evil := browser.Open(t, w.evilURL+"/", 60*time.Second)
 		res = doFetch(t, evil, w.api+"/items", `{method: "POST", credentials: "include", body: '{"name":"x"}', headers: {"Content-Type": "application/json"}}`)
 		if !strings.HasPrefix(res.Error, "TypeError") {
 			t.Fatalf("untrusted preflighted fetch: %+v", res)
@@ -429,7 +419,7 @@ func TestTrustedCORSOriginPasses(t *testing.T) {
 // reconfigured to drop the app, the guard refuses the app's writes.
 func TestTrustCORSFollowsReconfigure(t *testing.T) {
 	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := open(t, w.appURL+"/")
+		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
 		// A simple request (text/plain, no preflight), so that it reaches
 		// the server whatever CORS says.
 		simple := `{method: "POST", credentials: "include", body: "x", headers: {"Content-Type": "text/plain"}}`
@@ -473,13 +463,13 @@ func TestWebSocketOrigin(t *testing.T) {
 			}
 			return res
 		}
-		if res := connect(open(t, w.appURL+"/")); !res.Opened || res.Message != "hello" {
+		if res := connect(browser.Open(t, w.appURL+"/", 60*time.Second)); !res.Opened || res.Message != "hello" {
 			t.Fatalf("same-origin WebSocket: %+v", res)
 		}
 		if s := one(t, w); !s.ran || s.origin != w.appURL {
 			t.Fatalf("same-origin handshake: %+v", s)
 		}
-		if res := connect(open(t, w.evilURL+"/")); res.Opened {
+		if res := connect(browser.Open(t, w.evilURL+"/", 60*time.Second)); res.Opened {
 			t.Fatalf("cross-site WebSocket opened: %+v", res)
 		}
 		s := one(t, w)

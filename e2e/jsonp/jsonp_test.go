@@ -119,15 +119,6 @@ func startPage(t *testing.T, pageHost string) string {
 	return fmt.Sprintf("http://%s:%d", pageHost, port)
 }
 
-func open(t *testing.T, u string) context.Context {
-	t.Helper()
-	ctx := browser.NewTab(t, 60*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
-		t.Fatalf("navigate %s: %v", u, err)
-	}
-	return ctx
-}
-
 // loaded is what a script element's load gave the page.
 type loaded struct {
 	Called  bool           `json:"called"`  // the callback ran
@@ -172,7 +163,7 @@ func TestScriptTagReceivesData(t *testing.T) {
 	for _, hosts := range [][2]string{{"app.test", "api.test"}, {"app.localhost", "api.localhost"}} {
 		t.Run(hosts[0], func(t *testing.T) {
 			a := startAPI(t, hosts[1])
-			ctx := open(t, startPage(t, hosts[0])+"/")
+			ctx := browser.Open(t, startPage(t, hosts[0])+"/", 60*time.Second)
 			for _, cb := range []string{"gotWeather", "app.callbacks.weather", "jQuery3600_1700000000"} {
 				res := loadScript(t, ctx, a.url+"/weather?callback="+cb, cb)
 				if res.Event != "load" || !res.Called {
@@ -193,7 +184,7 @@ func TestScriptTagReceivesData(t *testing.T) {
 
 func TestHostileCallbackRefused(t *testing.T) {
 	a := startAPI(t, "api.test")
-	ctx := open(t, startPage(t, "app.test")+"/")
+	ctx := browser.Open(t, startPage(t, "app.test")+"/", 60*time.Second)
 	for _, cb := range []string{
 		"alert(document.domain)//",
 		"alert",                           // harmless name, but checked below: allowed
@@ -236,7 +227,7 @@ func TestCredentialedLoads(t *testing.T) {
 	a := startAPI(t, "api.site.test", pageURL)
 	other := startPage(t, "blog.site.test")
 
-	ctx := open(t, a.url+"/setcookie")
+	ctx := browser.Open(t, a.url+"/setcookie", 60*time.Second)
 	a.take()
 	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL+"/")); err != nil {
 		t.Fatal(err)
@@ -262,7 +253,7 @@ func TestCredentialedLoads(t *testing.T) {
 	wantData(t, res.Data)
 
 	// Another page of the same site is not listed.
-	ctx2 := open(t, other+"/")
+	ctx2 := browser.Open(t, other+"/", 60*time.Second)
 	res = loadScript(t, ctx2, a.url+"/me?callback=cb", "cb")
 	h = a.take()
 	if len(h) != 1 || h[0].cookie != "sid=1" || h[0].status != 403 || res.Event != "error" {
@@ -273,7 +264,7 @@ func TestCredentialedLoads(t *testing.T) {
 // TestRequireScriptDest needs Fetch Metadata, so it runs on loopback hosts.
 func TestRequireScriptDest(t *testing.T) {
 	a := startAPI(t, "api.localhost")
-	ctx := open(t, startPage(t, "app.localhost")+"/")
+	ctx := browser.Open(t, startPage(t, "app.localhost")+"/", 60*time.Second)
 	res := loadScript(t, ctx, a.url+"/strict?callback=cb", "cb")
 	if res.Event != "load" || !res.Called {
 		t.Fatalf("script load: %+v", res)

@@ -95,15 +95,6 @@ func startPage(t *testing.T, host string) string {
 	return fmt.Sprintf("http://%s:%d", host, port)
 }
 
-func open(t *testing.T, u string) context.Context {
-	t.Helper()
-	ctx := browser.NewTab(t, 60*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
-		t.Fatalf("navigate %s: %v", u, err)
-	}
-	return ctx
-}
-
 // fetched is what fetch() gave the page.
 type fetched struct {
 	OK         bool              `json:"ok"`
@@ -138,7 +129,7 @@ func fetchFrom(t *testing.T, ctx context.Context, url, init string) fetched {
 func TestPageReadsThroughProxy(t *testing.T) {
 	a := startAPI(t)
 	px := startProxy(t, a, proxy.Config{})
-	ctx := open(t, startPage(t, "app.test"))
+	ctx := browser.Open(t, startPage(t, "app.test"), 60*time.Second)
 
 	direct := fetchFrom(t, ctx, a.url+"/data", "{}")
 	if direct.Error == "" {
@@ -165,7 +156,7 @@ func TestPageReadsThroughProxy(t *testing.T) {
 func TestPreflightedRequestThroughProxy(t *testing.T) {
 	a := startAPI(t)
 	px := startProxy(t, a, proxy.Config{MaxAge: time.Minute})
-	ctx := open(t, startPage(t, "app.test"))
+	ctx := browser.Open(t, startPage(t, "app.test"), 60*time.Second)
 	got := fetchFrom(t, ctx, px+"/"+a.url+"/items/1",
 		`{method: "PUT", headers: {"Content-Type": "application/json", "X-Client": "e2e"}, body: '{"n":1}'}`)
 	if !got.OK || got.Body != `{"method":"PUT","path":"/items/1"}` {
@@ -189,7 +180,7 @@ func TestPreflightedRequestThroughProxy(t *testing.T) {
 func TestPageReadsProxyRefusals(t *testing.T) {
 	a := startAPI(t)
 	px := startProxy(t, a, proxy.Config{PerIP: proxy.Rate{Requests: 2, Per: time.Hour}})
-	ctx := open(t, startPage(t, "app.test"))
+	ctx := browser.Open(t, startPage(t, "app.test"), 60*time.Second)
 
 	blocked := fetchFrom(t, ctx, px+"/http://169.254.169.254/latest/meta-data/", "{}")
 	if blocked.Status != 403 || blocked.Headers["x-proxy-error"] != "blocked" || !strings.HasPrefix(blocked.Body, "blocked: ") {
@@ -207,11 +198,11 @@ func TestOriginAllowlistInBrowser(t *testing.T) {
 	app := startPage(t, "app.test")
 	px := startProxy(t, a, proxy.Config{Origins: []string{app}})
 
-	allowed := fetchFrom(t, open(t, app), px+"/"+a.url+"/data", "{}")
+	allowed := fetchFrom(t, browser.Open(t, app, 60*time.Second), px+"/"+a.url+"/data", "{}")
 	if !allowed.OK {
 		t.Errorf("allowed origin: %+v", allowed)
 	}
-	denied := fetchFrom(t, open(t, startPage(t, "evil.test")), px+"/"+a.url+"/data", "{}")
+	denied := fetchFrom(t, browser.Open(t, startPage(t, "evil.test"), 60*time.Second), px+"/"+a.url+"/data", "{}")
 	if denied.Error == "" || !strings.Contains(denied.Error, "TypeError") {
 		t.Errorf("origin not allowed: the page read %+v, want a CORS failure", denied)
 	}

@@ -154,3 +154,14 @@ func Serve(t testing.TB, h http.Handler) int {
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// Open opens url in a new tab (see NewTab) and returns the tab's context
+// once the page has loaded; it fails the test if navigation fails.
+func (b *Browser) Open(t testing.TB, url string, timeout time.Duration) context.Context {
+	t.Helper()
+	ctx := b.NewTab(t, timeout)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("navigate %s: %v", url, err)
+	}
+	return ctx
+}
