@@ -5,6 +5,10 @@
 // the servers saw. Standard DOM APIs only; no build step.
 
 const $ = (id) => document.getElementById(id);
+// The browser running this page: the outcome column is its verdict, which
+// the browser package (a model of Chromium) predicts.
+const thisBrowser = /Firefox\//.test(navigator.userAgent) ? "Firefox"
+  : /Chrome\//.test(navigator.userAgent) ? "Chromium" : "This browser";
 let cfg = null;
 let scenarios = [];
 
@@ -297,12 +301,12 @@ async function run(title) {
     const [log, plog] = await Promise.all([fetchLog(id), fetchLog(id + "-p")]);
     const sameWire = shape(log) === shape(plog);
     renderActual(actual, reachedServer(log), req, id, log.flatMap((e) => e.notes || []));
-    renderPrediction(predicted, sameWire ? "same exchanges as Chromium" : `differs: Chromium sent ${shape(log) || "nothing"}; the prediction sent ${shape(plog) || "nothing"}`);
+    renderPrediction(predicted, sameWire ? `same exchanges as ${thisBrowser}` : `differs: ${thisBrowser} sent ${shape(log) || "nothing"}; the prediction sent ${shape(plog) || "nothing"}`);
     await renderDiagram(id, log, actual.outcome);
     const ok = agrees(actual, predicted);
     const v = $("verdict");
     v.className = "verdict " + (ok ? "agree" : "disagree");
-    v.textContent = ok ? "✓ prediction matches Chromium" : "✗ prediction differs from Chromium";
+    v.textContent = ok ? `✓ prediction matches ${thisBrowser}` : `✗ prediction differs from ${thisBrowser}`;
     results.dataset.run = id;
     results.dataset.actual = actual.outcome;
     results.dataset.predicted = predicted.outcome;
@@ -310,7 +314,7 @@ async function run(title) {
     results.dataset.agree = String(ok);
     results.dataset.wire = String(sameWire);
     results.dataset.state = "done";
-    $("status").textContent = `${title || "Request"}: Chromium ${actual.outcome}, predicted ${predicted.outcome}.`;
+    $("status").textContent = `${title || "Request"}: ${thisBrowser} ${actual.outcome}, predicted ${predicted.outcome}.`;
     return { actual, predicted, ok, sameWire };
   } catch (e) {
     $("status").textContent = "Error: " + e.message;
@@ -351,6 +355,8 @@ async function runAll() {
 }
 
 async function init() {
+  $("actual-title").textContent = `${thisBrowser} did`;
+  $("runall-browser").textContent = thisBrowser;
   cfg = await (await fetch("/config")).json();
   $("page-origin").textContent = cfg.page;
   $("api-origin").textContent = cfg.api;
