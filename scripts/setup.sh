@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # setup.sh installs what the tests need and is missing: Debian's chromium
-# (the browser tests' judge), redis-server (the proxy's shared rate limits)
-# and staticcheck. It installs with apt-get when it can (root or sudo), and
+# (the browser tests' judge), firefox-esr (the playground must work there
+# too), redis-server (the proxy's shared rate limits) and staticcheck. It installs with apt-get when it can (root or sudo), and
 # otherwise says exactly what to install. It never downloads a browser.
 set -euo pipefail
 
 STATICCHECK_VERSION=v0.8.2
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || missing+=(chromium)
+command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || [ -n "${FIREFOX:-}" ] || missing+=(firefox-esr)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	else
 		echo "setup: missing ${missing[*]}; install them with:" >&2
 		echo "    sudo apt-get install -y ${missing[*]}" >&2
-		echo "(or set CHROMIUM=/path/to/chromium; the browser tests never download one)" >&2
+		echo "(or set CHROMIUM=/path/to/chromium and FIREFOX=/path/to/firefox; the tests never download a browser)" >&2
 		exit 1
 	fi
 fi
