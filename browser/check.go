@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crossorigin/crossorigin/internal/headerlist"
 )
 
 // Cache lifetimes of a preflight result, as Chromium chooses them.
@@ -128,7 +130,7 @@ func parseAllowList(v *string, lower bool) (map[string]bool, bool) {
 			// being lenient here: empty elements are skipped.
 			continue
 		}
-		if !isToken(e) {
+		if !headerlist.IsToken(e) {
 			return nil, false
 		}
 		if lower {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crossorigin/crossorigin/internal/headerlist"
 )
 
 func FuzzParseAllowList(f *testing.F) {
@@ -23,7 +25,7 @@ func FuzzParseAllowList(f *testing.F) {
 			t.Fatalf("%d elements from %d bytes", len(set), len(s))
 		}
 		for e := range set {
-			if !isToken(e) || strings.ToLower(e) != e {
+			if !headerlist.IsToken(e) || strings.ToLower(e) != e {
 				t.Fatalf("element %q is not a lower-case token", e)
 			}
 		}
@@ -52,7 +54,7 @@ func FuzzParseExposeHeaders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		set := parseExposeHeaders(&s)
 		for e := range set {
-			if !isToken(e) {
+			if !headerlist.IsToken(e) {
 				t.Fatalf("element %q is not a token", e)
 			}
 		}

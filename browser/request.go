@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/crossorigin/crossorigin/internal/headerlist"
 )
 
 // normalizeMethod upper-cases the six methods fetch() normalizes (DELETE,
@@ -166,7 +168,7 @@ func isSafelistedContentType(v string) bool {
 	}
 	typ = strings.TrimLeft(typ, " \t")
 	sub = strings.TrimRight(sub, " \t")
-	if !isToken(typ) || !isToken(sub) {
+	if !headerlist.IsToken(typ) || !headerlist.IsToken(sub) {
 		return false
 	}
 	switch typ + "/" + sub {
@@ -218,27 +220,6 @@ func isDigits(s string) bool {
 func isDecimal(s string) bool {
 	i, f, ok := strings.Cut(s, ".")
 	return isDigits(i) && (!ok || isDigits(f))
-}
-
-// isToken reports whether s is an RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // header is one request header as fetch() holds it: the name lower-cased,

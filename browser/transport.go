@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crossorigin/crossorigin/internal/headerlist"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -253,7 +254,7 @@ func (f *fetch) run() (*http.Response, error) {
 	if m == "" {
 		m = http.MethodGet
 	}
-	if !isToken(m) {
+	if !headerlist.IsToken(m) {
 		return nil, f.refuse(fmt.Sprintf("'%s' is not a valid HTTP method.", m))
 	}
 	if isForbiddenMethod(m) {
@@ -261,7 +262,7 @@ func (f *fetch) run() (*http.Response, error) {
 	}
 	f.method = normalizeMethod(m)
 	for k, vs := range f.req.Header {
-		if !isToken(k) {
+		if !headerlist.IsToken(k) {
 			return nil, f.refuseHeaders("Invalid name", k)
 		}
 		for _, v := range vs {
