@@ -270,7 +270,7 @@ func canonicalName(h string) bool {
 			return false
 		}
 	}
-	return !looksNumeric(h) || isCanonicalIPv4(h)
+	return !ParsesAsIPv4(h) || isCanonicalIPv4(h)
 }
 
 // isCanonicalIPv4 reports whether s is a dotted-decimal IPv4 address with

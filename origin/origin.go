@@ -260,7 +260,7 @@ func canonicalHost(h string) (host, reason, hint string) {
 	if strings.HasPrefix(h, ".") || strings.Contains(h, "..") {
 		return "", "empty label in host", ""
 	}
-	if looksNumeric(h) {
+	if ParsesAsIPv4(h) {
 		// The URL standard parses a host whose last label is numeric as
 		// IPv4, and browsers then send it in dotted-decimal form only.
 		if !isCanonicalIPv4(h) {
@@ -270,10 +270,12 @@ func canonicalHost(h string) (host, reason, hint string) {
 	return h, "", ""
 }
 
-// looksNumeric reports whether the URL standard would parse h as an IPv4
-// address: its last non-empty label is a number (decimal, or hex with 0x).
-func looksNumeric(h string) bool {
-	h = strings.TrimSuffix(h, ".")
+// ParsesAsIPv4 reports whether the URL standard parses host as an IPv4
+// address: its last non-empty label is a number, decimal or hex with 0x
+// ("2130706433", "0x7f.1", "127.1"). Browsers send such hosts only in
+// dotted-decimal form; any other spelling is a trick or a mistake.
+func ParsesAsIPv4(host string) bool {
+	h := strings.TrimSuffix(host, ".")
 	if i := strings.LastIndexByte(h, '.'); i >= 0 {
 		h = h[i+1:]
 	}

@@ -169,3 +169,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParsesAsIPv4(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1":    true,
+		"127.1":        true,
+		"2130706433":   true,
+		"0x7f.1":       true,
+		"0X7F":         true,
+		"1.2.3.4.":     true,
+		"example.com":  false,
+		"1.example":    false,
+		"example.0x1g": false,
+		"":             false,
+		".":            false,
+	} {
+		if got := ParsesAsIPv4(host); got != want {
+			t.Errorf("ParsesAsIPv4(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/crossorigin/crossorigin/origin"
 )
 
 // A target is the URL a request asks the proxy to fetch. rawPath keeps the
@@ -159,38 +161,11 @@ func looksLikeHost(h string) bool {
 	h = strings.TrimSuffix(h, ".")
 	i := strings.LastIndexByte(h, '.')
 	if i <= 0 || i == len(h)-1 {
-		return endsInNumber(h) // a numeric IPv4 spelling: refused later with a clear message
+		return origin.ParsesAsIPv4(h) // a numeric IPv4 spelling: refused later with a clear message
 	}
 	for _, c := range h[i+1:] {
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c > 0x7f) {
-			return endsInNumber(h)
-		}
-	}
-	return true
-}
-
-// endsInNumber reports whether a host name's last label is a number
-// (decimal or 0x hex), which the URL standard and many resolvers read as
-// an IPv4 address: "2130706433", "0x7f.1", "127.1".
-func endsInNumber(h string) bool {
-	h = strings.TrimSuffix(h, ".")
-	if i := strings.LastIndexByte(h, '.'); i >= 0 {
-		h = h[i+1:]
-	}
-	if h == "" {
-		return false
-	}
-	if len(h) >= 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X') {
-		for _, c := range h[2:] {
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-		return true
-	}
-	for _, c := range h {
-		if c < '0' || c > '9' {
-			return false
+			return origin.ParsesAsIPv4(h)
 		}
 	}
 	return true
@@ -235,7 +210,7 @@ func (p *Proxy) checkTarget(u *url.URL) *proxyError {
 		}
 		return p.checkHostLists(host)
 	}
-	if endsInNumber(host) {
+	if origin.ParsesAsIPv4(host) {
 		ip, err := netip.ParseAddr(host)
 		if err != nil || !ip.Is4() || ip.String() != host {
 			return errorf(classBadTarget, "the target host is a non-canonical IPv4 address; write it as four decimal numbers a.b.c.d")
