@@ -1,68 +1,22 @@
 package proxy
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/crossorigin/crossorigin/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
-// startRedis runs a real redis-server on 127.0.0.1 with a random port and
-// a temporary directory, for the length of the test.
+// startRedis runs a real redis-server for the length of the test and
+// returns a client of it.
 func startRedis(t *testing.T) *redis.Client {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("redis-server is not installed (apt-get install redis-server); in CI this test fails instead")
-		}
-		t.Fatal("redis-server is not installed")
-	}
-	// Reserve a free port, then hand it to redis-server.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--dir", t.TempDir(), "--save", "", "--appendonly", "no", "--protected-mode", "yes")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	ready := make(chan struct{})
-	go func() {
-		s := bufio.NewScanner(stdout)
-		once := sync.Once{}
-		for s.Scan() {
-			if strings.Contains(s.Text(), "Ready to accept connections") {
-				once.Do(func() { close(ready) })
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatal("redis-server did not start")
-	}
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})
+	c := redis.NewClient(&redis.Options{Addr: redistest.Start(t)})
 	t.Cleanup(func() { c.Close() })
 	return c
 }

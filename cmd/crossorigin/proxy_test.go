@@ -15,12 +15,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/crossorigin/crossorigin/internal/redistest"
 )
 
 // proxyLog is a bytes.Buffer safe for the proxy's goroutines.
@@ -308,48 +309,12 @@ func TestProxySIGTERM(t *testing.T) {
 // TestProxyCommandRedis: two replicas started with --redis enforce one
 // per-IP limit together.
 func TestProxyCommandRedis(t *testing.T) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("redis-server is not installed (apt-get install redis-server); in CI this test fails instead")
-		}
-		t.Fatal("redis-server is not installed")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	rs := exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--dir", t.TempDir(), "--save", "", "--appendonly", "no")
-	out, _ := rs.StdoutPipe()
-	if err := rs.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		rs.Process.Kill()
-		rs.Wait()
-	}()
-	ready := make(chan bool, 1)
-	go func() {
-		s := bufio.NewScanner(out)
-		for s.Scan() {
-			if strings.Contains(s.Text(), "Ready to accept connections") {
-				ready <- true
-			}
-		}
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatal("redis-server did not start")
-	}
+	addr := redistest.Start(t)
 
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	defer up.Close()
 	args := []string{"--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none",
-		"--rate-ip", "4/1h", "--redis", "redis://127.0.0.1:" + port + "/0"}
+		"--rate-ip", "4/1h", "--redis", "redis://" + addr + "/0"}
 	a, _, _, _ := startProxyCmd(t, args...)
 	b, _, _, _ := startProxyCmd(t, args...)
 	var codes []int
