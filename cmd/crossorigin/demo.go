@@ -8,7 +8,7 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/crossorigin/crossorigin/internal/demo"
+	"github.com/crossorigin/crossorigin/demo"
 )
 
 // runDemo starts the two-origin playground and serves it until ctx is

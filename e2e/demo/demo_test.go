@@ -21,7 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/crossorigin/crossorigin/e2e/internal/headless"
-	"github.com/crossorigin/crossorigin/internal/demo"
+	"github.com/crossorigin/crossorigin/demo"
 )
 
 var browser *headless.Browser

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/crossorigin/crossorigin/internal/demo"
+	"github.com/crossorigin/crossorigin/demo"
 )
 
 // Start the playground on free loopback ports, as the e2e test does, and
