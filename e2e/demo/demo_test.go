@@ -20,8 +20,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/crossorigin/crossorigin/e2e/internal/headless"
 	"github.com/crossorigin/crossorigin/demo"
+	"github.com/crossorigin/crossorigin/e2e/internal/headless"
 )
 
 var browser *headless.Browser
