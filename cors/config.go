@@ -184,13 +184,19 @@ type compiled struct {
 	logger         *slog.Logger
 }
 
+// configProblems collects the problems of a Config, in field order.
+type configProblems []error
+
+// add records one problem.
+func (ps *configProblems) add(field, value, problem, fix string) {
+	*ps = append(*ps, &ConfigError{Field: field, Value: value, Problem: problem, Fix: fix})
+}
+
 // compile validates c and builds its compiled form, reporting every
-// problem.
+// problem. Each field has a function of its own; they run in field order,
+// so that problems are listed in the order of the Config.
 func compile(c Config) (*compiled, error) {
-	var errs []error
-	bad := func(field, value, problem, fix string) {
-		errs = append(errs, &ConfigError{Field: field, Value: value, Problem: problem, Fix: fix})
-	}
+	var ps configProblems
 	cc := &compiled{
 		credentials:    c.Credentials,
 		originFunc:     c.OriginFunc,
@@ -198,8 +204,30 @@ func compile(c Config) (*compiled, error) {
 		passthrough:    c.PreflightPassthrough,
 		logger:         c.Logger,
 	}
+	origins := cc.compileOrigins(c, &ps)
+	methods := cc.compileMethods(c, &ps)
+	reqHeaders := cc.compileRequestHeaders(c, &ps)
+	exposed := cc.compileExposedHeaders(c, &ps)
+	cc.compileMaxAge(c, &ps)
+	cc.compileStatus(c, &ps)
+	if len(ps) > 0 {
+		return nil, errors.Join(ps...)
+	}
 
-	// Origins.
+	// The effective configuration: normalized, deduplicated, defaults
+	// filled in, so that Reconfigure(Config()) changes nothing.
+	cc.cfg = c
+	cc.cfg.Origins = origins
+	cc.cfg.Methods = methods
+	cc.cfg.RequestHeaders = reqHeaders
+	cc.cfg.ExposedHeaders = exposed
+	cc.cfg.PreflightStatus = cc.status
+	return cc, nil
+}
+
+// compileOrigins compiles Origins (and checks OriginFunc against it) and
+// returns the origins without duplicates.
+func (cc *compiled) compileOrigins(c Config, ps *configProblems) []string {
 	var patterns []origin.Pattern
 	var origins []string
 	star := false
@@ -208,61 +236,73 @@ func compile(c Config) (*compiled, error) {
 			continue
 		}
 		origins = append(origins, s)
-		if s == "null" {
-			bad("Origins", s, "the null origin is never safe to allow: sandboxed iframes, file: pages, data: URLs and redirects across origins all send Origin: null, so any attacker can make a request that carries it",
-				"serve the page that needs access from a real origin and list that origin")
-			continue
-		}
-		p, err := origin.ParsePattern(s)
-		if err != nil {
-			ce := &ConfigError{Field: "Origins", Value: s, Problem: err.Error(), err: err}
-			var oe *origin.Error
-			if errors.As(err, &oe) {
-				ce.Problem, ce.Fix = oe.Reason, oe.Hint
-			}
-			errs = append(errs, ce)
+		p, ok := parseOrigin(s, ps)
+		if !ok {
 			continue
 		}
 		if p.IsAny() {
 			star = true
-			if c.Credentials {
-				bad("Origins", s, problemStarCredentials, "list the origins that may send credentials")
-			}
-		} else if c.Credentials && !c.AllowInsecureCredentials && p.Scheme() == "http" && !p.Origin().IsLoopback() {
-			bad("Origins", s, "a plain-http origin with Credentials: anyone on the network path can inject script into that origin's pages and read credentialed responses",
-				"use https, or set AllowInsecureCredentials if you accept the risk")
 		}
+		checkCredentialedOrigin(c, s, p, ps)
 		patterns = append(patterns, p)
 	}
 	if len(c.Origins) == 0 && c.OriginFunc == nil {
-		bad("Origins", "", "no origin is allowed, so the middleware would never allow a cross-origin request",
+		ps.add("Origins", "", "no origin is allowed, so the middleware would never allow a cross-origin request",
 			"list origins such as https://app.example.com, or \"*\" for a public API")
 	}
 	if star && c.OriginFunc != nil {
-		bad("OriginFunc", "", "never consulted, because Origins contains \"*\"", "remove \"*\" from Origins or remove OriginFunc")
+		ps.add("OriginFunc", "", "never consulted, because Origins contains \"*\"", "remove \"*\" from Origins or remove OriginFunc")
 	}
 	cc.origins = origin.NewMatcher(patterns...)
 	cc.anyOrigin = star && !c.Credentials
 	cc.vary = !cc.anyOrigin || c.OriginFunc != nil
+	return origins
+}
 
-	// Methods.
+// parseOrigin parses one element of Origins, refusing "null".
+func parseOrigin(s string, ps *configProblems) (origin.Pattern, bool) {
+	if s == "null" {
+		ps.add("Origins", s, "the null origin is never safe to allow: sandboxed iframes, file: pages, data: URLs and redirects across origins all send Origin: null, so any attacker can make a request that carries it",
+			"serve the page that needs access from a real origin and list that origin")
+		return origin.Pattern{}, false
+	}
+	p, err := origin.ParsePattern(s)
+	if err != nil {
+		ce := &ConfigError{Field: "Origins", Value: s, Problem: err.Error(), err: err}
+		var oe *origin.Error
+		if errors.As(err, &oe) {
+			ce.Problem, ce.Fix = oe.Reason, oe.Hint
+		}
+		*ps = append(*ps, ce)
+		return origin.Pattern{}, false
+	}
+	return p, true
+}
+
+// checkCredentialedOrigin refuses, with Credentials, "*" and plain-http
+// origins that are not loopback.
+func checkCredentialedOrigin(c Config, s string, p origin.Pattern, ps *configProblems) {
+	switch {
+	case !c.Credentials:
+	case p.IsAny():
+		ps.add("Origins", s, problemStarCredentials, "list the origins that may send credentials")
+	case !c.AllowInsecureCredentials && p.Scheme() == "http" && !p.Origin().IsLoopback():
+		ps.add("Origins", s, "a plain-http origin with Credentials: anyone on the network path can inject script into that origin's pages and read credentialed responses",
+			"use https, or set AllowInsecureCredentials if you accept the risk")
+	}
+}
+
+// compileMethods compiles Methods and returns them normalized, without
+// duplicates.
+func (cc *compiled) compileMethods(c Config, ps *configProblems) []string {
 	var methods []string
 	for _, m := range c.Methods {
-		switch {
-		case m == "*":
-			cc.anyMethod = true
-			if c.Credentials {
-				bad("Methods", m, problemStarCredentials, fixStarCredentials)
-			}
-		case !headerlist.IsToken(m):
-			bad("Methods", m, "not a valid method name", "use a token such as PUT or PATCH")
-			continue
-		case slices.ContainsFunc(forbiddenMethods, func(f string) bool { return strings.EqualFold(f, m) }):
-			bad("Methods", m, "browsers never send this method", "remove it")
+		m, ok := checkMethod(c, m, ps)
+		if !ok {
 			continue
 		}
-		if i := slices.IndexFunc(normalizedMethods, func(n string) bool { return strings.EqualFold(n, m) }); i >= 0 {
-			m = normalizedMethods[i] // browsers upper-case these, whatever the script wrote
+		if m == "*" {
+			cc.anyMethod = true
 		}
 		if !slices.Contains(methods, m) {
 			methods = append(methods, m)
@@ -275,87 +315,127 @@ func compile(c Config) (*compiled, error) {
 	case len(methods) > 0:
 		cc.allowMethods = strings.Join(methods, ", ")
 	}
+	return methods
+}
 
-	// Request headers.
-	var reqHeaders []string
+// checkMethod validates one element of Methods and returns it normalized
+// as browsers normalize it.
+func checkMethod(c Config, m string, ps *configProblems) (string, bool) {
+	switch {
+	case m == "*":
+		if c.Credentials {
+			ps.add("Methods", m, problemStarCredentials, fixStarCredentials)
+		}
+		return m, true
+	case !headerlist.IsToken(m):
+		ps.add("Methods", m, "not a valid method name", "use a token such as PUT or PATCH")
+		return "", false
+	case slices.ContainsFunc(forbiddenMethods, func(f string) bool { return strings.EqualFold(f, m) }):
+		ps.add("Methods", m, "browsers never send this method", "remove it")
+		return "", false
+	}
+	if n := normalizeMethod(m); n != m {
+		return n, true // browsers upper-case these, whatever the script wrote
+	}
+	if upper := strings.ToUpper(m); upper != m {
+		ps.add("Methods", m, "methods are case-sensitive, and browsers upper-case only DELETE, GET, HEAD, OPTIONS, POST and PUT: a request with method "+strconv.Quote(upper)+" would fail its preflight",
+			"write "+strconv.Quote(upper)+", as pages send it")
+		return "", false
+	}
+	return m, true
+}
+
+// normalizeMethod upper-cases m if it is one of the methods that browsers
+// upper-case (Fetch standard, normalize a method).
+func normalizeMethod(m string) string {
+	if i := slices.IndexFunc(normalizedMethods, func(n string) bool { return strings.EqualFold(n, m) }); i >= 0 {
+		return normalizedMethods[i]
+	}
+	return m
+}
+
+// compileRequestHeaders compiles RequestHeaders and returns them without
+// duplicates.
+func (cc *compiled) compileRequestHeaders(c Config, ps *configProblems) []string {
+	var names []string
 	for _, h := range c.RequestHeaders {
 		lower := strings.ToLower(h)
 		switch {
 		case h == "*":
 			if c.Credentials {
-				bad("RequestHeaders", h, problemStarCredentials, "list the headers, such as Content-Type and Authorization")
+				ps.add("RequestHeaders", h, problemStarCredentials, "list the headers, such as Content-Type and Authorization")
 			}
 		case !headerlist.IsToken(h):
-			bad("RequestHeaders", h, "not a valid header name", "use a name such as Content-Type or X-Request-Id")
+			ps.add("RequestHeaders", h, "not a valid header name", "use a name such as Content-Type or X-Request-Id")
 			continue
 		case slices.Contains(forbiddenRequestHeaders, lower) || strings.HasPrefix(lower, "proxy-") || strings.HasPrefix(lower, "sec-"):
-			bad("RequestHeaders", h, "browsers never let scripts set this header, so it never appears in a preflight", "remove it")
+			ps.add("RequestHeaders", h, "browsers never let scripts set this header, so it never appears in a preflight", "remove it")
 			continue
 		}
-		if !slices.ContainsFunc(reqHeaders, func(x string) bool { return strings.EqualFold(x, h) }) {
-			reqHeaders = append(reqHeaders, h)
-		}
+		names = appendFold(names, h)
 	}
-	cc.headers = headerlist.NewSet(reqHeaders...)
-	if len(reqHeaders) > 0 {
-		cc.allowHeaders = strings.Join(reqHeaders, ", ")
+	cc.headers = headerlist.NewSet(names...)
+	if len(names) > 0 {
+		cc.allowHeaders = strings.Join(names, ", ")
 	}
+	return names
+}
 
-	// Exposed headers.
-	var exposed []string
+// compileExposedHeaders compiles ExposedHeaders and returns them without
+// duplicates.
+func (cc *compiled) compileExposedHeaders(c Config, ps *configProblems) []string {
+	var names []string
 	for _, h := range c.ExposedHeaders {
 		switch lower := strings.ToLower(h); {
 		case h == "*":
 			if c.Credentials {
-				bad("ExposedHeaders", h, problemStarCredentials, "list the headers pages need to read")
+				ps.add("ExposedHeaders", h, problemStarCredentials, "list the headers pages need to read")
 			}
 		case !headerlist.IsToken(h):
-			bad("ExposedHeaders", h, "not a valid header name", "use a name such as X-Request-Id")
+			ps.add("ExposedHeaders", h, "not a valid header name", "use a name such as X-Request-Id")
 			continue
 		case lower == "set-cookie" || lower == "set-cookie2":
-			bad("ExposedHeaders", h, "browsers never expose this header to scripts", "remove it")
+			ps.add("ExposedHeaders", h, "browsers never expose this header to scripts", "remove it")
 			continue
 		}
-		if !slices.ContainsFunc(exposed, func(x string) bool { return strings.EqualFold(x, h) }) {
-			exposed = append(exposed, h)
-		}
+		names = appendFold(names, h)
 	}
-	cc.exposeHeaders = strings.Join(exposed, ", ")
+	cc.exposeHeaders = strings.Join(names, ", ")
+	return names
+}
 
-	// Max-Age.
+// appendFold appends name to names unless it is there already, compared
+// case-insensitively.
+func appendFold(names []string, name string) []string {
+	if slices.ContainsFunc(names, func(x string) bool { return strings.EqualFold(x, name) }) {
+		return names
+	}
+	return append(names, name)
+}
+
+// compileMaxAge compiles MaxAge.
+func (cc *compiled) compileMaxAge(c Config, ps *configProblems) {
 	switch {
 	case c.MaxAge > 24*time.Hour:
-		bad("MaxAge", c.MaxAge.String(), "longer than 24 hours: Chromium caps preflight caching at 2 hours and Firefox at 24, so the value only hides a mistake",
+		ps.add("MaxAge", c.MaxAge.String(), "longer than 24 hours: Chromium caps preflight caching at 2 hours and Firefox at 24, so the value only hides a mistake",
 			"use at most 2h")
 	case c.MaxAge > 0 && c.MaxAge < time.Second:
-		bad("MaxAge", c.MaxAge.String(), "Access-Control-Max-Age counts whole seconds, so this would send 0 and disable caching",
+		ps.add("MaxAge", c.MaxAge.String(), "Access-Control-Max-Age counts whole seconds, so this would send 0 and disable caching",
 			"use whole seconds, or a negative value to disable caching on purpose")
 	case c.MaxAge < 0:
 		cc.maxAge = "0"
 	case c.MaxAge > 0:
 		cc.maxAge = strconv.FormatInt(int64(c.MaxAge/time.Second), 10)
 	}
+}
 
-	// Preflight status.
+// compileStatus compiles PreflightStatus.
+func (cc *compiled) compileStatus(c Config, ps *configProblems) {
 	cc.status = c.PreflightStatus
 	if cc.status == 0 {
 		cc.status = http.StatusNoContent
 	}
 	if cc.status < 200 || cc.status > 299 {
-		bad("PreflightStatus", strconv.Itoa(c.PreflightStatus), "browsers fail a preflight whose status is not 2xx", "use 0 (204) or 200")
+		ps.add("PreflightStatus", strconv.Itoa(c.PreflightStatus), "browsers fail a preflight whose status is not 2xx", "use 0 (204) or 200")
 	}
-
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-
-	// The effective configuration: normalized, deduplicated, defaults
-	// filled in, so that Reconfigure(Config()) changes nothing.
-	cc.cfg = c
-	cc.cfg.Origins = origins
-	cc.cfg.Methods = methods
-	cc.cfg.RequestHeaders = reqHeaders
-	cc.cfg.ExposedHeaders = exposed
-	cc.cfg.PreflightStatus = cc.status
-	return cc, nil
 }

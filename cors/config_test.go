@@ -3,6 +3,7 @@ package cors
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -69,6 +70,38 @@ func TestNewRejects(t *testing.T) {
 	}
 }
 
+// TestLowerCaseMethodAccepted is the regression test for New accepting
+// Methods: ["patch"] silently: browsers send "patch" as written, so a page's
+// PATCH request then failed its preflight with no hint why.
+func TestLowerCaseMethodAccepted(t *testing.T) {
+	for _, tt := range []struct{ method, upper string }{
+		{"patch", "PATCH"}, {"Patch", "PATCH"}, {"propfind", "PROPFIND"},
+	} {
+		_, err := New(Config{Origins: []string{app}, Methods: []string{"PUT", tt.method}})
+		if err == nil {
+			t.Errorf("New accepted Methods %q", tt.method)
+			continue
+		}
+		if got := problems(t, err); !slices.Equal(got, []string{"Methods " + tt.method}) {
+			t.Errorf("problems = %q", got)
+		}
+		msg := err.Error()
+		for _, want := range []string{"case-sensitive", "(fix: write " + strconv.Quote(tt.upper)} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%q: error text lacks %q: %s", tt.method, want, msg)
+			}
+		}
+	}
+	// Methods that browsers upper-case themselves stay accepted in any case.
+	m, err := New(Config{Origins: []string{app}, Methods: []string{"delete", "Put"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Config().Methods; !slices.Equal(got, []string{"DELETE", "PUT"}) {
+		t.Errorf("Methods = %q", got)
+	}
+}
+
 func TestConfigErrorText(t *testing.T) {
 	_, err := New(Config{Origins: []string{"null", "https://app.example.com/"}, MaxAge: 3 * time.Hour * 24})
 	msg := err.Error()
@@ -104,7 +137,7 @@ func TestNewAccepts(t *testing.T) {
 func TestConfigIsEffective(t *testing.T) {
 	c := Config{
 		Origins:        []string{"https://app.example.com", "https://app.example.com"},
-		Methods:        []string{"put", "PATCH", "PUT", "patch"},
+		Methods:        []string{"put", "PATCH", "PUT", "PATCH"},
 		RequestHeaders: []string{"Content-Type", "content-type", "X-A"},
 		ExposedHeaders: []string{"X-Id", "x-id"},
 	}
@@ -114,7 +147,7 @@ func TestConfigIsEffective(t *testing.T) {
 	}
 	got := m.Config()
 	if !slices.Equal(got.Origins, []string{"https://app.example.com"}) ||
-		!slices.Equal(got.Methods, []string{"PUT", "PATCH", "patch"}) ||
+		!slices.Equal(got.Methods, []string{"PUT", "PATCH"}) ||
 		!slices.Equal(got.RequestHeaders, []string{"Content-Type", "X-A"}) ||
 		!slices.Equal(got.ExposedHeaders, []string{"X-Id"}) ||
 		got.PreflightStatus != 204 {
