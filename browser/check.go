@@ -36,29 +36,29 @@ func headerValue(h http.Header, name string) *string {
 // corsCheck is Chromium's CheckAccess: the CORS check of a response to a
 // request from origin, before the preflight-specific renaming. It returns
 // the CorsError name and the failed parameter, or "" when access is allowed.
-func corsCheck(origin string, credentials bool, h http.Header) (reason, param string) {
+func corsCheck(origin string, credentials bool, h http.Header) (reason Reason, param string) {
 	acao := headerValue(h, "Access-Control-Allow-Origin")
 	switch {
 	case acao != nil && *acao == "*":
 		// "*" never allows a credentialed request, not even with
 		// Access-Control-Allow-Credentials: true.
 		if credentials {
-			return "WildcardOriginNotAllowed", ""
+			return WildcardOriginNotAllowed, ""
 		}
 		return "", ""
 	case acao == nil:
-		return "MissingAllowOriginHeader", ""
+		return MissingAllowOriginHeader, ""
 	case *acao != origin:
 		// Chromium compares the serializations byte for byte, so "null"
 		// matches the opaque origin, and only then explains the mismatch.
 		v := *acao
 		if strings.ContainsAny(v, " ,") {
-			return "MultipleAllowOriginValues", v
+			return MultipleAllowOriginValues, v
 		}
 		if v == "null" || looksLikeURL(v) {
-			return "AllowOriginMismatch", v
+			return AllowOriginMismatch, v
 		}
-		return "InvalidAllowOriginValue", v
+		return InvalidAllowOriginValue, v
 	}
 	if credentials {
 		// Case-sensitive: "True" is not "true".
@@ -68,7 +68,7 @@ func corsCheck(origin string, credentials bool, h http.Header) (reason, param st
 			if acac != nil {
 				v = *acac
 			}
-			return "InvalidAllowCredentials", v
+			return InvalidAllowCredentials, v
 		}
 	}
 	return "", ""
@@ -176,27 +176,27 @@ func parseMaxAge(v *string) time.Duration {
 
 // parsePreflight checks a preflight response and parses what it allows. It
 // returns the CorsError name and failed parameter on failure.
-func parsePreflight(origin string, credentials bool, status int, h http.Header) (*preflightResult, string, string) {
+func parsePreflight(origin string, credentials bool, status int, h http.Header) (*preflightResult, Reason, string) {
 	// The CORS check comes first and its failure wins over a bad status:
 	// a 404 without Access-Control-Allow-Origin is reported as
 	// PreflightMissingAllowOriginHeader. (The standard only says both fail;
 	// the error Chromium names is the CORS one.)
 	if reason, param := corsCheck(origin, credentials, h); reason != "" {
-		return nil, "Preflight" + reason, param
+		return nil, reason.preflightVariant(), param
 	}
 	if !isOK(status) {
-		return nil, "PreflightInvalidStatus", ""
+		return nil, PreflightInvalidStatus, ""
 	}
 	acam := headerValue(h, "Access-Control-Allow-Methods")
 	acah := headerValue(h, "Access-Control-Allow-Headers")
 	acma := headerValue(h, "Access-Control-Max-Age")
 	methods, ok := parseAllowList(acam, false)
 	if !ok {
-		return nil, "InvalidAllowMethodsPreflightResponse", *acam
+		return nil, InvalidAllowMethodsPreflightResponse, *acam
 	}
 	headers, ok := parseAllowList(acah, true)
 	if !ok {
-		return nil, "InvalidAllowHeadersPreflightResponse", *acah
+		return nil, InvalidAllowHeadersPreflightResponse, *acah
 	}
 	return &preflightResult{credentials: credentials, methods: methods, headers: headers, maxAge: parseMaxAge(acma)}, "", ""
 }
@@ -262,16 +262,16 @@ func CheckPreflight(origin string, credentials bool, method string, headerNames 
 }
 
 // check runs the method and header checks on a fresh preflight result.
-func (r *preflightResult) check(method string, names []string) (reason, param string) {
+func (r *preflightResult) check(method string, names []string) (reason Reason, param string) {
 	if !r.allowsMethod(method) {
-		return "MethodDisallowedByPreflightResponse", method
+		return MethodDisallowedByPreflightResponse, method
 	}
 	// Chromium departs from the standard: on a fresh preflight "*" in
 	// Access-Control-Allow-Headers covers Authorization too (Chromium only
 	// warns in DevTools); the standard says Authorization must be listed
 	// by name.
 	if n := r.disallowedHeader(names, false); n != "" {
-		return "HeaderDisallowedByPreflightResponse", n
+		return HeaderDisallowedByPreflightResponse, n
 	}
 	return "", ""
 }

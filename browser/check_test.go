@@ -27,7 +27,7 @@ func TestCheckResponse(t *testing.T) {
 		origin string
 		cred   bool
 		h      http.Header
-		reason string
+		reason Reason
 		param  string
 	}{
 		{"exact", app, false, hdr("Access-Control-Allow-Origin", app), "", ""},
@@ -95,7 +95,7 @@ func TestCheckPreflight(t *testing.T) {
 		headers []string
 		status  int
 		h       http.Header
-		reason  string
+		reason  Reason
 		param   string
 	}{
 		{"PUT allowed", false, "PUT", nil, 204, ok("Access-Control-Allow-Methods", "PUT"), "", ""},
@@ -146,7 +146,7 @@ func TestCheckPreflight(t *testing.T) {
 			if e.Reason != tt.reason || e.Param != tt.param || !e.Preflight {
 				t.Errorf("CheckPreflight = %s %q, want %s %q", e.Reason, e.Param, tt.reason, tt.param)
 			}
-			wantPrefix := strings.HasPrefix(tt.reason, "Preflight")
+			wantPrefix := strings.HasPrefix(string(tt.reason), "Preflight")
 			if got := strings.Contains(e.Message, "Response to preflight request doesn't pass access control check"); got != wantPrefix {
 				t.Errorf("Message = %q", e.Message)
 			}
@@ -298,7 +298,7 @@ func TestErrorMessages(t *testing.T) {
 	if got := encodeHint("a\nb"); got != `a\u000Ab` {
 		t.Errorf("encodeHint = %q", got)
 	}
-	for _, r := range []string{"MissingAllowOriginHeader", "WildcardOriginNotAllowed", "InvalidAllowCredentials", "PreflightInvalidStatus",
+	for _, r := range []Reason{"MissingAllowOriginHeader", "WildcardOriginNotAllowed", "InvalidAllowCredentials", "PreflightInvalidStatus",
 		"PreflightDisallowedRedirect", "InvalidAllowMethodsPreflightResponse", "InvalidAllowHeadersPreflightResponse",
 		"MethodDisallowedByPreflightResponse", "HeaderDisallowedByPreflightResponse", "RedirectContainsCredentials", "DisallowedByMode"} {
 		if f := fixFor(r, "x-a", app); f.Advice == "" {

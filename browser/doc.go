@@ -17,8 +17,10 @@
 //     hands back only the headers script could read. API teams use it in
 //     ordinary Go tests to see their endpoints the way a browser does.
 //
-// A blocked request fails with an [*Error] whose Reason is Chromium's
-// network::mojom::CorsError name (the name DevTools shows), whose Message is
+// A blocked request fails with an [*Error] whose [Reason] is Chromium's
+// network::mojom::CorsError name (the name DevTools shows in the Network
+// panel or, for a few errors such as [DisallowedByMode], only in the Issues
+// panel), whose Message is
 // the console message, and whose Fix says what the server must send. CORS
 // does not stop side effects: Error.ReachedServer says whether the actual
 // request reached the server before the browser refused to expose the

@@ -10,73 +10,61 @@ import (
 // pure check functions.
 type Error struct {
 	// Reason is Chromium's network::mojom::CorsError name, the one DevTools
-	// shows, such as "AllowOriginMismatch" or
-	// "PreflightMissingAllowOriginHeader". It is empty for failures that
+	// shows, such as AllowOriginMismatch or
+	// PreflightMissingAllowOriginHeader. It is empty for failures that
 	// are not CORS errors in Chromium (a forbidden method, too many
 	// redirects, redirect mode "error"); NetError then says what failed.
-	Reason string
+	Reason Reason `json:"reason,omitempty"`
 	// Message is the console message Chromium prints for a CORS error
 	// (the pure functions do not know the URL, and leave "at '<url>'" out
 	// of it), or, for other failures, the TypeError message fetch()
 	// rejects with, sometimes followed by a detail in parentheses.
-	Message string
+	Message string `json:"message"`
 	// URL is the URL of the request that failed (after redirects).
-	URL string
+	URL string `json:"url,omitempty"`
 	// Origin is the origin the CORS check compared against: the page's,
 	// or "null" after a cross-origin redirect tainted the request.
-	Origin string
+	Origin string `json:"origin,omitempty"`
 	// Param is the value that failed the check, as Chromium reports it:
 	// the Access-Control-Allow-Origin value, the method, the header name.
-	Param string
+	Param string `json:"param,omitempty"`
 	// Preflight reports that the failure was on the preflight.
-	Preflight bool
+	Preflight bool `json:"preflight,omitempty"`
 	// ReachedServer reports whether the actual request (not only its
 	// preflight) reached the server. CORS does not stop side effects: a
 	// blocked POST that reached the server was still processed there;
 	// only its response was withheld from script.
-	ReachedServer bool
+	ReachedServer bool `json:"reached_server"`
 	// NetError is the net error Chromium completes the request with:
 	// "net::ERR_FAILED" for CORS errors.
-	NetError string
+	NetError string `json:"net_error,omitempty"`
 	// Unreachable reports that a request got no response at all
 	// (connection refused, DNS failure, timeout): the browser refused
 	// nothing, the server could not be reached.
-	Unreachable bool
+	Unreachable bool `json:"unreachable,omitempty"`
 	// Fix says what the server must change so that the request passes.
-	Fix Fix
+	Fix Fix `json:"fix"`
 	// Trace is every step of the exchange up to the failure.
-	Trace []Step
+	Trace []Step `json:"trace"`
 }
 
 // Fix is what a server must do so that Chromium allows the request.
 type Fix struct {
 	// Header and Value are the response header the server must send, or
 	// both empty when the fix is not a header.
-	Header, Value string
+	Header string `json:"header,omitempty"`
+	Value  string `json:"value,omitempty"`
 	// CORSConfig is the matching change to the project's cors.Config, in
 	// Go, or in words when the fix is not a configuration change.
-	CORSConfig string
+	CORSConfig string `json:"cors_config,omitempty"`
 	// Advice explains the fix in a sentence.
-	Advice string
+	Advice string `json:"advice,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }
 
-// preflightReasons are the CorsError names that Chromium prefixes with
-// "Response to preflight request doesn't pass access control check".
-var preflightReasons = map[string]bool{
-	"PreflightWildcardOriginNotAllowed":  true,
-	"PreflightMissingAllowOriginHeader":  true,
-	"PreflightMultipleAllowOriginValues": true,
-	"PreflightInvalidAllowOriginValue":   true,
-	"PreflightAllowOriginMismatch":       true,
-	"PreflightInvalidAllowCredentials":   true,
-	"PreflightInvalidStatus":             true,
-	"PreflightDisallowedRedirect":        true,
-}
-
 // newError builds the error for a CorsError name.
-func newError(reason, param, origin string, preflight bool) *Error {
+func newError(reason Reason, param, origin string, preflight bool) *Error {
 	e := &Error{Reason: reason, Param: param, Origin: origin, Preflight: preflight, NetError: "net::ERR_FAILED"}
 	e.Fix = fixFor(reason, param, origin)
 	e.setMessage("", "", "")
@@ -127,10 +115,10 @@ func encodeHint(s string) string {
 }
 
 // detail is the part of Chromium's console message that names the rule.
-func detail(reason, param string) string {
+func detail(reason Reason, param string) string {
 	const valid = " Have the server send the header with a valid value."
 	hint := encodeHint(param)
-	switch strings.TrimPrefix(reason, "Preflight") {
+	switch reason.base() {
 	case "DisallowedByMode":
 		return "Cross origin requests are not allowed by request mode."
 	case "InvalidResponse":
@@ -166,7 +154,7 @@ func detail(reason, param string) string {
 	case "RedirectContainsCredentials":
 		return "Redirect location '" + hint + "' contains a username and password, which is disallowed for cross-origin requests."
 	}
-	return reason
+	return string(reason)
 }
 
 // canonicalName writes a lower-case header name the way people write it in
@@ -184,7 +172,7 @@ func canonicalName(n string) string {
 }
 
 // fixFor returns the server-side fix for a CorsError.
-func fixFor(reason, param, origin string) Fix {
+func fixFor(reason Reason, param, origin string) Fix {
 	allowOrigin := Fix{
 		Header:     "Access-Control-Allow-Origin",
 		Value:      origin,
@@ -195,11 +183,11 @@ func fixFor(reason, param, origin string) Fix {
 		allowOrigin.Advice = "The request's origin is opaque (a sandboxed page, a file: URL, or a request tainted by a cross-origin redirect), so it sends Origin: null. Allowing \"null\" allows every sandboxed page on the web; serve the page from a real origin, or avoid the cross-origin redirect, instead."
 		allowOrigin.CORSConfig = "serve the page from a real origin and list that origin in cors.Config.Origins; allowing \"null\" is unsafe"
 	}
-	switch strings.TrimPrefix(reason, "Preflight") {
+	switch reason.base() {
 	case "MissingAllowOriginHeader", "MultipleAllowOriginValues", "InvalidAllowOriginValue", "AllowOriginMismatch":
-		if strings.HasPrefix(reason, "Preflight") {
+		if reason != reason.base() {
 			allowOrigin.Advice += " The preflight (OPTIONS) response needs it too: answer preflights in the CORS middleware, before authentication and routing."
-			if reason == "PreflightMissingAllowOriginHeader" {
+			if reason == PreflightMissingAllowOriginHeader {
 				// Middlewares, ours included, refuse a preflight whose method
 				// or headers they do not allow by sending no CORS headers at
 				// all, which Chromium reports as a missing Allow-Origin.
@@ -270,6 +258,11 @@ func fixFor(reason, param, origin string) Fix {
 		return Fix{
 			CORSConfig: "not a CORS setting: fix the redirect",
 			Advice:     "Remove the user name and password from the Location of the redirect.",
+		}
+	case NoCorsRedirectModeNotFollow:
+		return Fix{
+			CORSConfig: "not a server setting: the page asked for mode 'no-cors' with a redirect mode other than 'follow'",
+			Advice:     "A no-cors request must use redirect: 'follow'; drop the redirect option, or use mode 'cors'.",
 		}
 	case "DisallowedByMode":
 		return Fix{

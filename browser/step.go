@@ -24,22 +24,22 @@ const (
 // Step is one step of an exchange: what was sent, what came back, the rule
 // that decided and the verdict. Only CORS-relevant headers are recorded.
 type Step struct {
-	Kind   StepKind
-	Method string // the request method sent (OPTIONS for a preflight)
-	URL    string
+	Kind   StepKind `json:"kind"`
+	Method string   `json:"method,omitempty"` // the request method sent (OPTIONS for a preflight)
+	URL    string   `json:"url"`
 	// Sent holds the CORS-relevant request headers sent: Origin, the
 	// Access-Control-Request-* headers and the headers the script set.
-	Sent http.Header
+	Sent http.Header `json:"sent,omitempty"`
 	// Status and Received describe the response: 0 and nil when nothing
 	// was sent or nothing came back.
-	Status   int
-	Received http.Header
+	Status   int         `json:"status,omitempty"`
+	Received http.Header `json:"received,omitempty"`
 	// Rule says, in words, which rule decided.
-	Rule string
+	Rule string `json:"rule"`
 	// OK is the verdict: whether the step let the exchange go on.
-	OK bool
+	OK bool `json:"ok"`
 	// Reason is the CorsError name when the step failed with one.
-	Reason string
+	Reason Reason `json:"reason,omitempty"`
 }
 
 // corsResponseHeaders are the response headers a trace records.
@@ -83,7 +83,7 @@ func (s Step) String() string {
 	if !s.OK {
 		verdict = "blocked"
 		if s.Reason != "" {
-			verdict += " (" + s.Reason + ")"
+			verdict += " (" + string(s.Reason) + ")"
 		}
 	}
 	fmt.Fprintf(&b, "= %s: %s", verdict, s.Rule)

@@ -224,127 +224,202 @@ func (f *fetch) corsError(e *Error) error {
 }
 
 func (f *fetch) run() (*http.Response, error) {
-	t := f.t
-	switch t.Origin {
-	case "":
-		return nil, errors.New("browser: Transport.Origin is empty; set the page's origin, or \"null\"")
-	case "null":
-		f.pageSer = "null"
-	default:
-		o, err := origin.Parse(t.Origin)
-		if err != nil {
-			return nil, fmt.Errorf("browser: Transport.Origin: %w", err)
-		}
-		f.page, f.pageSer = o, o.String()
+	if err := f.setOrigin(); err != nil {
+		return nil, err
 	}
 	// The URL keeps its fragment: it never goes on the wire, but it is
 	// part of the preflight cache key, as in Chromium and the standard.
 	u := *f.req.URL
 	f.url = &u
 	f.initial = u.String()
+	if err := f.construct(); err != nil {
+		return nil, err
+	}
+	if err := f.readBody(); err != nil {
+		return nil, err
+	}
+	if f.t.Mode == ModeSameOrigin && !f.sameOrigin(f.url) {
+		// Chromium rejects with a bare "TypeError: Failed to fetch", logs
+		// this message to the console and reports DisallowedByMode in the
+		// DevTools Issues panel (not in the Network panel).
+		f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mode is same-origin and the URL is cross-origin", Reason: DisallowedByMode})
+		// No request starts, so there is no net error.
+		e := netError("", fmt.Sprintf("Fetch API cannot load %s. Request mode is \"same-origin\" but the URL's origin is not same as the request origin %s.", f.initial, f.pageSer))
+		e.Reason, e.Origin, e.URL = DisallowedByMode, f.pageSer, f.initial
+		e.Fix = fixFor(DisallowedByMode, "", f.pageSer)
+		return nil, e
+	}
+	for redirects := 0; ; redirects++ {
+		resp, next, err := f.hop()
+		if err != nil || next == nil {
+			return resp, err
+		}
+		if err := f.follow(next, redirects); err != nil {
+			return nil, err
+		}
+	}
+}
 
-	// What the Request constructor and Headers object refuse or drop.
+// setOrigin parses Transport.Origin, the page's origin.
+func (f *fetch) setOrigin() error {
+	switch f.t.Origin {
+	case "":
+		return errors.New("browser: Transport.Origin is empty; set the page's origin, or \"null\"")
+	case "null":
+		f.pageSer = "null"
+		return nil
+	}
+	o, err := origin.Parse(f.t.Origin)
+	if err != nil {
+		return fmt.Errorf("browser: Transport.Origin: %w", err)
+	}
+	f.page, f.pageSer = o, o.String()
+	return nil
+}
+
+// construct does what the Request constructor and the Headers object do
+// with the script's arguments: refuse some, drop the headers script cannot
+// set.
+func (f *fetch) construct() error {
+	u := f.url
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, f.refuse(fmt.Sprintf("URL scheme %q is not supported.", u.Scheme))
+		return f.refuse(fmt.Sprintf("URL scheme %q is not supported.", u.Scheme))
 	}
 	if u.User != nil {
-		return nil, f.refuse("Request cannot be constructed from a URL that includes credentials: " + u.String())
+		return f.refuse("Request cannot be constructed from a URL that includes credentials: " + u.String())
 	}
 	m := f.req.Method
 	if m == "" {
 		m = http.MethodGet
 	}
 	if !headerlist.IsToken(m) {
-		return nil, f.refuse(fmt.Sprintf("'%s' is not a valid HTTP method.", m))
+		return f.refuse(fmt.Sprintf("'%s' is not a valid HTTP method.", m))
 	}
 	if isForbiddenMethod(m) {
-		return nil, f.refuse(fmt.Sprintf("'%s' HTTP method is unsupported.", m))
+		return f.refuse(fmt.Sprintf("'%s' HTTP method is unsupported.", m))
 	}
 	f.method = normalizeMethod(m)
 	for k, vs := range f.req.Header {
 		if !headerlist.IsToken(k) {
-			return nil, f.refuseHeaders("Invalid name", k)
+			return f.refuseHeaders("Invalid name", k)
 		}
 		for _, v := range vs {
 			if strings.ContainsAny(strings.Trim(v, " \t\r\n"), "\x00\r\n") {
-				return nil, f.refuseHeaders("Invalid value", k)
+				return f.refuseHeaders("Invalid value", k)
 			}
 		}
 	}
 	f.headers = scriptHeaders(f.req.Header)
-	if t.Mode == ModeNoCORS {
-		if !isSafelistedMethod(f.method) {
-			return nil, f.refuse(fmt.Sprintf("'%s' is unsupported in no-cors mode.", f.method))
-		}
-		if t.Redirect != RedirectFollow {
-			f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mode is no-cors and the redirect mode is not follow"})
-			return nil, netError("", fmt.Sprintf("Fetch API cannot load %s. Request mode is \"no-cors\" but the redirect mode is not \"follow\".", f.initial))
-		}
-		f.headers = noCORSHeaders(f.req.Header)
+	if f.t.Mode != ModeNoCORS {
+		return nil
 	}
-	if f.req.Body != nil && f.req.Body != http.NoBody {
-		if f.method == http.MethodGet || f.method == http.MethodHead {
-			return nil, f.refuse("Request with GET/HEAD method cannot have body.")
-		}
-		b, err := io.ReadAll(f.req.Body)
-		if err != nil {
-			return nil, err
-		}
-		f.body, f.hasBody = b, true
+	if !isSafelistedMethod(f.method) {
+		return f.refuse(fmt.Sprintf("'%s' is unsupported in no-cors mode.", f.method))
 	}
-	if t.Mode == ModeSameOrigin && !f.sameOrigin(f.url) {
-		// Chromium rejects with a bare "TypeError: Failed to fetch" and
-		// logs this message to the console.
-		f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mode is same-origin and the URL is cross-origin"})
-		return nil, netError("", fmt.Sprintf("Fetch API cannot load %s. Request mode is \"same-origin\" but the URL's origin is not same as the request origin %s.", f.initial, f.pageSer))
+	if f.t.Redirect != RedirectFollow {
+		// Chromium names this one in the DevTools Issues panel only.
+		f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mode is no-cors and the redirect mode is not follow", Reason: NoCorsRedirectModeNotFollow})
+		e := netError("", fmt.Sprintf("Fetch API cannot load %s. Request mode is \"no-cors\" but the redirect mode is not \"follow\".", f.initial))
+		e.Reason, e.Origin, e.URL = NoCorsRedirectModeNotFollow, f.pageSer, f.initial
+		e.Fix = fixFor(NoCorsRedirectModeNotFollow, "", f.pageSer)
+		return e
 	}
-
-	for redirects := 0; ; {
-		resp, next, err := f.hop()
-		if err != nil || next == nil {
-			return resp, err
-		}
-		// A redirect to follow: fetch's HTTP-redirect fetch.
-		if redirects == maxRedirects {
-			f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: "more than 20 redirects"})
-			return nil, netError("net::ERR_TOO_MANY_REDIRECTS", "TypeError: Failed to fetch (net::ERR_TOO_MANY_REDIRECTS)")
-		}
-		redirects++
-		if next.User != nil {
-			rule := "the redirect's Location contains credentials"
-			if t.Mode == ModeCORS && (f.tainted || !f.sameOrigin(next)) || f.corsFlag {
-				f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule, Reason: "RedirectContainsCredentials"})
-				// Chromium reports no failed parameter here, so the
-				// message quotes an empty location.
-				e := newError("RedirectContainsCredentials", "", f.requestOrigin(), false)
-				return nil, f.corsError(e)
-			}
-			// Chromium fails this one too, without a CORS error
-			// (net::ERR_ABORTED); the standard allows it.
-			f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule})
-			return nil, netError("net::ERR_ABORTED", "TypeError: Failed to fetch (the redirect's Location contains credentials)")
-		}
-		rule := "follow the redirect"
-		if !sameOriginURL(next, f.url) && !f.sameOrigin(f.url) && !f.tainted {
-			// The redirect leaves an origin that is not the page's: from
-			// now on the request's origin is "null".
-			f.tainted = true
-			rule += "; the request's origin is now tainted: Origin: null"
-		}
-		f.url = next
-		f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule, OK: true})
-	}
+	f.headers = noCORSHeaders(f.req.Header)
+	return nil
 }
+
+// readBody reads the request body, which fetch() holds in full before it
+// sends anything (there are no streaming bodies here).
+func (f *fetch) readBody() error {
+	if f.req.Body == nil || f.req.Body == http.NoBody {
+		return nil
+	}
+	if f.method == http.MethodGet || f.method == http.MethodHead {
+		return f.refuse("Request with GET/HEAD method cannot have body.")
+	}
+	b, err := io.ReadAll(f.req.Body)
+	if err != nil {
+		return err
+	}
+	f.body, f.hasBody = b, true
+	return nil
+}
+
+// follow decides whether the redirect to next, the redirects-th one
+// already followed, may be followed (fetch's HTTP-redirect fetch), and
+// moves the request there.
+func (f *fetch) follow(next *url.URL, redirects int) error {
+	if redirects == maxRedirects {
+		f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: "more than 20 redirects"})
+		return netError("net::ERR_TOO_MANY_REDIRECTS", "TypeError: Failed to fetch (net::ERR_TOO_MANY_REDIRECTS)")
+	}
+	if next.User != nil {
+		rule := "the redirect's Location contains credentials"
+		if f.t.Mode == ModeCORS && (f.tainted || !f.sameOrigin(next)) || f.corsFlag {
+			f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule, Reason: RedirectContainsCredentials})
+			// Chromium reports no failed parameter here, so the message
+			// quotes an empty location.
+			return f.corsError(newError(RedirectContainsCredentials, "", f.requestOrigin(), false))
+		}
+		// Chromium fails this one too, without a CORS error
+		// (net::ERR_ABORTED); the standard allows it.
+		f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule})
+		return netError("net::ERR_ABORTED", "TypeError: Failed to fetch (the redirect's Location contains credentials)")
+	}
+	rule := "follow the redirect"
+	if !sameOriginURL(next, f.url) && !f.sameOrigin(f.url) && !f.tainted {
+		// The redirect leaves an origin that is not the page's: from now
+		// on the request's origin is "null".
+		f.tainted = true
+		rule += "; the request's origin is now tainted: Origin: null"
+	}
+	f.url = next
+	f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule, OK: true})
+	return nil
+}
+
+// Response taintings: what script may see of a response.
+const (
+	taintBasic  = "basic"  // same-origin: everything but Set-Cookie
+	taintCORS   = "cors"   // cross-origin in CORS mode: the CORS check applies
+	taintOpaque = "opaque" // cross-origin in no-cors mode: nothing
+)
 
 // hop sends the request to the current URL, with its preflight if one is
 // needed. It returns the final response, or the URL of a redirect to
 // follow.
 func (f *fetch) hop() (*http.Response, *url.URL, error) {
-	t := f.t
-	if !f.corsFlag && t.Mode != ModeNoCORS && !f.sameOrigin(f.url) {
-		f.corsFlag = true
+	tainting, err := f.enter()
+	if err != nil {
+		return nil, nil, err
 	}
+	if f.corsFlag {
+		if err := f.preflight(); err != nil {
+			return nil, nil, err
+		}
+	}
+	resp, st, err := f.send(tainting)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.checkCORS(resp, &st, tainting); err != nil {
+		return nil, nil, err
+	}
+	if loc, isRedirect, locErr := redirectLocation(resp, f.url); isRedirect {
+		return f.redirect(resp, st, loc, locErr)
+	}
+	f.step(st)
+	return f.deliver(resp, tainting), nil, nil
+}
+
+// enter updates the request's flags for its current URL and returns the
+// response tainting that applies there.
+func (f *fetch) enter() (string, error) {
+	t := f.t
 	if !f.sameOrigin(f.url) {
+		if t.Mode != ModeNoCORS {
+			f.corsFlag = true
+		}
 		f.crossOrigin = true
 		if f.page.IsOpaque() || !f.page.SameSite(origin.FromURL(f.url)) {
 			f.crossSite = true
@@ -354,24 +429,63 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 		// Chromium fails a redirect out of a same-origin-mode fetch with
 		// net::ERR_ABORTED and no CORS error.
 		f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mode is same-origin and the redirect leads to another origin"})
-		return nil, nil, netError("net::ERR_ABORTED", "TypeError: Failed to fetch (mode is same-origin and the URL is cross-origin)")
+		return "", netError("net::ERR_ABORTED", "TypeError: Failed to fetch (mode is same-origin and the URL is cross-origin)")
 	}
-	tainting := "basic"
 	switch {
 	case f.corsFlag:
-		tainting = "cors"
+		return taintCORS, nil
 	case t.Mode == ModeNoCORS && (f.tainted || !f.sameOrigin(f.url)):
-		tainting = "opaque"
+		return taintOpaque, nil
 	}
-	creds := t.Credentials == Include || t.Credentials == SameOrigin && tainting == "basic"
+	return taintBasic, nil
+}
 
-	if f.corsFlag {
-		if err := f.preflight(); err != nil {
-			return nil, nil, err
+// send sends the actual request to the current URL and returns its
+// response, with the step that records the exchange so far (without a rule
+// or a verdict yet).
+func (f *fetch) send(tainting string) (*http.Response, Step, error) {
+	t := f.t
+	req, sent, err := f.newRequest()
+	if err != nil {
+		return nil, Step{}, err
+	}
+	// A CookieJar does not tell which cookies are SameSite=None, so every
+	// cookie counts as Lax, Chromium's default: a request whose URL is not
+	// same-site with the page (an opaque page is same-site with nothing)
+	// carries none, and cookies it sets are refused.
+	creds := t.Credentials == Include || t.Credentials == SameOrigin && tainting == taintBasic
+	cookies := creds && t.Jar != nil && !f.page.IsOpaque() && f.page.SameSite(origin.FromURL(f.url))
+	if cookies {
+		for _, c := range t.Jar.Cookies(f.url) {
+			req.AddCookie(c)
+		}
+		if c := req.Header.Get("Cookie"); c != "" {
+			sent.Set("Cookie", c)
 		}
 	}
+	resp, err := f.base().RoundTrip(req)
+	if err != nil {
+		f.step(Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Rule: "network error: " + err.Error()})
+		e := netError("net::ERR_FAILED", "TypeError: Failed to fetch ("+err.Error()+")")
+		e.Unreachable = true
+		return nil, Step{}, e
+	}
+	f.reached = true
+	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && resp.Body != nil && resp.Body != http.NoBody {
+		resp.Body = &gzipBody{r: resp.Body}
+	}
+	if cookies {
+		if cs := resp.Cookies(); len(cs) > 0 {
+			t.Jar.SetCookies(f.url, cs)
+		}
+	}
+	st := Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Status: resp.StatusCode, Received: corsOnly(resp.Header)}
+	return resp, st, nil
+}
 
-	// The actual request.
+// newRequest builds the actual request for the current URL, and the
+// headers of it a trace shows.
+func (f *fetch) newRequest() (*http.Request, http.Header, error) {
 	req, err := http.NewRequestWithContext(f.req.Context(), f.method, f.url.String(), nil)
 	if err != nil {
 		return nil, nil, err
@@ -403,111 +517,90 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 	if !slices.ContainsFunc(f.headers, func(h header) bool { return h.name == "accept" }) {
 		req.Header.Set("Accept", "*/*")
 	}
-	req.Header.Set("Sec-Fetch-Mode", t.Mode.String())
+	req.Header.Set("Sec-Fetch-Mode", f.t.Mode.String())
 	req.Header.Set("Sec-Fetch-Site", f.fetchSite())
 	req.Header.Set("Sec-Fetch-Dest", "empty")
 	// Ask for gzip ourselves, so that net/http does not decode it and drop
 	// Content-Length and Content-Encoding: script sees both, as the server
 	// sent them, and a decoded body.
 	req.Header.Set("Accept-Encoding", "gzip")
-	// A CookieJar does not tell which cookies are SameSite=None, so every
-	// cookie counts as Lax, Chromium's default: a request whose URL is not
-	// same-site with the page (an opaque page is same-site with nothing)
-	// carries none, and cookies it sets are refused.
-	cookies := creds && t.Jar != nil && !f.page.IsOpaque() && f.page.SameSite(origin.FromURL(f.url))
-	if cookies {
-		for _, c := range t.Jar.Cookies(f.url) {
-			req.AddCookie(c)
-		}
-		if c := req.Header.Get("Cookie"); c != "" {
-			sent.Set("Cookie", c)
-		}
-	}
-	resp, err := f.base().RoundTrip(req)
-	if err != nil {
-		f.step(Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Rule: "network error: " + err.Error()})
-		e := netError("net::ERR_FAILED", "TypeError: Failed to fetch ("+err.Error()+")")
-		e.Unreachable = true
-		return nil, nil, e
-	}
-	f.reached = true
-	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && resp.Body != nil && resp.Body != http.NoBody {
-		resp.Body = &gzipBody{r: resp.Body}
-	}
-	if cookies {
-		if cs := resp.Cookies(); len(cs) > 0 {
-			t.Jar.SetCookies(f.url, cs)
-		}
-	}
-	st := Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Status: resp.StatusCode, Received: corsOnly(resp.Header)}
+	return req, sent, nil
+}
 
-	loc, isRedirect, locErr := redirectLocation(resp, f.url)
-	if f.corsFlag {
-		if e := CheckResponse(f.requestOrigin(), t.Credentials == Include, resp.Header); e != nil {
-			discard(resp)
-			st.Rule, st.Reason = detail(e.Reason, e.Param), e.Reason
-			f.step(st)
-			return nil, nil, f.corsError(e)
-		}
-		st.Rule = "CORS check passed: Access-Control-Allow-Origin allows " + f.requestOrigin()
-		if t.Credentials == Include {
-			st.Rule += " with credentials"
-		}
-	} else {
-		st.Rule = "no CORS check: the response is " + tainting
-	}
+// checkCORS performs the CORS check on a response of a request with the
+// CORS flag, and writes the rule that decided into st. On failure it
+// records st and returns the CORS error.
+func (f *fetch) checkCORS(resp *http.Response, st *Step, tainting string) error {
 	st.OK = true
-
-	if isRedirect {
-		switch t.Redirect {
-		case RedirectManual:
-			discard(resp)
-			st.Rule += "; redirect mode manual: an opaque-redirect response"
-			f.step(st)
-			return f.finish(opaqueResponse(resp), "opaqueredirect"), nil, nil
-		case RedirectError:
-			discard(resp)
-			st.OK, st.Rule = false, "redirect mode error: a redirect is a network error"
-			f.step(st)
-			return nil, nil, netError("net::ERR_FAILED", "TypeError: Failed to fetch (redirect mode is \"error\")")
-		}
+	if !f.corsFlag {
+		st.Rule = "no CORS check: the response is " + tainting
+		return nil
+	}
+	creds := f.t.Credentials == Include
+	if e := CheckResponse(f.requestOrigin(), creds, resp.Header); e != nil {
 		discard(resp)
-		if locErr != nil {
-			st.OK, st.Rule = false, locErr.why
-			f.step(st)
-			return nil, nil, netError(locErr.net, "TypeError: Failed to fetch ("+locErr.why+")")
-		}
+		st.OK, st.Rule, st.Reason = false, detail(e.Reason, e.Param), e.Reason
+		f.step(*st)
+		return f.corsError(e)
+	}
+	st.Rule = "CORS check passed: Access-Control-Allow-Origin allows " + f.requestOrigin()
+	if creds {
+		st.Rule += " with credentials"
+	}
+	return nil
+}
+
+// redirect handles a redirect response that passed the CORS check, by the
+// redirect mode: an opaque-redirect response, a network error, or the URL
+// to follow.
+func (f *fetch) redirect(resp *http.Response, st Step, loc *url.URL, locErr *badLocation) (*http.Response, *url.URL, error) {
+	discard(resp)
+	switch f.t.Redirect {
+	case RedirectManual:
+		st.Rule += "; redirect mode manual: an opaque-redirect response"
 		f.step(st)
-		// 301 and 302 turn POST into GET; 303 turns everything but HEAD
-		// into GET. The body and the headers that describe it go.
-		if (resp.StatusCode == 301 || resp.StatusCode == 302) && f.method == http.MethodPost ||
-			resp.StatusCode == 303 && f.method != http.MethodHead {
-			if f.method != http.MethodGet {
-				f.method = http.MethodGet
-				f.body, f.hasBody = nil, false
-				f.headers = slices.DeleteFunc(f.headers, func(h header) bool {
-					switch h.name {
-					case "content-type", "content-encoding", "content-language", "content-location":
-						return true
-					}
-					return false
-				})
-			}
-		}
-		return nil, loc, nil
+		return f.finish(opaqueResponse(resp), "opaqueredirect"), nil, nil
+	case RedirectError:
+		st.OK, st.Rule = false, "redirect mode error: a redirect is a network error"
+		f.step(st)
+		return nil, nil, netError("net::ERR_FAILED", "TypeError: Failed to fetch (redirect mode is \"error\")")
+	}
+	if locErr != nil {
+		st.OK, st.Rule = false, locErr.why
+		f.step(st)
+		return nil, nil, netError(locErr.net, "TypeError: Failed to fetch ("+locErr.why+")")
 	}
 	f.step(st)
+	// 301 and 302 turn POST into GET; 303 turns everything but HEAD into
+	// GET. The body and the headers that describe it go.
+	if (resp.StatusCode == 301 || resp.StatusCode == 302) && f.method == http.MethodPost ||
+		resp.StatusCode == 303 && f.method != http.MethodHead && f.method != http.MethodGet {
+		f.method = http.MethodGet
+		f.body, f.hasBody = nil, false
+		f.headers = slices.DeleteFunc(f.headers, func(h header) bool {
+			switch h.name {
+			case "content-type", "content-encoding", "content-language", "content-location":
+				return true
+			}
+			return false
+		})
+	}
+	return nil, loc, nil
+}
+
+// deliver returns the final response as script sees it under tainting.
+func (f *fetch) deliver(resp *http.Response, tainting string) *http.Response {
 	switch tainting {
-	case "opaque":
+	case taintOpaque:
 		discard(resp)
-		return f.finish(opaqueResponse(resp), "opaque"), nil, nil
-	case "cors":
-		resp.Header = ReadableHeaders(t.Credentials == Include, resp.Header)
+		return f.finish(opaqueResponse(resp), taintOpaque)
+	case taintCORS:
+		resp.Header = ReadableHeaders(f.t.Credentials == Include, resp.Header)
 	default:
 		resp.Header.Del("Set-Cookie")
 		resp.Header.Del("Set-Cookie2")
 	}
-	return f.finish(resp, tainting), nil, nil
+	return f.finish(resp, tainting)
 }
 
 // preflight finds the answer for the current request in the cache or asks

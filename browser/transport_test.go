@@ -232,8 +232,6 @@ func TestTransportErrors(t *testing.T) {
 			{&Transport{Origin: page}, "TRACE", nil},
 			{&Transport{Origin: page}, "GET", []string{"X A", "1"}},
 			{&Transport{Origin: page, Mode: ModeNoCORS}, "PUT", nil},
-			{&Transport{Origin: page, Mode: ModeNoCORS, Redirect: RedirectManual}, "GET", nil},
-			{&Transport{Origin: page, Mode: ModeSameOrigin}, "GET", nil},
 		} {
 			_, err := do(t, tc.tr, tc.method, a.URL+"/x", nil, tc.kv...)
 			if e := asError(t, err); e.Reason != "" || e.Message == "" || e.ReachedServer {
@@ -564,5 +562,43 @@ func TestTransportFragment(t *testing.T) {
 	}
 	if resp.Request.URL.String() != a.URL+"/s#keep" {
 		t.Errorf("final URL %s, want the fragment carried over the redirect", resp.Request.URL)
+	}
+}
+
+// Chromium names DisallowedByMode (in the DevTools Issues panel) when a
+// same-origin-mode fetch goes to another origin; the Transport returned an
+// empty Reason.
+func TestTransportSameOriginModeToOtherOriginIsDisallowedByMode(t *testing.T) {
+	a := newAPI(t, allowAll(""))
+	_, err := do(t, &Transport{Origin: page, Mode: ModeSameOrigin}, "GET", a.URL+"/x", nil)
+	e := asError(t, err)
+	if e.Reason != DisallowedByMode || e.ReachedServer || e.NetError != "" || e.Fix.Advice == "" || e.URL != a.URL+"/x" {
+		t.Errorf("%+v", e)
+	}
+	if !strings.HasPrefix(e.Message, "Fetch API cannot load "+a.URL+"/x. Request mode is \"same-origin\"") {
+		t.Errorf("Message = %q", e.Message)
+	}
+	if len(e.Trace) != 1 || e.Trace[0].Kind != StepBlocked || e.Trace[0].Reason != DisallowedByMode {
+		t.Errorf("Trace = %v", e.Trace)
+	}
+	if got := a.requests(); len(got) != 0 {
+		t.Errorf("requests = %v", got)
+	}
+}
+
+// Chromium names NoCorsRedirectModeNotFollow (in the DevTools Issues panel)
+// when a no-cors fetch asks for a redirect mode other than follow; the
+// Transport returned an empty Reason.
+func TestTransportNoCORSWithoutRedirectFollowIsNoCorsRedirectModeNotFollow(t *testing.T) {
+	a := newAPI(t, allowAll(""))
+	for _, mode := range []RedirectMode{RedirectManual, RedirectError} {
+		_, err := do(t, &Transport{Origin: page, Mode: ModeNoCORS, Redirect: mode}, "GET", a.URL+"/x", nil)
+		e := asError(t, err)
+		if e.Reason != NoCorsRedirectModeNotFollow || e.ReachedServer || e.NetError != "" || e.Fix.Advice == "" {
+			t.Errorf("%v: %+v", mode, e)
+		}
+	}
+	if got := a.requests(); len(got) != 0 {
+		t.Errorf("requests = %v", got)
 	}
 }

@@ -123,7 +123,7 @@ func (s *pageServer) predictOne(ctx context.Context, client *http.Client, r Requ
 		p := Prediction{Outcome: "blocked", Message: err.Error()}
 		var be *browser.Error
 		if errors.As(err, &be) {
-			p.Reason, p.Message, p.ReachedServer = be.Reason, be.Message, be.ReachedServer
+			p.Reason, p.Message, p.ReachedServer = string(be.Reason), be.Message, be.ReachedServer
 			if p.Reason == "" {
 				p.Reason = be.NetError
 			}

@@ -11,7 +11,7 @@ import (
 // page of origin o (its CorsError name), or "" if it would not.
 func checkResponse(o string, credentials bool, h http.Header) string {
 	if err := browser.CheckResponse(o, credentials, h); err != nil {
-		return err.Reason
+		return string(err.Reason)
 	}
 	return ""
 }
@@ -20,7 +20,7 @@ func checkResponse(o string, credentials bool, h http.Header) string {
 // the non-safelisted request header names, or "" if it would pass.
 func checkPreflight(o string, credentials bool, method string, names []string, status int, h http.Header) string {
 	if err := browser.CheckPreflight(o, credentials, method, names, status, h); err != nil {
-		return err.Reason
+		return string(err.Reason)
 	}
 	return ""
 }

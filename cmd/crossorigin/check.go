@@ -243,74 +243,41 @@ type checkResult struct {
 	Status              int
 	Type                string
 	Readable            []string
-	Reason, Message     string
+	Reason              browser.Reason
+	Message             string
 	ReachedServer       bool
 	Fix                 *browser.Fix
 	Trace               []browser.Step
 	Notes               []string
 }
 
-type jsonStep struct {
-	Kind     string              `json:"kind"`
-	Method   string              `json:"method,omitempty"`
-	URL      string              `json:"url"`
-	Sent     map[string][]string `json:"sent,omitempty"`
-	Status   int                 `json:"status,omitempty"`
-	Received map[string][]string `json:"received,omitempty"`
-	Rule     string              `json:"rule"`
-	OK       bool                `json:"ok"`
-	Reason   string              `json:"reason,omitempty"`
-}
-
-type jsonFix struct {
-	Header     string `json:"header,omitempty"`
-	Value      string `json:"value,omitempty"`
-	CORSConfig string `json:"cors_config,omitempty"`
-	Advice     string `json:"advice,omitempty"`
-}
-
 type jsonCheck struct {
-	URL             string     `json:"url"`
-	Origin          string     `json:"origin"`
-	Method          string     `json:"method"`
-	Credentials     bool       `json:"credentials"`
-	Verdict         string     `json:"verdict"`
-	Status          int        `json:"status,omitempty"`
-	ResponseType    string     `json:"response_type,omitempty"`
-	ReadableHeaders []string   `json:"readable_headers,omitempty"`
-	Reason          string     `json:"reason,omitempty"`
-	Message         string     `json:"console_message,omitempty"`
-	ReachedServer   bool       `json:"reached_server"`
-	Fix             *jsonFix   `json:"fix,omitempty"`
-	Trace           []jsonStep `json:"trace"`
-	Notes           []string   `json:"notes,omitempty"`
+	URL             string         `json:"url"`
+	Origin          string         `json:"origin"`
+	Method          string         `json:"method"`
+	Credentials     bool           `json:"credentials"`
+	Verdict         string         `json:"verdict"`
+	Status          int            `json:"status,omitempty"`
+	ResponseType    string         `json:"response_type,omitempty"`
+	ReadableHeaders []string       `json:"readable_headers,omitempty"`
+	Reason          browser.Reason `json:"reason,omitempty"`
+	Message         string         `json:"console_message,omitempty"`
+	ReachedServer   bool           `json:"reached_server"`
+	Fix             *browser.Fix   `json:"fix,omitempty"`
+	Trace           []browser.Step `json:"trace"`
+	Notes           []string       `json:"notes,omitempty"`
 }
 
 func (c *checkResult) json() jsonCheck {
 	j := jsonCheck{
 		URL: c.URL, Origin: c.Origin, Method: c.Method, Credentials: c.Credentials, Verdict: c.Verdict,
 		Status: c.Status, ResponseType: c.Type, ReadableHeaders: c.Readable, Reason: c.Reason, Message: c.Message,
-		ReachedServer: c.ReachedServer || c.Verdict == "allowed", Trace: []jsonStep{}, Notes: c.Notes,
+		ReachedServer: c.ReachedServer || c.Verdict == "allowed", Fix: c.Fix, Trace: c.Trace, Notes: c.Notes,
 	}
-	if c.Fix != nil {
-		j.Fix = &jsonFix{Header: c.Fix.Header, Value: c.Fix.Value, CORSConfig: c.Fix.CORSConfig, Advice: c.Fix.Advice}
-	}
-	for _, s := range c.Trace {
-		j.Trace = append(j.Trace, jsonStep{
-			Kind: string(s.Kind), Method: s.Method, URL: s.URL, Sent: s.Sent, Status: s.Status,
-			Received: redactCookies(s.Received), Rule: s.Rule, OK: s.OK, Reason: s.Reason,
-		})
+	if j.Trace == nil {
+		j.Trace = []browser.Step{}
 	}
 	return j
-}
-
-func redactCookies(h http.Header) http.Header {
-	if h.Get("Set-Cookie") == "" {
-		return h
-	}
-	h = h.Clone()
-	h.Del("Set-Cookie")
-	return h
 }
 
 // ANSI styles for the timeline, used only on a terminal.
@@ -351,7 +318,7 @@ func (c *checkResult) writeText(w io.Writer, color bool) {
 		if !s.OK {
 			verdict = paint(ansiRed, "blocked")
 			if s.Reason != "" {
-				verdict += " (" + s.Reason + ")"
+				verdict += " (" + string(s.Reason) + ")"
 			}
 		}
 		fmt.Fprintf(w, "   = %s: %s\n", verdict, s.Rule)
@@ -366,7 +333,7 @@ func (c *checkResult) writeText(w io.Writer, color bool) {
 	case "blocked":
 		what := "Chromium blocks this request"
 		if c.Reason != "" {
-			what += " (" + c.Reason + ")"
+			what += " (" + string(c.Reason) + ")"
 		}
 		fmt.Fprintf(w, "%s %s.\n", paint(ansiRed, "BLOCKED:"), what)
 		if c.Message != "" {

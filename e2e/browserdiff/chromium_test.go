@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/audits"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
@@ -85,7 +87,14 @@ type netlog struct {
 	mu     sync.Mutex
 	urls   map[network.RequestID][]string
 	failed []*network.EventLoadingFailed
-	msgs   []string // console messages about CORS and fetch's own refusals
+	msgs   []string    // console messages about CORS and fetch's own refusals
+	issues []corsIssue // the DevTools Issues panel's CORS errors (not its warnings)
+}
+
+// corsIssue is a CorsIssue of the DevTools Issues panel (Audits.issueAdded):
+// the only place Chromium names some CORS errors, such as DisallowedByMode.
+type corsIssue struct {
+	url, reason string
 }
 
 func (n *netlog) on(ev any) {
@@ -96,6 +105,13 @@ func (n *netlog) on(ev any) {
 		n.urls[ev.RequestID] = append(n.urls[ev.RequestID], ev.Request.URL)
 	case *network.EventLoadingFailed:
 		n.failed = append(n.failed, ev)
+	case *audits.EventIssueAdded:
+		if d := ev.Issue.Details; d != nil && d.CorsIssueDetails != nil {
+			ci := d.CorsIssueDetails
+			if !ci.IsWarning && ci.CorsErrorStatus != nil && ci.Request != nil {
+				n.issues = append(n.issues, corsIssue{ci.Request.URL, string(ci.CorsErrorStatus.CorsError)})
+			}
+		}
 	case *log.EventEntryAdded:
 		if ev.Entry != nil && (strings.Contains(ev.Entry.Text, "CORS policy") || strings.HasPrefix(ev.Entry.Text, "Fetch API cannot load")) {
 			n.msgs = append(n.msgs, ev.Entry.Text)
@@ -113,6 +129,20 @@ func (n *netlog) messages(prefix string) []string {
 	for _, m := range n.msgs {
 		if strings.Contains(m, prefix) {
 			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// issueReasons returns the CORS error names of the Issues panel for
+// requests whose URL has the path prefix, in the order they came.
+func (n *netlog) issueReasons(path string) []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, is := range n.issues {
+		if strings.Contains(is.url, path) {
+			out = append(out, is.reason)
 		}
 	}
 	return out
@@ -196,6 +226,9 @@ func newTab(t *testing.T, srv *server) (*tab, error) {
 		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
 			return err
 		}
+		if _, err := cdp.Call(ctx, t, audits.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
 		_, err := cdp.Call(ctx, t, log.Enable, cdp.Empty{})
 		return err
 	}))
@@ -223,7 +256,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 			}
 			tb.page = p
 		}
-		before, beforeMsgs := len(tb.log.failures(path)), len(tb.log.messages(path))
+		before, beforeMsgs, beforeIssues := len(tb.log.failures(path)), len(tb.log.messages(path)), len(tb.log.issueReasons(path))
 		args, _ := json.Marshal(jsArgs{
 			URL:         s.url(tb.srv, tb.srv.chrome, c.Name),
 			Method:      s.Method,
@@ -248,6 +281,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 			o.Verdict = "TypeError"
 			if strings.HasPrefix(js.Error, "TypeError: Failed to fetch") {
 				o.Reason, o.Net, o.Message = tb.failure(path, before, beforeMsgs)
+				o.Reason = tb.issueReason(path, beforeIssues, o.Reason)
 			}
 			if o.Message == "" {
 				// fetch() threw before any request (a bad method or
@@ -321,6 +355,30 @@ func (tb *tab) failure(path string, n, m int) (reason, netErr, msg string) {
 		return reason, netErr, ""
 	}
 	return "", "", ""
+}
+
+// issueReason reconciles the CORS error name of the Network panel
+// (loadingFailed) with the Issues panel's for the fetch whose issues come
+// after the first n with the path prefix. The Issues panel alone names
+// some errors (DisallowedByMode); when both name one and they differ, the
+// result names both, so that the comparison with our side shows it.
+func (tb *tab) issueReason(path string, n int, network string) string {
+	// An issue can come after the rejection; give it a moment when the
+	// Network panel named nothing (by the time it has named an error and
+	// the console has its message, the issue is there).
+	issues := tb.log.issueReasons(path)[n:]
+	for deadline := time.Now().Add(300 * time.Millisecond); network == "" && len(issues) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		issues = tb.log.issueReasons(path)[n:]
+	}
+	switch {
+	case len(issues) == 0:
+		return network
+	case network == "":
+		return issues[len(issues)-1]
+	case !slices.Contains(issues, network):
+		return network + " (Issues panel: " + strings.Join(issues, ", ") + ")"
+	}
+	return network
 }
 
 // runChromium runs every case in Chromium, in several tabs at once, and

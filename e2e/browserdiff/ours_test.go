@@ -161,7 +161,7 @@ func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error, 
 		if !errors.As(err, &ce) {
 			return o, nil, nil
 		}
-		o.Reason, o.Message, o.Net = ce.Reason, ce.Message, ce.NetError
+		o.Reason, o.Message, o.Net = string(ce.Reason), ce.Message, ce.NetError
 		return o, ce, ce.Trace
 	}
 	defer resp.Body.Close()
