@@ -30,8 +30,37 @@ const maxSegments = 4
 // ValidateCallback reports whether cb is acceptable as a JSONP callback:
 // one to four ASCII JavaScript identifiers joined by dots, at most maxLen
 // bytes in all, none of them a reserved word or one of the names that turn
-// a call into code execution (eval, Function, constructor, ...). It returns
-// a *CallbackError saying why not.
+// a call into code execution (eval, Function, constructor, ...), and not a
+// Same-Origin Method Execution gadget (see the package documentation): not
+// rooted at window, document, location, opener, ..., not a bare method of
+// the window (close, print, ...) and not ending in an action such as click
+// or submit. It returns a *CallbackError saying why not.
+//
+// The Same-Origin Method Execution gadgets it refuses are, in full:
+//
+//   - callbacks whose first name is window, self, globalThis, frames, top,
+//     parent, opener, frameElement, content, document, location, history,
+//     navigation, navigator, clientInformation, localStorage,
+//     sessionStorage, indexedDB, caches, cookieStore, customElements,
+//     external, screen, visualViewport or speechSynthesis;
+//   - the bare names of the Window's operations: close, stop, focus, blur,
+//     open, alert, confirm, prompt, print, postMessage, captureEvents,
+//     releaseEvents (HTML's Window); reportError, btoa, atob, clearTimeout,
+//     clearInterval, queueMicrotask, createImageBitmap, structuredClone,
+//     fetch (WindowOrWorkerGlobalScope); requestAnimationFrame,
+//     cancelAnimationFrame; addEventListener, removeEventListener,
+//     dispatchEvent (EventTarget); matchMedia, moveTo, moveBy, resizeTo,
+//     resizeBy, scroll, scrollTo, scrollBy (CSSOM View); getComputedStyle;
+//     getSelection; requestIdleCallback, cancelIdleCallback; find
+//     (non-standard, in Chromium and Firefox);
+//   - dotted callbacks whose last name is click, submit, requestSubmit,
+//     reset, remove, replaceWith, replaceChildren, showModal, showPopover,
+//     togglePopover, requestFullscreen, requestPointerLock, execCommand,
+//     write, writeln, assign, reload, back, forward, go, pushState,
+//     replaceState, navigate, postMessage, open, close or focus.
+//
+// setTimeout and setInterval are refused everywhere, with eval, Function
+// and constructor, because they run strings as code.
 //
 // Brackets, quotes, parentheses, spaces and every other character are
 // refused, never stripped: a caller that sends them is not a JSONP client.
@@ -42,7 +71,7 @@ func ValidateCallback(cb string, maxLen int) error {
 	if len(cb) > maxLen {
 		return callbackError(cb, "longer than "+strconv.Itoa(maxLen)+" bytes")
 	}
-	segments := 0
+	first, last, segments := "", "", 0
 	for start := 0; start <= len(cb); {
 		end := start
 		for end < len(cb) && cb[end] != '.' {
@@ -53,26 +82,41 @@ func ValidateCallback(cb string, maxLen int) error {
 		if segments > maxSegments {
 			return callbackError(cb, "more than "+strconv.Itoa(maxSegments)+" dotted names")
 		}
-		if seg == "" {
-			return callbackError(cb, "empty name around a dot")
+		if reason := nameReason(seg); reason != "" {
+			return callbackError(cb, reason)
 		}
-		if c := seg[0]; !isIdentStart(c) {
-			return callbackError(cb, "a name starts with "+describeByte(c)+"; names start with a letter, '_' or '$'")
+		if segments == 1 {
+			first = seg
 		}
-		for i := 1; i < len(seg); i++ {
-			if c := seg[i]; !isIdentChar(c) {
-				return callbackError(cb, describeByte(c)+" is not allowed; use letters, digits, '_', '$' and '.'")
-			}
-		}
-		if reserved[seg] {
-			return callbackError(cb, strconv.Quote(seg)+" is a JavaScript reserved word")
-		}
-		if dangerous[seg] {
-			return callbackError(cb, strconv.Quote(seg)+" would turn the data into code")
-		}
+		last = seg
 		start = end + 1
 	}
+	if reason := gadgetReason(first, last, segments); reason != "" {
+		return callbackError(cb, reason)
+	}
 	return nil
+}
+
+// nameReason returns why one dotted name of a callback is refused, or "".
+func nameReason(seg string) string {
+	if seg == "" {
+		return "empty name around a dot"
+	}
+	if c := seg[0]; !isIdentStart(c) {
+		return "a name starts with " + describeByte(c) + "; names start with a letter, '_' or '$'"
+	}
+	for i := 1; i < len(seg); i++ {
+		if c := seg[i]; !isIdentChar(c) {
+			return describeByte(c) + " is not allowed; use letters, digits, '_', '$' and '.'"
+		}
+	}
+	if reserved[seg] {
+		return strconv.Quote(seg) + " is a JavaScript reserved word"
+	}
+	if dangerous[seg] {
+		return strconv.Quote(seg) + " would turn the data into code"
+	}
+	return ""
 }
 
 func isIdentStart(c byte) bool {

@@ -49,6 +49,8 @@ func ExampleResponder_Handler_refused() {
 		"/weather?callback=alert(document.domain)//",
 		"/weather?callback=opener.document.forms[0].submit",
 		"/weather?callback=eval",
+		"/weather?callback=opener.document.body.click",
+		"/weather?callback=close",
 	} {
 		w := get(h, target)
 		fmt.Print(w.Code, " ", w.Body)
@@ -57,6 +59,24 @@ func ExampleResponder_Handler_refused() {
 	// 400 jsonp: invalid callback "alert(document.domain)//": '(' is not allowed; use letters, digits, '_', '$' and '.'
 	// 400 jsonp: invalid callback "opener.document.forms[0].submit": a bracket is not allowed; use letters, digits, '_', '$' and '.'
 	// 400 jsonp: invalid callback "eval": "eval" would turn the data into code
+	// 400 jsonp: invalid callback "opener.document.body.click": callbacks rooted at opener can reach other windows or the document (Same-Origin Method Execution)
+	// 400 jsonp: invalid callback "close": close is a method of the window, not a callback (Same-Origin Method Execution)
+}
+
+func ExampleConfig_callbackPattern() {
+	// Answer only the names jQuery generates, such as jQuery360_1700000000.
+	j, err := jsonp.New(jsonp.Config{CallbackPattern: `jQuery[0-9]+_[0-9]+`})
+	if err != nil {
+		panic(err)
+	}
+	h := j.Handler(weather)
+	for _, cb := range []string{"jQuery360_1700000000", "app.onWeather", "jQuery360_1.x"} {
+		fmt.Println(cb, get(h, "/weather?callback="+cb).Code)
+	}
+	// Output:
+	// jQuery360_1700000000 200
+	// app.onWeather 400
+	// jQuery360_1.x 400
 }
 
 func ExampleConfig_credentialedCallers() {

@@ -8,6 +8,10 @@
 //   - The callback must be a dotted JavaScript identifier (a, a.b, jQuery1_2)
 //     of bounded length without reserved words or brackets. Anything else is
 //     refused with 400: the callback is never silently "cleaned".
+//   - Callbacks that are Same-Origin Method Execution gadgets are refused
+//     too (see below). Config.Callbacks (a fixed list) and
+//     Config.CallbackPattern (a regular expression) narrow the accepted
+//     names further.
 //   - The body is /**/ typeof cb === 'function' && cb(JSON); where JSON is
 //     the wrapped handler's response, checked to be valid JSON, with <, >,
 //     &, U+2028 and U+2029 escaped. The fixed prefix defeats Rosetta
@@ -23,6 +27,35 @@
 // Requests without the callback parameter pass through to the wrapped
 // handler untouched and get its plain JSON response.
 //
+// # Same-Origin Method Execution
+//
+// A JSONP response calls the function its caller names, in the origin of
+// the endpoint: the script runs there, whoever included it. Same-Origin
+// Method Execution (SOME; Ben Hayak, 2014) abuses this. An attacker's page
+// opens a page of the endpoint's origin in a window, say the account page
+// with its "delete" button, then makes another page of that origin include
+// the JSONP script with the callback
+// opener.document.body.firstElementChild.click. Calling back clicks the
+// button as the user, since both pages share the origin. Any callback that
+// reaches another window, the document, navigation or storage, or a bare
+// method of the window (close, print, postMessage, ...), or that ends in an
+// action (click, submit, ...) on an element reached by its id, which is a
+// global name, is such a gadget; the check "typeof cb === 'function'" in
+// the response does not help, since each of them is a function.
+//
+// ValidateCallback refuses these gadgets: callbacks rooted at window, self,
+// globalThis, frames, top, parent, opener, frameElement, document,
+// location, history, navigation, navigator, the storages and a few more
+// objects of the kind; the bare names of the Window interface's operations
+// (those of the HTML standard's Window and of the mixins and partial
+// interfaces applied to it); and dotted callbacks ending in click, submit,
+// requestSubmit, reset, remove, showModal, write, assign, reload, back and
+// the like. ValidateCallback's documentation lists every name. The lists
+// cannot know the page's own
+// objects (app.logout is a gadget if it exists), so an endpoint that serves
+// known callers should set Config.Callbacks or Config.CallbackPattern,
+// which take the choice of function away from the caller.
+//
 // Prefer CORS (package cors) for anything new: unlike JSONP it lets the
 // server choose who may read a response.
 package jsonp
@@ -35,6 +68,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -84,6 +118,16 @@ type Config struct {
 	// caller can pick the function the response calls.
 	Callbacks []string
 
+	// CallbackPattern, when set, is a regular expression (package regexp's
+	// RE2 syntax, which runs in linear time) that a callback must match
+	// whole, such as `jQuery[0-9]+_[0-9]+` for jQuery's generated names.
+	// It is anchored at both ends whatever it says, so that pattern
+	// refuses "alert(1)//jQuery1_2" and "jQuery1_2.x". A callback must
+	// still pass ValidateCallback: the pattern narrows what is accepted,
+	// never widens it. With Callbacks too, a callback is accepted when it
+	// is listed or matches.
+	CallbackPattern string
+
 	// MaxResponseBytes bounds the wrapped handler's JSON response, which is
 	// buffered so that it can be checked before any byte is sent. A larger
 	// response fails with 500. Zero means 1 MiB.
@@ -104,13 +148,15 @@ func (e *ConfigError) Error() string {
 }
 
 // Responder wraps JSON handlers so that they can also answer JSONP. It is
-// safe for concurrent use.
+// safe for concurrent use. The zero value is the Responder that New makes
+// of the zero Config.
 type Responder struct {
 	param      string
 	maxLen     int
 	maxBody    int64
 	callers    map[string]bool
-	callbacks  map[string]bool // nil: any valid name
+	callbacks  map[string]bool // nil: any valid name, unless pattern is set
+	pattern    *regexp.Regexp  // anchored; nil: none
 	scriptOnly bool
 }
 
@@ -155,6 +201,13 @@ func New(c Config) (*Responder, error) {
 		}
 		j.callbacks[cb] = true
 	}
+	if c.CallbackPattern != "" {
+		re, issue := compilePattern(c.CallbackPattern)
+		if issue != "" {
+			bad("CallbackPattern", c.CallbackPattern, issue, "write a regular expression in Go's syntax, such as jQuery[0-9]+_[0-9]+")
+		}
+		j.pattern = re
+	}
 	for _, s := range c.CredentialedCallers {
 		if strings.Contains(s, "*") {
 			bad("CredentialedCallers", s, "wildcards are not allowed", "list each calling origin exactly, such as https://app.example.com")
@@ -182,6 +235,20 @@ func New(c Config) (*Responder, error) {
 	return j, nil
 }
 
+// compilePattern compiles a CallbackPattern anchored at both ends. The
+// pattern is compiled alone first, so that it is known to be one balanced
+// expression: "a)|(b" cannot escape the anchors around it.
+func compilePattern(p string) (*regexp.Regexp, string) {
+	if _, err := regexp.Compile(p); err != nil {
+		return nil, "not a regular expression: " + err.Error()
+	}
+	re, err := regexp.Compile(`^(?:` + p + `)$`)
+	if err != nil {
+		return nil, "not a regular expression: " + err.Error()
+	}
+	return re, ""
+}
+
 func validParamName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -199,7 +266,17 @@ func validParamName(s string) bool {
 // h must set Content-Type to application/json (or a +json type) for its
 // response to be wrapped; a response of any other type, or one with a
 // Content-Encoding, is passed through as h wrote it.
+//
+// Handler panics if j is nil: make a Responder with New, or use the zero
+// value.
 func (j *Responder) Handler(h http.Handler) http.Handler {
+	if j == nil {
+		panic("jsonp: Handler called on a nil *Responder; make one with jsonp.New")
+	}
+	if h == nil {
+		panic("jsonp: Handler called with a nil http.Handler")
+	}
+	j = j.withDefaults()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		values, ok := callbackValues(r.URL.RawQuery, j.param)
 		if !ok {
@@ -216,6 +293,25 @@ func (j *Responder) Handler(h http.Handler) http.Handler {
 		}
 		j.serve(w, r, h, cb)
 	})
+}
+
+// withDefaults returns j, or a copy with the defaults of the zero Config
+// in the fields of a zero Responder (one not made by New).
+func (j *Responder) withDefaults() *Responder {
+	if j.param != "" && j.maxLen != 0 && j.maxBody != 0 {
+		return j
+	}
+	d := *j
+	if d.param == "" {
+		d.param = DefaultParam
+	}
+	if d.maxLen == 0 {
+		d.maxLen = DefaultMaxCallbackLength
+	}
+	if d.maxBody == 0 {
+		d.maxBody = DefaultMaxResponseBytes
+	}
+	return &d
 }
 
 // callbackValues returns the values of the query parameter name, and
@@ -263,7 +359,7 @@ func (j *Responder) check(r *http.Request, values []string) (cb string, status i
 	if err := ValidateCallback(values[0], j.maxLen); err != nil {
 		return "", http.StatusBadRequest, err.Error()
 	}
-	if j.callbacks != nil && !j.callbacks[values[0]] {
+	if !j.answers(values[0]) {
 		return "", http.StatusBadRequest, "callback " + strconv.Quote(values[0]) + " is not one of the names this endpoint answers"
 	}
 	switch dest := r.Header.Get("Sec-Fetch-Dest"); {
@@ -289,6 +385,15 @@ func (j *Responder) check(r *http.Request, values []string) (cb string, status i
 		}
 	}
 	return values[0], 0, ""
+}
+
+// answers reports whether a valid callback is one that Callbacks or
+// CallbackPattern allows; without either, every valid callback is.
+func (j *Responder) answers(cb string) bool {
+	if j.callbacks == nil && j.pattern == nil {
+		return true
+	}
+	return j.callbacks[cb] || j.pattern != nil && j.pattern.MatchString(cb)
 }
 
 func refuse(w http.ResponseWriter, status int, reason string) {
