@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -93,6 +94,21 @@ func startAPI(t *testing.T, apiHost string, callers ...string) *api {
 	if len(callers) > 0 {
 		mux.Handle("GET /me", mustNew(t, jsonp.Config{CredentialedCallers: callers}).Handler(data))
 	}
+	// /account is a page of the API's origin with a button that acts, and
+	// /naive answers JSONP with any dotted identifier as the callback, as
+	// echo's check does: together they show a Same-Origin Method Execution.
+	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>account</title><body><button id="deleteAccount" onclick="window.deleted = true">Delete my account</button></body>`)
+	})
+	mux.HandleFunc("GET /naive", func(w http.ResponseWriter, r *http.Request) {
+		cb := r.URL.Query().Get("callback")
+		if !naiveCallback.MatchString(cb) {
+			http.Error(w, "bad callback", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprintf(w, "/**/ typeof %s === 'function' && %s(%s);", cb, cb, weather)
+	})
 	mux.HandleFunc("GET /setcookie", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "1", Path: "/", HttpOnly: true})
 		io.WriteString(w, "cookie set")
@@ -110,6 +126,10 @@ func startAPI(t *testing.T, apiHost string, callers ...string) *api {
 	a.url = fmt.Sprintf("http://%s:%d", apiHost, headless.Serve(t, logged))
 	return a
 }
+
+// naiveCallback is the dotted-identifier check of frameworks that do not
+// know Same-Origin Method Execution.
+var naiveCallback = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$`)
 
 // startPage serves a blank page; it returns its origin on pageHost.
 func startPage(t *testing.T, pageHost string) string {
@@ -187,7 +207,7 @@ func TestHostileCallbackRefused(t *testing.T) {
 	ctx := browser.Open(t, startPage(t, "app.test")+"/", 60*time.Second)
 	for _, cb := range []string{
 		"alert(document.domain)//",
-		"alert",                           // harmless name, but checked below: allowed
+		"alert",                           // a method of the window (SOME)
 		"opener.document.forms[0].submit", // SOME gadget
 		"eval",
 		"x.constructor.constructor",
@@ -200,14 +220,6 @@ func TestHostileCallbackRefused(t *testing.T) {
 			h := a.take()
 			if len(h) != 1 {
 				t.Fatalf("API saw %+v", h)
-			}
-			if cb == "alert" {
-				// A valid name: the data goes to window.alert, which the
-				// page controls; nothing is run that the page did not define.
-				if res.Event != "load" || !res.Alerted || h[0].status != 200 {
-					t.Fatalf("%+v, status %d", res, h[0].status)
-				}
-				return
 			}
 			if h[0].status != 400 {
 				t.Fatalf("status %d, want 400", h[0].status)
@@ -280,5 +292,53 @@ func TestRequireScriptDest(t *testing.T) {
 	h := a.take()
 	if resp.Status != 403 || len(h) != 1 || h[0].dest != "document" {
 		t.Fatalf("navigation: status %d, API saw %+v", resp.Status, h)
+	}
+}
+
+// TestSameOriginMethodExecution shows the attack in Chromium and its
+// refusal (issue 11, bug 9): a page of the API's origin that includes the
+// JSONP script with the callback deleteAccount.click (an element's id is a
+// global name) or document.body.firstElementChild.click clicks its own
+// button when the endpoint accepts any dotted identifier; the jsonp
+// package answers 400 and nothing is clicked.
+func TestSameOriginMethodExecution(t *testing.T) {
+	a := startAPI(t, "api.test")
+	for _, cb := range []string{"deleteAccount.click", "document.body.firstElementChild.click"} {
+		for _, endpoint := range []string{"/naive", "/weather"} {
+			t.Run(endpoint+"/"+cb, func(t *testing.T) {
+				ctx := browser.Open(t, a.url+"/account", 60*time.Second)
+				a.take()
+				js := fmt.Sprintf(`new Promise((resolve) => {
+					const s = document.createElement("script");
+					s.src = %q;
+					s.onload = () => resolve({event: "load", deleted: !!window.deleted});
+					s.onerror = () => resolve({event: "error", deleted: !!window.deleted});
+					document.head.appendChild(s);
+				})`, a.url+endpoint+"?callback="+cb)
+				type result struct {
+					Event   string `json:"event"`
+					Deleted bool   `json:"deleted"`
+				}
+				res, err := chromedp.Run(ctx, chromedp.Evaluate[result](js, chromedp.EvalAwaitPromise))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if endpoint == "/naive" {
+					// The attack works against the naive check: the
+					// script clicked the button in the page's origin.
+					if res.Event != "load" || !res.Deleted {
+						t.Fatalf("naive endpoint: %+v, want the button clicked", res)
+					}
+					return
+				}
+				h := a.take()
+				if len(h) != 1 || h[0].status != http.StatusBadRequest {
+					t.Fatalf("API saw %+v, want one 400", h)
+				}
+				if res.Event != "error" || res.Deleted {
+					t.Fatalf("jsonp endpoint: %+v, want a refused script and no click", res)
+				}
+			})
+		}
 	}
 }
