@@ -1,0 +1,317 @@
+// Package sharedcache is a small in-memory HTTP cache that follows the
+// rules RFC 9111 sets for a shared cache, for the CORS proxy: many pages
+// calling the same public API should reach the upstream once.
+//
+// It is deliberately conservative. It stores only complete responses to
+// anonymous GET requests: requests with no header field beyond a fixed set
+// that identifies nobody (Accept*, Origin, Referer, User-Agent, the
+// forwarding fields, conditionals ...), so never one with Authorization,
+// Cookie or an API key of its own. Stored responses need a positive
+// freshness lifetime from s-maxage, max-age, Expires or, for heuristically
+// cacheable statuses, Last-Modified.
+// It never stores responses marked private, no-store, no-cache or
+// must-understand, responses with Set-Cookie, partial content, or Vary: *.
+// It does not revalidate: a stale entry is simply fetched again. Vary is
+// honoured; a content-coded response without Vary: Accept-Encoding is
+// treated as varying on it. Unsafe requests that succeed invalidate the
+// stored responses for their URL (section 4.4). Memory is bounded in bytes,
+// least recently used entries going first.
+package sharedcache
+
+import (
+	"bytes"
+	"container/list"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Cache is an http.RoundTripper that answers from memory what it may and
+// sends the rest to Base. Its zero value is not usable: build one with New.
+type Cache struct {
+	base     http.RoundTripper
+	maxBytes int64
+	maxEntry int64
+	now      func() time.Time
+
+	mu    sync.Mutex
+	lru   list.List                  // of *entry, most recently used first
+	byKey map[string][]*list.Element // variants of one URL
+	size  int64
+
+	hits, misses, stores, evictions atomic.Int64
+}
+
+// maxVariants bounds how many variants of one URL are kept, so that a
+// response that varies on a header the caller controls cannot crowd the
+// cache with one URL.
+const maxVariants = 16
+
+// Config says how large a cache may grow.
+type Config struct {
+	// MaxBytes bounds the memory held by stored responses (bodies, header
+	// fields and keys). It must be positive.
+	MaxBytes int64
+	// MaxEntryBytes bounds one stored response; larger ones are streamed
+	// through and not kept. Zero means MaxBytes/8, at most 8 MiB.
+	MaxEntryBytes int64
+	// Now is the clock, for tests; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns a cache in front of base. It returns nil when c.MaxBytes is
+// not positive: a caller that asks for no cache gets none.
+func New(base http.RoundTripper, c Config) *Cache {
+	if c.MaxBytes <= 0 {
+		return nil
+	}
+	if c.MaxEntryBytes <= 0 {
+		c.MaxEntryBytes = min(c.MaxBytes/8, 8<<20)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return &Cache{
+		base:     base,
+		maxBytes: c.MaxBytes,
+		maxEntry: min(c.MaxEntryBytes, c.MaxBytes),
+		now:      c.Now,
+		byKey:    make(map[string][]*list.Element),
+	}
+}
+
+// Stats counts what the cache did since it was built.
+type Stats struct {
+	Hits, Misses, Stores, Evictions int64
+	Entries                         int
+	Bytes                           int64
+}
+
+// Stats returns the cache's counters.
+func (c *Cache) Stats() Stats {
+	c.mu.Lock()
+	entries, size := c.lru.Len(), c.size
+	c.mu.Unlock()
+	return Stats{
+		Hits: c.hits.Load(), Misses: c.misses.Load(), Stores: c.stores.Load(),
+		Evictions: c.evictions.Load(), Entries: entries, Bytes: size,
+	}
+}
+
+type entry struct {
+	key       string
+	fields    []string // Vary's field names
+	selecting []string // the request's values for them
+	status    int
+	header    http.Header
+	body      []byte
+	received  time.Time
+	initAge   time.Duration
+	lifetime  time.Duration
+	size      int64
+}
+
+// RoundTrip answers req from the cache when a fresh stored response
+// matches it, and otherwise sends it to the base transport, storing the
+// response as it is read when the rules allow.
+func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !cacheableRequest(req) {
+		resp, err := c.base.RoundTrip(req)
+		if err == nil && !isSafe(req.Method) && resp.StatusCode < 400 {
+			c.invalidate(key(req))
+		}
+		return resp, err
+	}
+	k := key(req)
+	if resp := c.lookup(req, k); resp != nil {
+		c.hits.Add(1)
+		return resp, nil
+	}
+	c.misses.Add(1)
+	sent := c.now()
+	resp, err := c.base.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet {
+		return resp, err
+	}
+	received := c.now()
+	life := lifetime(resp, received)
+	if life <= 0 || resp.ContentLength > c.maxEntry {
+		return resp, nil
+	}
+	fields := varyFields(resp.Header)
+	e := &entry{
+		key:       k,
+		fields:    fields,
+		selecting: selecting(req, fields),
+		status:    resp.StatusCode,
+		header:    resp.Header.Clone(),
+		received:  received,
+		initAge:   initialAge(resp, sent, received),
+		lifetime:  life,
+	}
+	resp.Body = &recorder{ReadCloser: resp.Body, c: c, e: e, want: resp.ContentLength}
+	return resp, nil
+}
+
+func isSafe(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// key is the cache key of section 2: the target URI. GET and HEAD share
+// it, so that a HEAD can be answered from a stored GET.
+func key(req *http.Request) string { return req.URL.String() }
+
+func (c *Cache) lookup(req *http.Request, k string) *http.Response {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, el := range c.byKey[k] {
+		e := el.Value.(*entry)
+		if !equal(selecting(req, e.fields), e.selecting) {
+			continue
+		}
+		age := e.initAge + now.Sub(e.received)
+		if !mayServeStored(req, age, e.lifetime) {
+			return nil
+		}
+		c.lru.MoveToFront(el)
+		return e.response(req, age)
+	}
+	return nil
+}
+
+func (e *entry) response(req *http.Request, age time.Duration) *http.Response {
+	h := e.header.Clone()
+	h.Set("Age", strconv.FormatInt(int64(age/time.Second), 10))
+	resp := &http.Response{
+		Status:        strconv.Itoa(e.status) + " " + http.StatusText(e.status),
+		StatusCode:    e.status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          http.NoBody,
+		ContentLength: int64(len(e.body)),
+		Request:       req,
+	}
+	if req.Method != http.MethodHead {
+		resp.Body = io.NopCloser(bytes.NewReader(e.body))
+	}
+	return resp
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// store keeps e, replacing a variant with the same selecting values and
+// evicting least recently used entries beyond the byte budget.
+func (c *Cache) store(e *entry) {
+	e.size = int64(len(e.body) + len(e.key) + headerSize(e.header))
+	if e.size > c.maxEntry {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	variants := c.byKey[e.key]
+	for _, el := range variants {
+		if old := el.Value.(*entry); equal(old.fields, e.fields) && equal(old.selecting, e.selecting) {
+			c.remove(el)
+			break
+		}
+	}
+	if len(c.byKey[e.key]) >= maxVariants {
+		c.remove(c.byKey[e.key][0])
+	}
+	c.byKey[e.key] = append(c.byKey[e.key], c.lru.PushFront(e))
+	c.size += e.size
+	c.stores.Add(1)
+	for c.size > c.maxBytes {
+		c.remove(c.lru.Back())
+		c.evictions.Add(1)
+	}
+}
+
+// remove drops one element; c.mu must be held.
+func (c *Cache) remove(el *list.Element) {
+	e := c.lru.Remove(el).(*entry)
+	c.size -= e.size
+	variants := c.byKey[e.key]
+	for i, v := range variants {
+		if v == el {
+			variants = append(variants[:i:i], variants[i+1:]...)
+			break
+		}
+	}
+	if len(variants) == 0 {
+		delete(c.byKey, e.key)
+	} else {
+		c.byKey[e.key] = variants
+	}
+}
+
+func (c *Cache) invalidate(k string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.byKey[k]) > 0 {
+		c.remove(c.byKey[k][0])
+	}
+}
+
+func headerSize(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// recorder keeps a copy of the body as the proxy streams it to its caller
+// and stores the entry once the body has been read to its end. A body
+// that grows past the entry limit, fails, or is closed early is not kept.
+type recorder struct {
+	io.ReadCloser
+	c    *Cache
+	e    *entry
+	buf  bytes.Buffer
+	want int64 // Content-Length, or -1
+	done bool
+}
+
+func (r *recorder) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if !r.done {
+		if int64(r.buf.Len()+n) > r.c.maxEntry {
+			r.done, r.buf = true, bytes.Buffer{}
+		} else {
+			r.buf.Write(p[:n])
+		}
+	}
+	if err == io.EOF && !r.done {
+		r.done = true
+		if r.want < 0 || int64(r.buf.Len()) == r.want {
+			r.e.body = r.buf.Bytes()
+			r.c.store(r.e)
+		}
+	} else if err != nil {
+		r.done = true
+	}
+	return n, err
+}
