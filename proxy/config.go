@@ -155,6 +155,15 @@ type Config struct {
 	// MaxIdleConnsPerHost sizes the upstream keep-alive pool; it should be
 	// at least the expected concurrency per target. Zero means the default.
 	MaxIdleConnsPerHost int
+	// CacheBytes, when positive, turns on an in-memory shared cache of that
+	// many bytes for anonymous GETs, so that many pages calling one public
+	// API reach it once. It follows RFC 9111's rules for shared caches and
+	// is conservative: a request with any header that could identify its
+	// caller (Authorization, Cookie, an API key header) bypasses it, and
+	// only responses that a shared cache may store, with a freshness
+	// lifetime, are kept; nothing is revalidated. CORS headers are added per
+	// caller after the cache, as for any response. Zero means no cache.
+	CacheBytes int64
 
 	// PerIP and PerOrigin limit requests per client address and per
 	// calling site (the origin's registrable domain, so that subdomains
@@ -346,6 +355,9 @@ func compile(c Config) (*compiled, error) {
 		cc.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
 	} else if cc.MaxIdleConnsPerHost < 0 {
 		errs = append(errs, &ConfigError{"MaxIdleConnsPerHost", fmt.Sprint(c.MaxIdleConnsPerHost), "use a positive number, at least the expected concurrency"})
+	}
+	if c.CacheBytes < 0 {
+		errs = append(errs, &ConfigError{"CacheBytes", fmt.Sprint(c.CacheBytes), "use a positive size in bytes, or 0 for no cache"})
 	}
 	for _, r := range []struct {
 		field string

@@ -69,7 +69,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 		}
 		out = out.WithContext(ctx)
 		sent := time.Now()
-		resp, err := p.transport.RoundTrip(out)
+		resp, err := p.upstream.RoundTrip(out)
 		ex.upstream += time.Since(sent)
 		if err != nil {
 			p.metrics.upstream.Observe(time.Since(sent).Seconds())

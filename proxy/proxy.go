@@ -45,6 +45,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crossorigin/crossorigin/internal/sharedcache"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -54,6 +55,8 @@ type Proxy struct {
 	cors      http.Handler
 	guard     *guard
 	transport *http.Transport
+	upstream  http.RoundTripper // transport, or the cache in front of it
+	cache     *sharedcache.Cache
 	limiter   Limiter
 	metrics   *metrics
 	inFlight  atomic.Int64
@@ -92,10 +95,29 @@ func New(c Config) (*Proxy, error) {
 		// The body goes to the caller byte for byte: no transparent gzip.
 		DisableCompression: true,
 	}
+	p.upstream = p.transport
+	if c := sharedcache.New(p.transport, sharedcache.Config{MaxBytes: cc.CacheBytes}); c != nil {
+		p.upstream, p.cache = c, c
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	p.idPrefix = hex.EncodeToString(b[:]) + "-"
 	return p, nil
+}
+
+// CacheStats counts what the shared cache (Config.CacheBytes) did.
+type CacheStats struct {
+	Hits, Misses, Stores, Evictions int64
+	Entries                         int
+	Bytes                           int64
+}
+
+// CacheStats returns the shared cache's counters; all zero without a cache.
+func (p *Proxy) CacheStats() CacheStats {
+	if p.cache == nil {
+		return CacheStats{}
+	}
+	return CacheStats(p.cache.Stats())
 }
 
 // Close closes the idle upstream connections.

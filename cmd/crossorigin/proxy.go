@@ -62,6 +62,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		maxReq   = sizeFlag(fs, "max-request-body", proxy.DefaultMaxRequestBody, "request body cap (bytes, or with KiB/MiB/GiB)")
 		maxResp  = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap")
 		maxHdr   = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap")
+		cache    = sizeFlag(fs, "cache-size", 0, "shared in-memory cache of anonymous GET responses, e.g. 64MiB (0: no cache)")
 	)
 	fs.BoolVar(&c.RedirectSameOrigin, "redirect-same-origin", false, "answer 301 to the target itself when it has the caller's origin")
 	fs.DurationVar(&c.MaxAge, "max-age", 0, "Access-Control-Max-Age of preflight responses (0: omitted)")
@@ -97,6 +98,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	c.RequireHeaders, c.RemoveHeaders = *require, *remove
 	c.AllowHosts, c.DenyHosts, c.CredentialHosts = *allowH, *denyH, *credH
 	c.MaxRequestBody, c.MaxResponseBody, c.MaxHeaderBytes = *maxReq, *maxResp, int(*maxHdr)
+	c.CacheBytes = *cache
 	if len(*set) > 0 {
 		c.SetHeaders = map[string]string{}
 		for _, kv := range *set {
