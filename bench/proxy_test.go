@@ -25,11 +25,12 @@ import (
 
 const proxyConcurrency = 32
 
-// proxyBodies are the two response sizes of the benchmark.
+// proxyBodies are the responses of the benchmark: two sizes that no
+// cache may keep, and 1 KiB that a shared cache may keep for an hour.
 var proxyBodies = []struct {
 	name string
 	size int
-}{{"1KiB", 1 << 10}, {"1MiB", 1 << 20}}
+}{{"1KiB", 1 << 10}, {"1MiB", 1 << 20}, {"1KiB-cacheable", 1 << 10}}
 
 // proxyImpl is one thing under load: a base URL to which the target
 // URL is appended, and the process serving it (nil: this process).
@@ -58,6 +59,9 @@ func proxyUpstream(tb testing.TB) (string, func()) {
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		if strings.HasSuffix(r.URL.Path, "-cacheable") {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
 		_, _ = w.Write(b)
 	})}
 	go func() { _ = srv.Serve(ln) }()
@@ -143,13 +147,16 @@ func proxyCorsAnywhere(tb testing.TB) (*exec.Cmd, string, string) {
 func proxyImpls(tb testing.TB, upstream string) []*proxyImpl {
 	crossorigin, bare := proxyBuild(tb)
 	_, upPort, _ := net.SplitHostPort(strings.TrimPrefix(upstream, "http://"))
-	co, coBase := proxyStart(tb, ".", crossorigin, "proxy", "--listen", "127.0.0.1:0",
+	args := []string{"proxy", "--listen", "127.0.0.1:0",
 		"--allow-private", "127.0.0.1/32", "--allow-port", upPort, "--log-format", "none",
-		"--max-idle-conns-per-host", "64")
+		"--max-idle-conns-per-host", "64"}
+	co, coBase := proxyStart(tb, ".", crossorigin, args...)
+	cc, ccBase := proxyStart(tb, ".", crossorigin, append(args, "--cache-size", "64MiB")...)
 	bp, bareBase := proxyStart(tb, ".", bare, "--pool", "64")
 	impls := []*proxyImpl{
 		{name: "direct"},
 		{name: "crossorigin", base: coBase, cmd: co},
+		{name: "crossorigin-cache", base: ccBase, cmd: cc},
 		{name: "reverseproxy", base: bareBase, cmd: bp},
 	}
 	ca, caBase, skip := proxyCorsAnywhere(tb)
