@@ -38,12 +38,22 @@
 //
 // An actual request (any request with an Origin header that is not a
 // preflight) from an allowed origin gets Access-Control-Allow-Origin (the
-// origin, or "*" when Origins is "*" without credentials),
-// Access-Control-Allow-Credentials and Access-Control-Expose-Headers as
-// configured. Vary: Origin is added to the response, next to what the
-// handler sets, whenever the response depends on the Origin header, also
-// for requests without one or from disallowed origins: a shared cache must
-// not serve one origin's response to another.
+// origin), Access-Control-Allow-Credentials and Access-Control-Expose-Headers
+// as configured. Such responses depend on the Origin header, so Vary:
+// Origin is added to every one of them, also to responses to requests
+// without Origin or from disallowed origins: a shared cache must not serve
+// one origin's response to another. The middleware adds it when the
+// response's header goes out, next to what the handler put in Vary, so
+// that a handler's w.Header().Set("Vary", "Accept-Encoding") cannot drop
+// it; the ResponseWriter that handlers see keeps http.Flusher,
+// http.Hijacker, io.ReaderFrom and, through Unwrap, everything
+// http.ResponseController offers.
+//
+// With Origins "*" (and no credentials), nothing depends on Origin: every
+// response that is not a preflight, with or without Origin, gets
+// Access-Control-Allow-Origin: * (and Access-Control-Expose-Headers), and
+// no Vary, so that a response cached from an <img> or a no-cors fetch also
+// serves a CORS fetch.
 //
 // A preflight from an allowed origin, for an allowed method and allowed
 // headers, gets the CORS headers, Access-Control-Allow-Methods and

@@ -112,7 +112,11 @@ func (cc *compiled) explain(r *http.Request, v verdict) string {
 	o := r.Header.Get(hdrOrigin)
 	switch v.reason {
 	case reasonNoOrigin:
-		return "no Origin header: the request is same-origin or not from a browser, so CORS does not apply"
+		s := "no Origin header: the request is same-origin or not from a browser, so CORS does not apply"
+		if cc.anyOrigin {
+			s += "; Access-Control-Allow-Origin: * is sent anyway, so that a cache may serve the response to any origin"
+		}
+		return s
 	case reasonManyOrigins:
 		return "several Origin headers: browsers send one, so the request is not trusted"
 	case reasonOrigin:

@@ -123,65 +123,81 @@ type verdict struct {
 // answered a preflight itself.
 func (cc *compiled) serve(w http.ResponseWriter, r *http.Request, h http.Handler) verdict {
 	origins := r.Header[hdrOrigin]
-	if len(origins) == 0 {
-		if cc.vary {
-			addVary(w.Header(), carve(r, 1), hdrOrigin)
-		}
-		h.ServeHTTP(w, r)
-		return verdict{NotCORS, reasonNoOrigin}
-	}
-	if r.Method == http.MethodOptions {
+	if len(origins) > 0 && r.Method == http.MethodOptions {
 		if acrm := r.Header[hdrReqMethod]; len(acrm) > 0 {
 			return cc.preflight(w, r, h, origins, acrm)
 		}
 	}
-	v := cc.actual(r, w.Header(), origins)
-	h.ServeHTTP(w, r)
+	if !cc.vary {
+		return cc.serveAny(w, r, h, origins)
+	}
+	// The response depends on Origin, whether the request has one or not.
+	vw := newVaryWriter(w, r)
+	v := verdict{NotCORS, reasonNoOrigin}
+	if len(origins) > 0 {
+		v = cc.actual(w.Header(), origins, vw)
+	}
+	h.ServeHTTP(vw, r)
+	if !vw.written {
+		vw.finish()
+	}
 	return v
 }
 
-// actual adds the headers of an actual (not preflight) CORS request.
-func (cc *compiled) actual(r *http.Request, hdr http.Header, origins []string) verdict {
-	if len(origins) > 1 || !cc.allowOrigin(origins[0]) {
-		if cc.vary {
-			addVary(hdr, carve(r, 1), hdrOrigin)
-		}
-		if len(origins) > 1 {
-			return verdict{Actual, reasonManyOrigins}
-		}
-		return verdict{Actual, reasonOrigin}
-	}
+// serveAny serves a request other than a preflight under a "*" policy:
+// every response, with or without Origin, from any origin, gets the same
+// headers, so that a cache may serve any of them to anyone (a response
+// cached from an <img> or a no-cors fetch then serves a CORS fetch too).
+// Nothing depends on Origin, hence no Vary.
+func (cc *compiled) serveAny(w http.ResponseWriter, r *http.Request, h http.Handler, origins []string) verdict {
+	hdr := w.Header()
 	n := 1
-	if cc.vary {
-		n++
-	}
-	if cc.credentials {
-		n++
-	}
 	if cc.exposeHeaders != "" {
 		n++
 	}
 	buf := carve(r, n)
-	i := 0
-	if cc.vary {
-		addVary(hdr, buf[i:i+1:i+1], hdrOrigin)
-		i++
+	buf[0] = "*"
+	hdr[hdrAllowOrigin] = buf[0:1:1]
+	if cc.exposeHeaders != "" {
+		buf[1] = cc.exposeHeaders
+		hdr[hdrExposeHeaders] = buf[1:2:2]
 	}
-	if cc.anyOrigin {
-		buf[i] = "*"
-	} else {
-		buf[i] = origins[0]
+	h.ServeHTTP(w, r)
+	if len(origins) == 0 {
+		return verdict{NotCORS, reasonNoOrigin}
 	}
-	hdr[hdrAllowOrigin] = buf[i : i+1 : i+1]
-	i++
+	return verdict{Actual, reasonAllowed}
+}
+
+// actual adds the headers of an actual (not preflight) CORS request from an
+// allowed origin, in the slots of vw.
+func (cc *compiled) actual(hdr http.Header, origins []string, vw *varyWriter) verdict {
+	if len(origins) > 1 {
+		return verdict{Actual, reasonManyOrigins}
+	}
+	if !cc.allowOrigin(origins[0]) {
+		return verdict{Actual, reasonOrigin}
+	}
+	vw.vals[1] = origins[0]
+	hdr[hdrAllowOrigin] = vw.vals[1:2:2]
+	n := 0
 	if cc.credentials {
-		buf[i] = "true"
-		hdr[hdrAllowCredentials] = buf[i : i+1 : i+1]
-		i++
+		n++
 	}
 	if cc.exposeHeaders != "" {
-		buf[i] = cc.exposeHeaders
-		hdr[hdrExposeHeaders] = buf[i : i+1 : i+1]
+		n++
+	}
+	if n == 0 {
+		return verdict{Actual, reasonAllowed}
+	}
+	buf := strs.carve(vw.hint, n)
+	if cc.credentials {
+		buf[0] = "true"
+		hdr[hdrAllowCredentials] = buf[0:1:1]
+	}
+	if cc.exposeHeaders != "" {
+		buf[n-1] = cc.exposeHeaders
+		hdr[hdrExposeHeaders] = buf[n-1 : n : n]
 	}
 	return verdict{Actual, reasonAllowed}
 }
@@ -286,23 +302,6 @@ func (cc *compiled) allowsMethod(m string) bool {
 		return isToken(m)
 	}
 	return slices.Contains(cc.methods, m)
-}
-
-// addVary adds v to the Vary header, using slot if there was none, and
-// never writing into a slice that the header already held.
-func addVary(hdr http.Header, slot []string, v string) {
-	// Before the handler runs, the header map is usually empty: then there
-	// is no Vary to look up.
-	var old []string
-	if len(hdr) > 0 {
-		old = hdr[hdrVary]
-	}
-	if len(old) == 0 {
-		slot[0] = v
-		hdr[hdrVary] = slot
-		return
-	}
-	hdr[hdrVary] = append(old[:len(old):len(old)], v)
 }
 
 // isTrue reports whether a header holds exactly the value "true".

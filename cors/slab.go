@@ -8,14 +8,14 @@ import (
 // Response header values are handed out in fresh slices, never shared ones:
 // a handler (or an outer middleware) may modify the slices of its response
 // headers in place, and a slice shared between responses would then change
-// other responses and race with them (rs/cors#198).
+// other responses and race with them (rs/cors#198). The same holds for the
+// ResponseWriter wrapper of actual requests (see varyWriter).
 //
-// Allocating a slice per request costs an allocation per request. Instead,
-// slices are carved from blocks of blockSize strings by bumping an atomic
-// index: every element of a block is handed out at most once, so no two
-// responses ever share one, and a block is allocated once every hundred
-// requests or so. A block stays in memory while any response still refers
-// to a part of it.
+// Allocating per request costs an allocation per request. Instead, values
+// are carved from blocks by bumping an atomic index: every element of a
+// block is handed out at most once, so no two responses ever share one, and
+// a block is allocated once every few dozen or hundred requests. A block
+// stays in memory while any response still refers to a part of it.
 //
 // There are several blocks in use at a time, so that cores serving requests
 // in parallel seldom contend for the same counter. A request picks its
@@ -23,59 +23,76 @@ import (
 // come from different connections, hence different ports, and the choice
 // costs nothing (a random number would cost more than the carving).
 
-// blockSize is the number of strings in a block: 4 KiB on 64-bit machines.
-const blockSize = 256
-
 // stripes is the number of blocks in use at a time; a power of two.
 const stripes = 8
 
-type block struct {
-	next atomic.Int64 // index of the first free element; may overshoot blockSize
-	vals [blockSize]string
+// A slab hands out fresh elements of type T, each at most once.
+type slab[T any] struct {
+	size    int // elements per block
+	stripes [stripes]stripe[T]
+}
+
+type block[T any] struct {
+	next atomic.Int64 // index of the first free element; may overshoot len(vals)
+	vals []T
 }
 
 // stripe holds the block being carved; the padding keeps stripes on
 // separate cache lines.
-type stripe struct {
-	cur atomic.Pointer[block]
+type stripe[T any] struct {
+	cur atomic.Pointer[block[T]]
 	_   [56]byte
 }
 
-var current [stripes]stripe
-
-func init() {
-	for i := range current {
-		current[i].cur.Store(new(block))
+func newSlab[T any](size int) *slab[T] {
+	s := &slab[T]{size: size}
+	for i := range s.stripes {
+		s.stripes[i].cur.Store(&block[T]{vals: make([]T, size)})
 	}
+	return s
 }
 
-// carve returns a fresh slice of n (at most blockSize) empty strings, with
+// strs holds header values: 256 strings (4 KiB on 64-bit machines) a block.
+var strs = newSlab[string](256)
+
+// writers holds the ResponseWriter wrappers of actual requests.
+var writers = newSlab[varyWriter](64)
+
+// carve returns a fresh slice of n (at most 256) empty strings, with
 // capacity n, so that an append by its user cannot reach a neighbour's
 // elements. r picks the block.
-func carve(r *http.Request, n int) []string {
-	var hint byte
+func carve(r *http.Request, n int) []string { return strs.carve(hintOf(r), n) }
+
+// hintOf picks r's stripe: the last digit of the client's port.
+func hintOf(r *http.Request) byte {
 	if a := r.RemoteAddr; a != "" {
-		hint = a[len(a)-1]
+		return a[len(a)-1]
 	}
-	s := &current[hint%stripes]
-	b := s.cur.Load()
-	if end := int(b.next.Add(int64(n))); end <= blockSize {
+	return 0
+}
+
+// carve returns n fresh zero elements, with capacity n, from the stripe
+// that hint picks.
+func (s *slab[T]) carve(hint byte, n int) []T {
+	st := &s.stripes[hint%stripes]
+	b := st.cur.Load()
+	if end := int(b.next.Add(int64(n))); end <= len(b.vals) {
 		return b.vals[end-n : end : end]
 	}
-	return s.carveSlow(n)
+	return st.carveSlow(s.size, n)
 }
 
 // carveSlow installs a new block, or uses the one another request just
 // installed.
-func (s *stripe) carveSlow(n int) []string {
+func (st *stripe[T]) carveSlow(size, n int) []T {
 	for {
-		b := s.cur.Load()
-		if end := int(b.next.Add(int64(n))); end <= blockSize {
+		b := st.cur.Load()
+		if end := int(b.next.Add(int64(n))); end <= len(b.vals) {
 			return b.vals[end-n : end : end]
 		}
-		nb := new(block)
+		nb := &block[T]{vals: make([]T, size)}
 		nb.next.Store(int64(n))
-		if s.cur.CompareAndSwap(b, nb) {
+		if st.cur.CompareAndSwap(b, nb) {
 			return nb.vals[:n:n]
 		}
 	}

@@ -13,7 +13,7 @@ import (
 // goroutine writes its own values and finds them intact at the end. Under
 // -race, an element handed out twice is also a data race.
 func TestCarveNeverSharesSlots(t *testing.T) {
-	const goroutines, rounds = 4, 3 * blockSize
+	const goroutines, rounds = 4, 3 * 256
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines)
 	for g := range goroutines {
