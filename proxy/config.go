@@ -175,7 +175,7 @@ type Config struct {
 	// limit.
 	PerHost Rate
 	// Limiter stores the rate-limit state. Nil means in memory; use
-	// NewRedisLimiter to share limits among replicas.
+	// package proxy/redislimit to share limits among replicas.
 	Limiter Limiter
 
 	// Logger receives one access log record per request. Nil means none.

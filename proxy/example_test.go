@@ -3,14 +3,11 @@ package proxy_test
 import (
 	"fmt"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"time"
 
 	"github.com/crossorigin/crossorigin/proxy"
-	"github.com/redis/go-redis/v9"
 )
 
 // A proxy for two front-ends, with per-client and per-site rate limits.
@@ -54,30 +51,6 @@ func ExampleNew_errors() {
 	// Output:
 	// proxy: Origins "https://*.com": wildcard over the public suffix com; anyone can register a domain under com: list your own domain, as in https://*.yourdomain.com
 	// proxy: AllowPorts "70000": use a port between 1 and 65535
-}
-
-// Replicas behind a load balancer share their rate limits through Redis:
-// each one counts against the same buckets. (Not run: it needs a Redis.)
-func ExampleNewRedisLimiter() {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	p, err := proxy.New(proxy.Config{
-		PerIP:   proxy.Rate{Requests: 60, Per: time.Minute},
-		Limiter: proxy.NewRedisLimiter(rdb, "crossorigin:proxy:"),
-		// Behind a load balancer, the client is the last X-Forwarded-For
-		// entry, which the balancer appended.
-		ClientIP: func(r *http.Request) string {
-			xff := r.Header.Values("X-Forwarded-For")
-			if len(xff) == 0 {
-				return r.RemoteAddr
-			}
-			last := xff[len(xff)-1]
-			return strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
-		},
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Fatal(http.ListenAndServe("127.0.0.1:8080", p))
 }
 
 var _ http.Handler = (*proxy.Proxy)(nil)

@@ -2,22 +2,31 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"hash/maphash"
 	"math"
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 )
 
 // A Limiter keeps token buckets by key. Implementations must be safe for
-// concurrent use.
+// concurrent use. Package proxy/redislimit keeps them in Redis, shared by
+// every replica.
 type Limiter interface {
 	// Allow takes one token from the bucket named key, which refills at
-	// rate r, and reports the outcome.
+	// rate r, and reports the outcome. When it returns an error the proxy
+	// lets the request through (fails open), counts the failure and logs
+	// it, unless the error wraps ErrLimiterUnavailable.
 	Allow(ctx context.Context, key string, r Rate) (Decision, error)
 }
+
+// ErrLimiterUnavailable is wrapped by the errors of a Limiter that answers
+// without asking its store because it knows the store is down (and has
+// said so itself): the proxy lets such requests through and counts them,
+// but does not log each one.
+var ErrLimiterUnavailable = errors.New("proxy: rate limiter store unavailable")
 
 // A Decision is the outcome of one Limiter.Allow call.
 type Decision struct {
@@ -101,69 +110,4 @@ func (s *memoryShard) sweep(now time.Time, maxKeys int) {
 		}
 		delete(s.m, k)
 	}
-}
-
-// RedisLimiter is a Limiter whose buckets live in Redis, so that every
-// replica of the proxy behind a load balancer enforces one shared limit.
-// It uses GCRA (the generic cell rate algorithm, a token bucket kept as a
-// single timestamp per key) in a Lua script, with Redis's own clock, so
-// replicas need not agree on the time.
-type RedisLimiter struct {
-	client redis.Scripter
-	prefix string
-}
-
-// NewRedisLimiter returns a Limiter that keeps its buckets in Redis under
-// keys starting with prefix ("crossorigin:proxy:" if empty).
-func NewRedisLimiter(client redis.Scripter, prefix string) *RedisLimiter {
-	if prefix == "" {
-		prefix = "crossorigin:proxy:"
-	}
-	return &RedisLimiter{client: client, prefix: prefix}
-}
-
-// gcra takes one token. KEYS[1]: the bucket; ARGV[1]: microseconds per
-// token; ARGV[2]: burst. Returns {allowed, remaining, retry_after_us,
-// reset_us}. The key stores the theoretical arrival time (TAT) and
-// expires when the bucket would be full again. Numbers go through
-// string.format because Lua prints large doubles in exponent form.
-var gcra = redis.NewScript(`
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local window = interval * burst
-local newtat = tat + interval
-local allowat = newtat - window
-if allowat > now then
-  return {0, 0, allowat - now, tat - now}
-end
-redis.call('SET', KEYS[1], string.format('%.0f', newtat), 'PX', string.format('%.0f', math.ceil((newtat - now) / 1000)))
-local remaining = math.floor((now - allowat) / interval)
-return {1, remaining, 0, newtat - now}
-`)
-
-// Allow implements Limiter.
-func (l *RedisLimiter) Allow(ctx context.Context, key string, r Rate) (Decision, error) {
-	burst := r.burst()
-	interval := r.Per.Microseconds() / int64(r.Requests)
-	if interval < 1 {
-		interval = 1
-	}
-	v, err := gcra.Run(ctx, l.client, []string{l.prefix + key}, interval, burst).Int64Slice()
-	if err != nil || len(v) != 4 {
-		if err == nil {
-			err = redis.Nil
-		}
-		return Decision{Allowed: true, Limit: burst, Remaining: burst}, err
-	}
-	return Decision{
-		Allowed:    v[0] == 1,
-		Limit:      burst,
-		Remaining:  int(v[1]),
-		RetryAfter: time.Duration(v[2]) * time.Microsecond,
-		Reset:      time.Duration(v[3]) * time.Microsecond,
-	}, nil
 }

@@ -24,8 +24,8 @@
 // present on error responses too, so pages can read why a request failed.
 //
 // Rate limits are token buckets per client address and per calling site,
-// kept in memory or, with NewRedisLimiter, in Redis so that every replica
-// behind a load balancer enforces one limit.
+// kept in memory or, with package proxy/redislimit, in Redis so that every
+// replica behind a load balancer enforces one limit.
 package proxy
 
 import (
@@ -337,7 +337,7 @@ func (p *Proxy) limit(w http.ResponseWriter, r *http.Request, ex *exchange, chec
 		if err != nil {
 			// Fail open: a broken limiter store must not take the proxy down.
 			p.metrics.limiterErrors.Inc()
-			if p.c.Logger != nil {
+			if p.c.Logger != nil && !errors.Is(err, ErrLimiterUnavailable) {
 				p.c.Logger.LogAttrs(r.Context(), slog.LevelWarn, "rate limiter failed", slog.String("id", ex.id), slog.Any("err", err))
 			}
 			continue

@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/redis/go-redis/v9"
 )
 
 // proxyEnvPrefix prefixes the environment variable of every proxy flag:
@@ -53,7 +52,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		rateIP   = fs.String("rate-ip", "", `per-client-IP limit "N/DURATION", e.g. 60/1m (empty: none)`)
 		rateOrig = fs.String("rate-origin", "", `per-calling-site limit "N/DURATION", e.g. 600/1h (empty: none)`)
 		rateHost = fs.String("rate-host", "", `per-target-host limit "N/DURATION", e.g. 100/1s (empty: none)`)
-		redisURL = fs.String("redis", "", "share rate limits among replicas through this Redis (redis://host:6379/0)")
+		redisURL = fs.String("redis", "", redisForms)
 		logFmt   = fs.String("log-format", "text", "access log format: text, json or none")
 		grace    = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
 		tlsCert  = fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
@@ -64,6 +63,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		maxHdr   = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap")
 		cache    = sizeFlag(fs, "cache-size", 0, "shared in-memory cache of anonymous GET responses, e.g. 64MiB (0: no cache)")
 	)
+	redisFail := fs.String("redis-fail", "open", "while Redis is unreachable: open (let requests through, limits unenforced) or closed (refuse them with 429)")
 	fs.BoolVar(&c.RedirectSameOrigin, "redirect-same-origin", false, "answer 301 to the target itself when it has the caller's origin")
 	fs.DurationVar(&c.MaxAge, "max-age", 0, "Access-Control-Max-Age of preflight responses (0: omitted)")
 	fs.IntVar(&c.MaxRedirects, "max-redirects", proxy.DefaultMaxRedirects, "redirects followed by the proxy (-1: none)")
@@ -185,21 +185,15 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	c.Registerer = reg
-	if *redisURL != "" {
-		opt, err := redis.ParseURL(*redisURL)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--redis %q: use a URL such as redis://127.0.0.1:6379/0", *redisURL))
-		} else {
-			rc := redis.NewClient(opt)
-			defer rc.Close()
-			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := rc.Ping(pctx).Err()
-			cancel()
-			if err != nil {
-				errs = append(errs, fmt.Errorf("--redis: cannot reach %s: %v", opt.Addr, err))
-			}
-			c.Limiter = proxy.NewRedisLimiter(rc, "")
-		}
+	opsLog := slog.New(slog.NewTextHandler(stderr, nil))
+	if *logFmt == "json" {
+		opsLog = slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	lim, closeRedis, rerrs := redisLimiter(ctx, *redisURL, *redisFail, reg, opsLog)
+	defer closeRedis()
+	errs = append(errs, rerrs...)
+	if lim != nil {
+		c.Limiter = lim
 	}
 	p, err := proxy.New(c)
 	if err != nil {
@@ -219,6 +213,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			case "/healthz":
 				w.Header().Set("Content-Type", "text/plain")
 				_, _ = io.WriteString(w, "ok\n")
+			case "/readyz":
+				serveReady(w, lim)
 			case "/metrics":
 				metrics.ServeHTTP(w, r)
 			default:
@@ -388,7 +384,8 @@ func proxyUsage(fs *flag.FlagSet) {
 Runs the CORS proxy: GET /https://api.example.com/path (or /?url=...)
 fetches the target and answers with CORS headers. Only public addresses on
 ports 80 and 443 are reached unless --allow-private/--allow-port say
-otherwise; credentials are stripped. /healthz and /metrics (Prometheus) are
+otherwise; credentials are stripped. /healthz (liveness), /readyz (503
+while the Redis rate limits are degraded) and /metrics (Prometheus) are
 served beside the proxy. SIGINT/SIGTERM shut it down gracefully.
 
 Every flag can also be set by an environment variable: --allow-port is
