@@ -37,8 +37,8 @@ func Path() (string, error) {
 	return "", errors.New("firefox: not found; install Debian's package: apt-get install -y firefox-esr (or set FIREFOX=/path/to/firefox)")
 }
 
-// prefs keep a test profile off the network and quiet.
-const prefs = `user_pref("marionette.port", 0);
+// defaultPrefs keep a test profile off the network and quiet.
+const defaultPrefs = `user_pref("marionette.port", 0);
 user_pref("app.update.enabled", false);
 user_pref("browser.shell.checkDefaultBrowser", false);
 user_pref("datareporting.policy.dataSubmissionEnabled", false);
@@ -61,8 +61,16 @@ type Browser struct {
 	id   int
 }
 
-// Start launches Firefox with a fresh profile and opens a session.
-func Start() (*Browser, error) {
+// Pref is a preference of the test profile, such as
+// {"network.proxy.type", 1}. Value is a string, a bool or an int.
+type Pref struct {
+	Name  string
+	Value any
+}
+
+// Start launches Firefox with a fresh profile, with prefs on top of the
+// defaults, and opens a session.
+func Start(prefs ...Pref) (*Browser, error) {
 	path, err := Path()
 	if err != nil {
 		return nil, err
@@ -71,10 +79,20 @@ func Start() (*Browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(prefs), 0o600); err != nil {
+	userJS := defaultPrefs
+	for _, p := range prefs {
+		v, err := json.Marshal(p.Value)
+		if err != nil {
+			return nil, fmt.Errorf("firefox: pref %s: %w", p.Name, err)
+		}
+		userJS += fmt.Sprintf("user_pref(%q, %s);\n", p.Name, v)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(userJS), 0o600); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(path, "--headless", "--marionette", "--no-remote", "--profile", dir)
+	// System access lets Chrome run scripts in the browser's own context
+	// (to read the console, which content scripts cannot).
+	cmd := exec.Command(path, "--headless", "--marionette", "--remote-allow-system-access", "--no-remote", "--profile", dir)
 	cmd.Env = append(os.Environ(), "MOZ_HEADLESS=1")
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
@@ -133,6 +151,39 @@ func (b *Browser) Execute(script string, out any) error {
 	if err != nil || out == nil {
 		return err
 	}
+	return decodeValue(res, out)
+}
+
+// ExecuteAsync runs script as the body of a function whose last argument
+// is the callback that ends it, with args before it, and decodes the value
+// passed to the callback into out.
+func (b *Browser) ExecuteAsync(script string, args []any, out any) error {
+	if args == nil {
+		args = []any{}
+	}
+	res, err := b.call("WebDriver:ExecuteAsyncScript", map[string]any{"script": script, "args": args})
+	if err != nil || out == nil {
+		return err
+	}
+	return decodeValue(res, out)
+}
+
+// Chrome runs script like Execute, but in the browser's privileged
+// context, where Services (the console service, string bundles) is
+// available, and returns to the page's context afterwards.
+func (b *Browser) Chrome(script string, out any) error {
+	if _, err := b.call("Marionette:SetContext", map[string]any{"value": "chrome"}); err != nil {
+		return err
+	}
+	err := b.Execute(script, out)
+	if _, cerr := b.call("Marionette:SetContext", map[string]any{"value": "content"}); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// decodeValue decodes the "value" of a command's result into out.
+func decodeValue(res json.RawMessage, out any) error {
 	var v struct {
 		Value json.RawMessage `json:"value"`
 	}
@@ -187,4 +238,68 @@ func (b *Browser) read() ([]byte, error) {
 	buf := make([]byte, n)
 	_, err = io.ReadFull(b.r, buf)
 	return buf, err
+}
+
+// ProxyPrefs send every request, loopback's included, through the HTTP
+// proxy on 127.0.0.1:port: the test's own server, which then answers for
+// every host name, so that names under .test need not resolve.
+func ProxyPrefs(port int) []Pref {
+	return []Pref{
+		{"network.proxy.type", 1},
+		{"network.proxy.http", "127.0.0.1"},
+		{"network.proxy.http_port", port},
+		{"network.proxy.no_proxies_on", ""},
+		{"network.proxy.allow_hijacking_localhost", true},
+	}
+}
+
+// ConsoleMessage is one CORS message of Firefox's console: its text and
+// the key of the string it was made from (security.properties names each
+// CORS failure, such as "CORSAllowOriginNotMatchingOrigin").
+type ConsoleMessage struct {
+	Key, Text string
+}
+
+func (m ConsoleMessage) String() string { return m.Key + ": " + m.Text }
+
+// consoleJS returns the console's CORS messages from the n-th message on,
+// each with the security.properties key whose pattern it matches, and the
+// total count of messages.
+const consoleJS = `const n = arguments[0];
+const bundle = Services.strings.createBundle("chrome://global/locale/security/security.properties");
+const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const pats = [];
+for (const p of bundle.getSimpleEnumeration()) {
+	if (p.key.startsWith("CORS")) {
+		pats.push([p.key, new RegExp("^" + p.value.split(/%(?:\d+\$)?S/).map(esc).join("[^]*") + "$")]);
+	}
+}
+const all = Services.console.getMessageArray() || [];
+const out = [];
+for (const m of all.slice(n)) {
+	if (!(m instanceof Ci.nsIScriptError)) continue; // instanceof also gives the interface
+	const hit = pats.find(([, re]) => re.test(m.errorMessage));
+	if (hit) out.push({key: hit[0], text: m.errorMessage});
+}
+return {count: all.length, msgs: out};`
+
+// ConsoleCORS returns the CORS messages of the browser's console after
+// the first n console messages (of any kind), and how many messages the
+// console holds now, to pass as n next time.
+func (b *Browser) ConsoleCORS(n int) ([]ConsoleMessage, int, error) {
+	var res struct {
+		Count int `json:"count"`
+		Msgs  []struct {
+			Key  string `json:"key"`
+			Text string `json:"text"`
+		} `json:"msgs"`
+	}
+	if err := b.Chrome(fmt.Sprintf("arguments[0] = %d;\n", n)+consoleJS, &res); err != nil {
+		return nil, n, err
+	}
+	out := make([]ConsoleMessage, len(res.Msgs))
+	for i, m := range res.Msgs {
+		out[i] = ConsoleMessage{m.Key, m.Text}
+	}
+	return out, res.Count, nil
 }
