@@ -18,48 +18,76 @@ var chromium *headless.Browser
 
 func TestMain(m *testing.M) { os.Exit(headless.Run(m, &chromium)) }
 
+// engine names a real browser engine the cases run in.
+type engine string
+
+// The engines.
+const (
+	engChromium engine = "chromium"
+	engFirefox  engine = "firefox"
+	engWebKit   engine = "webkit"
+)
+
 // TestDifferential runs every case in Chromium and through
 // browser.Transport and fails on every disagreement not in knownDiff: in
 // the verdict, the CORS error name, the net error, the console message,
 // the readable response headers and body, or the requests the server saw.
 func TestDifferential(t *testing.T) {
+	differential(t, engChromium, knownDiff, func(srv *server, cases []*tcase) (map[string]result, string) {
+		return runChromium(t, srv, cases, 4)
+	})
+}
+
+// differential runs every case in the engine, with runReal, and through
+// browser.Transport as a model of that engine, and fails on every
+// disagreement not in known.
+func differential(t *testing.T, e engine, known map[string]string, runReal func(*server, []*tcase) (map[string]result, string)) {
 	cases := allCases() // TestCaseTable checks the table
-	srv := startServer(t, cases)
+	srv := startServer(t, cases, string(e))
 	// The two sides use distinct URLs, so they can run at once.
 	var ours map[string]result
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ours = runOurs(t, srv, cases)
+		ours = runOurs(t, srv, cases, e)
 	}()
-	chrome, product := runChromium(t, srv, cases, 4)
+	real, product := runReal(srv, cases)
 	<-done
 
 	var rows []row
 	for _, c := range cases {
-		cr, ok := chrome[c.Name]
+		r, ok := real[c.Name]
 		if !ok {
 			continue // already reported
 		}
-		rows = append(rows, row{c: c, chrome: cr, ours: ours[c.Name]})
+		rows = append(rows, row{c: c, real: r, ours: ours[c.Name]})
 	}
 
+	agree := 0
 	for _, r := range rows {
-		diffs := compare(r.chrome, r.ours)
-		why, known := knownDiff[r.c.Name]
+		diffs := compare(e, r.real, r.ours)
+		why, isKnown := known[r.c.Name]
 		switch {
-		case len(diffs) > 0 && !known:
-			t.Errorf("case %s (%s):\n\t%s", r.c.Name, r.c.describe(), strings.Join(diffs, "\n\t"))
-		case len(diffs) > 0 && known:
-			t.Logf("case %s: known difference (%s):\n\t%s", r.c.Name, why, strings.Join(diffs, "\n\t"))
-		case known:
-			// Not an error: the browser package may land a fix before
-			// this table learns of it.
-			t.Logf("case %s agrees now: remove it from knownDiff", r.c.Name)
+		case len(diffs) == 0:
+			agree++
+			if isKnown {
+				// Not an error: the browser package may land a fix
+				// before this table learns of it.
+				t.Logf("case %s agrees now in %s: remove it from the known differences", r.c.Name, e)
+			}
+		case !isKnown:
+			t.Errorf("case %s (%s), %s:\n\t%s", r.c.Name, r.c.describe(), e, strings.Join(diffs, "\n\t"))
+		default:
+			t.Logf("case %s: known difference in %s (%s):\n\t%s", r.c.Name, e, why, strings.Join(diffs, "\n\t"))
 		}
 	}
+	t.Logf("%s (%s): %d of %d cases agree with the model", e, product, agree, len(rows))
 	if *update {
-		if err := os.WriteFile("RESULTS.md", renderResults(rows, product), 0o644); err != nil {
+		name := "RESULTS.md"
+		if e != engChromium {
+			name = "RESULTS-" + string(e) + ".md"
+		}
+		if err := os.WriteFile(name, renderResults(e, rows, product, known), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,68 +95,74 @@ func TestDifferential(t *testing.T) {
 
 // row is one case with its results on both sides.
 type row struct {
-	c            *tcase
-	chrome, ours result
+	c          *tcase
+	real, ours result
 }
 
-// compare lists the differences of two results, step by step.
-func compare(chrome, ours result) []string {
+// compare lists the differences of the results of a case in the engine
+// and in its model, step by step. What is compared depends on what the
+// engine shows: Chromium names its CORS error and net error (DevTools) and
+// prints a console message; Firefox's console gives a message made from a
+// string whose key names the error (Reason, on both sides, is that key);
+// WebKit shows script "TypeError: Load failed" and nothing more.
+func compare(e engine, real, ours result) []string {
 	var d []string
-	for i := 0; i < max(len(chrome.Steps), len(ours.Steps)); i++ {
+	for i := 0; i < max(len(real.Steps), len(ours.Steps)); i++ {
 		var c, o outcome
-		if i < len(chrome.Steps) {
-			c = chrome.Steps[i]
+		if i < len(real.Steps) {
+			c = real.Steps[i]
 		}
 		if i < len(ours.Steps) {
 			o = ours.Steps[i]
 		}
 		p := ""
-		if len(chrome.Steps) > 1 {
+		if len(real.Steps) > 1 {
 			p = fmt.Sprintf("step %d: ", i+1)
 		}
 		if c.Verdict != o.Verdict {
-			d = append(d, fmt.Sprintf("%sverdict: chromium %q, ours %q", p, c.Verdict, o.Verdict))
+			d = append(d, fmt.Sprintf("%sverdict: %s %q, ours %q", p, e, c.Verdict, o.Verdict))
 		}
-		if c.Reason != o.Reason {
-			d = append(d, fmt.Sprintf("%sreason: chromium %q, ours %q", p, c.Reason, o.Reason))
+		if e != engWebKit && c.Reason != o.Reason {
+			d = append(d, fmt.Sprintf("%sreason: %s %q, ours %q", p, e, c.Reason, o.Reason))
 		}
-		// Chromium's console message must match exactly. A TypeError
-		// without one has only fetch's text ("TypeError: Failed to
-		// fetch"), which ours may follow with an explanation.
-		if c.Message != o.Message && !(strings.HasPrefix(c.Message, "TypeError: ") && strings.HasPrefix(o.Message, c.Message)) {
-			d = append(d, fmt.Sprintf("%sconsole message:\n\t\tchromium %q\n\t\tours     %q", p, c.Message, o.Message))
+		// The console message must match exactly. A TypeError without
+		// one has only fetch's text ("TypeError: Failed to fetch"), which
+		// ours may follow with an explanation.
+		if e != engWebKit && c.Message != o.Message && !(strings.HasPrefix(c.Message, "TypeError: ") && strings.HasPrefix(o.Message, c.Message)) {
+			d = append(d, fmt.Sprintf("%sconsole message:\n\t\t%-8s %q\n\t\tours     %q", p, e, c.Message, o.Message))
 		}
 		if o.Selfcheck != "" {
 			d = append(d, fmt.Sprintf("%sours contradicts the server's log: %s", p, o.Selfcheck))
 		}
-		if c.Net != o.Net {
-			d = append(d, fmt.Sprintf("%snet error: chromium %q, ours %q", p, c.Net, o.Net))
+		if e == engChromium && c.Net != o.Net {
+			d = append(d, fmt.Sprintf("%snet error: %s %q, ours %q", p, e, c.Net, o.Net))
 		}
 		if c.Body != o.Body {
-			d = append(d, fmt.Sprintf("%sbody: chromium %q, ours %q", p, c.Body, o.Body))
+			d = append(d, fmt.Sprintf("%sbody: %s %q, ours %q", p, e, c.Body, o.Body))
 		}
 		if cs, os := strings.Join(c.Headers, "; "), strings.Join(o.Headers, "; "); cs != os {
-			d = append(d, fmt.Sprintf("%sreadable headers: chromium [%s], ours [%s]", p, cs, os))
+			d = append(d, fmt.Sprintf("%sreadable headers: %s [%s], ours [%s]", p, e, cs, os))
 		}
 	}
-	if cs, os := strings.Join(chrome.Wire, " ; "), strings.Join(ours.Wire, " ; "); cs != os {
-		d = append(d, fmt.Sprintf("server saw: chromium [%s], ours [%s]", cs, os))
+	if cs, os := strings.Join(real.Wire, " ; "), strings.Join(ours.Wire, " ; "); cs != os {
+		d = append(d, fmt.Sprintf("server saw: %s [%s], ours [%s]", e, cs, os))
 	}
 	return d
 }
 
 // renderResults writes the table of RESULTS.md.
-func renderResults(rows []row, product string) []byte {
+func renderResults(e engine, rows []row, product string, knownDiff map[string]string) []byte {
 	var b bytes.Buffer
-	b.WriteString("# browser.Transport against Chromium\n\n")
+	name := map[engine]string{engChromium: "Chromium", engFirefox: "Firefox", engWebKit: "WebKit"}[e]
+	fmt.Fprintf(&b, "# browser.Transport against %s\n\n", name)
 	b.WriteString("Generated by `go test ./browserdiff -update` (in e2e/); do not edit by hand.\n")
-	fmt.Fprintf(&b, "Each case runs as fetch() in headless Chromium (%s) and through browser.Transport against the same scripted loopback server.\n", product)
-	b.WriteString("A result is the outcome of each fetch (status and response type, or TypeError with Chromium's CORS error name and net error, and the response headers script could read), then, after `||`, the requests the server saw: preflight or not, method, URL, Origin, Access-Control-Request-Method and -Headers, the cookies that came along, and which of the case's own request headers arrived (`sent=`).\n")
+	fmt.Fprintf(&b, "Each case runs as fetch() in %s (%s) and through browser.Transport, as a model of %s, against the same scripted loopback server.\n", name, product, name)
+	b.WriteString("A result is the outcome of each fetch (status and response type, or TypeError with the engine's own name of the CORS error where it shows one (Chromium's CorsError and net error, Firefox's console key; WebKit shows none), and the response headers script could read), then, after `||`, the requests the server saw: preflight or not, method, URL, Origin, Access-Control-Request-Method and -Headers, the cookies that came along, and which of the case's own request headers arrived (`sent=`).\n")
 	b.WriteString("The table shows the names of readable headers; the test compares their values too, and the console messages listed below.\n")
-	b.WriteString("The API is http://api.example.test; pages are `app` (http://app.example.test: cross-origin, same site), `same` (http://api.example.test), `null` (a sandboxed page) or `evil` (http://evil.test: cross-site). Chromium holds the cookie sid=1 for api (SameSite=Lax by default), and so does the Transport's jar.\n\n")
+	b.WriteString("The API is http://api.example.test; pages are `app` (http://app.example.test: cross-origin, same site), `same` (http://api.example.test), `null` (a sandboxed page) or `evil` (http://evil.test: cross-site). The browser holds the cookie sid=1 for api, set without a SameSite attribute, and so does the Transport's jar.\n\n")
 	agree, known := 0, 0
 	for _, r := range rows {
-		if len(compare(r.chrome, r.ours)) == 0 {
+		if len(compare(e, r.real, r.ours)) == 0 {
 			agree++
 		}
 		if _, ok := knownDiff[r.c.Name]; ok {
@@ -137,38 +171,38 @@ func renderResults(rows []row, product string) []byte {
 	}
 	fmt.Fprintf(&b, "%d cases, %d agree, %d known differences (see knownDiff in ours_test.go).\n\n", len(rows), agree, known)
 	var notes []row
-	b.WriteString("| case | request | Chromium | ours | agree |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| case | request | %s | ours | agree |\n|---|---|---|---|---|\n", name)
 	for _, r := range rows {
 		ours, ag := cell(r.ours.render(false)), "yes"
-		if len(compare(r.chrome, r.ours)) > 0 {
+		if len(compare(e, r.real, r.ours)) > 0 {
 			ag = "**no**"
 			if why, ok := knownDiff[r.c.Name]; ok {
 				ag = "known: " + cell(why)
 			}
 		}
-		if r.ours.String() == r.chrome.String() {
+		if r.ours.String() == r.real.String() {
 			ours = "same"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.c.Name, cell(r.c.describe()), cell(r.chrome.render(false)), ours, ag)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.c.Name, cell(r.c.describe()), cell(r.real.render(false)), ours, ag)
 		if r.c.Note != "" {
 			notes = append(notes, r)
 		}
 	}
-	b.WriteString("\n## Chromium's console messages\n\n")
-	b.WriteString("The message Chromium printed for each CORS error (origins named by host, the run's path segment as {run}); the test compares them with browser.Error.Message.\n\n")
+	fmt.Fprintf(&b, "\n## %s's console messages\n\n", name)
+	fmt.Fprintf(&b, "The message %s printed for each CORS error (origins named by host, the run's path segment as {run}); the test compares them with the model's.\n\n", name)
 	for _, r := range rows {
-		for i, s := range r.chrome.Steps {
+		for i, s := range r.real.Steps {
 			if s.Message == "" {
 				continue
 			}
 			step := ""
-			if len(r.chrome.Steps) > 1 {
+			if len(r.real.Steps) > 1 {
 				step = fmt.Sprintf(" (step %d)", i+1)
 			}
 			fmt.Fprintf(&b, "- `%s`%s: %s\n", r.c.Name, step, s.Message)
 		}
 	}
-	if len(notes) > 0 {
+	if len(notes) > 0 && e == engChromium {
 		b.WriteString("\n## Where Chromium departs from the Fetch standard\n\n")
 		// One item per departure, naming every case that shows it.
 		sort.SliceStable(notes, func(i, j int) bool { return notes[i].c.Name < notes[j].c.Name })

@@ -247,7 +247,7 @@ func (tb *tab) setCookie() error {
 // run runs one case in the tab.
 func (tb *tab) run(c *tcase) (result, error) {
 	var res result
-	path := "/x/" + tb.srv.chrome + "/" + c.Name + "/"
+	path := "/x/" + tb.srv.engine + "/" + c.Name + "/"
 	for _, s := range c.steps() {
 		time.Sleep(s.Wait)
 		if p := c.pageOf(s); tb.page != p {
@@ -258,7 +258,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 		}
 		before, beforeMsgs, beforeIssues := len(tb.log.failures(path)), len(tb.log.messages(path)), len(tb.log.issueReasons(path))
 		args, _ := json.Marshal(jsArgs{
-			URL:         s.url(tb.srv, tb.srv.chrome, c.Name),
+			URL:         s.url(tb.srv, tb.srv.engine, c.Name),
 			Method:      s.Method,
 			Header:      append([][2]string{}, s.Header...),
 			Body:        s.Body,
@@ -293,7 +293,7 @@ func (tb *tab) run(c *tcase) (result, error) {
 		}
 		res.Steps = append(res.Steps, o)
 	}
-	res.Wire = tb.srv.renderHits(tb.srv.hits(tb.srv.chrome, c.Name))
+	res.Wire = tb.srv.renderHits(tb.srv.hits(tb.srv.engine, c.Name))
 	return res, nil
 }
 

@@ -26,36 +26,47 @@ func TestCompare(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name        string
+		e           engine // "" is Chromium
 		chrome, our result
 		want        []string // substrings, one per expected difference
 	}{
-		{"same", base, base, nil},
-		{"same blocked", blocked, blocked, nil},
-		{"verdict", base, with(base, func(r *result) { r.Steps[0].Verdict = "200 basic" }), []string{"verdict"}},
-		{"reason", blocked, with(blocked, func(r *result) { r.Steps[0].Reason = "MissingAllowOriginHeader" }), []string{"reason"}},
-		{"net", blocked, with(blocked, func(r *result) { r.Steps[0].Net = "net::ERR_ABORTED" }), []string{"net error"}},
-		{"message", blocked, with(blocked, func(r *result) { r.Steps[0].Message += " more" }), []string{"console message"}},
-		{"header value", base, with(base, func(r *result) { r.Steps[0].Headers = []string{"content-type: text/html"} }), []string{"readable headers"}},
-		{"header missing", base, with(base, func(r *result) { r.Steps[0].Headers = nil }), []string{"readable headers"}},
-		{"body", base, with(base, func(r *result) { r.Steps[0].Body = "x" }), []string{"body"}},
-		{"wire", base, with(base, func(r *result) { r.Wire = append(r.Wire, "GET /b origin=null") }), []string{"server saw"}},
-		{"selfcheck", blocked, with(blocked, func(r *result) { r.Steps[0].Selfcheck = "Error.ReachedServer is false" }), []string{"contradicts"}},
-		{"missing step", with(base, func(r *result) { r.Steps = append(r.Steps, r.Steps[0]) }), base, []string{"step 2: verdict", "step 2: readable headers"}},
-		{"two fields", blocked, with(blocked, func(r *result) { r.Steps[0].Reason = ""; r.Wire = nil }), []string{"reason", "server saw"}},
+		{"same", "", base, base, nil},
+		{"same blocked", "", blocked, blocked, nil},
+		{"verdict", "", base, with(base, func(r *result) { r.Steps[0].Verdict = "200 basic" }), []string{"verdict"}},
+		{"reason", "", blocked, with(blocked, func(r *result) { r.Steps[0].Reason = "MissingAllowOriginHeader" }), []string{"reason"}},
+		{"net", "", blocked, with(blocked, func(r *result) { r.Steps[0].Net = "net::ERR_ABORTED" }), []string{"net error"}},
+		{"message", "", blocked, with(blocked, func(r *result) { r.Steps[0].Message += " more" }), []string{"console message"}},
+		{"header value", "", base, with(base, func(r *result) { r.Steps[0].Headers = []string{"content-type: text/html"} }), []string{"readable headers"}},
+		{"header missing", "", base, with(base, func(r *result) { r.Steps[0].Headers = nil }), []string{"readable headers"}},
+		{"body", "", base, with(base, func(r *result) { r.Steps[0].Body = "x" }), []string{"body"}},
+		{"wire", "", base, with(base, func(r *result) { r.Wire = append(r.Wire, "GET /b origin=null") }), []string{"server saw"}},
+		{"selfcheck", "", blocked, with(blocked, func(r *result) { r.Steps[0].Selfcheck = "Error.ReachedServer is false" }), []string{"contradicts"}},
+		{"missing step", "", with(base, func(r *result) { r.Steps = append(r.Steps, r.Steps[0]) }), base, []string{"step 2: verdict", "step 2: readable headers"}},
+		{"two fields", "", blocked, with(blocked, func(r *result) { r.Steps[0].Reason = ""; r.Wire = nil }), []string{"reason", "server saw"}},
 		// A TypeError without a console message: ours may explain more.
-		{"typeerror explained",
+		{"typeerror explained", "",
 			result{Steps: []outcome{{Verdict: "TypeError", Message: "TypeError: Failed to fetch"}}},
 			result{Steps: []outcome{{Verdict: "TypeError", Message: "TypeError: Failed to fetch (too many redirects)"}}},
 			nil},
-		{"typeerror other text",
+		{"typeerror other text", "",
 			result{Steps: []outcome{{Verdict: "TypeError", Message: "TypeError: Failed to fetch"}}},
 			result{Steps: []outcome{{Verdict: "TypeError", Message: "TypeError: Failed to execute 'fetch'"}}},
 			[]string{"console message"}},
 		// A console message must match exactly, no explanation added.
-		{"console message extended", blocked, with(blocked, func(r *result) { r.Steps[0].Message += " (why)" }), []string{"console message"}},
+		{"console message extended", "", blocked, with(blocked, func(r *result) { r.Steps[0].Message += " (why)" }), []string{"console message"}},
+		// Firefox shows no net error; WebKit shows no reason, net error or
+		// console message; everything else counts in both.
+		{"firefox net", engFirefox, blocked, with(blocked, func(r *result) { r.Steps[0].Net = "" }), nil},
+		{"firefox reason", engFirefox, blocked, with(blocked, func(r *result) { r.Steps[0].Reason = "CORSMissingAllowOrigin2" }), []string{"reason: firefox"}},
+		{"webkit quiet", engWebKit, blocked, with(blocked, func(r *result) { r.Steps[0].Reason, r.Steps[0].Net, r.Steps[0].Message = "", "", "" }), nil},
+		{"webkit wire", engWebKit, base, with(base, func(r *result) { r.Wire = nil }), []string{"server saw: webkit"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := compare(tc.chrome, tc.our)
+			e := tc.e
+			if e == "" {
+				e = engChromium
+			}
+			got := compare(e, tc.chrome, tc.our)
 			if len(got) != len(tc.want) {
 				t.Fatalf("compare = %q, want %d differences (%q)", got, len(tc.want), tc.want)
 			}
@@ -97,9 +108,11 @@ func TestCaseTable(t *testing.T) {
 			t.Errorf("departures names %q, which is no case", n)
 		}
 	}
-	for n := range knownDiff {
-		if !seen[n] {
-			t.Errorf("knownDiff names %q, which is no case", n)
+	for e, known := range map[engine]map[string]string{engChromium: knownDiff, engFirefox: knownDiffFirefox, engWebKit: knownDiffWebKit} {
+		for n := range known {
+			if !seen[n] {
+				t.Errorf("the known differences of %s name %q, which is no case", e, n)
+			}
 		}
 	}
 }

@@ -17,9 +17,9 @@ import (
 	"github.com/crossorigin/crossorigin/browser"
 )
 
-// runOurs runs every case through browser.Transport, against the same
-// server, under the run name srv.ours.
-func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
+// runOurs runs every case through browser.Transport, as a model of the
+// engine, against the same server, under the run name srv.ours.
+func runOurs(t *testing.T, srv *server, cases []*tcase, e engine) map[string]result {
 	t.Helper()
 	base := &http.Transport{
 		// Every host of the test is this one loopback server, on one of
@@ -42,7 +42,7 @@ func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			r := runOursCase(srv, base, c)
+			r := runOursCase(srv, base, c, e)
 			mu.Lock()
 			out[c.Name] = r
 			mu.Unlock()
@@ -56,7 +56,7 @@ func runOurs(t *testing.T, srv *server, cases []*tcase) map[string]result {
 // they share its preflight cache as the steps in Chromium share the
 // browser's. Each step sets the fetch options of the Transport, as the
 // init of each fetch() does, and its Origin, as the page of the step.
-func runOursCase(srv *server, base http.RoundTripper, c *tcase) result {
+func runOursCase(srv *server, base http.RoundTripper, c *tcase, _ engine) result {
 	tr := &browser.Transport{Base: base}
 	// The jar holds what Chromium's profile holds: sid=1 for api, set by
 	// api itself without a SameSite attribute (so Lax). Whether it goes

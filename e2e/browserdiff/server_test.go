@@ -85,10 +85,11 @@ type server struct {
 	port  int
 	port2 int // a second port, for origins that differ by port alone
 	cases map[string]*tcase
-	// chrome and ours name the runs of the two sides in URLs. They are
-	// new for every server, because Chromium's cookies (which ignore the
-	// port) outlive a test in the shared browser, with -count=2 say.
-	chrome, ours string
+	// engine and ours name the runs of the two sides in URLs: the real
+	// browser's and the model's. They are new for every server, because a
+	// browser's cookies (which ignore the port) outlive a test in the
+	// shared browser, with -count=2 say.
+	engine, ours string
 
 	mu  sync.Mutex
 	log map[string][]hit
@@ -97,7 +98,9 @@ type server struct {
 // serverSeq numbers the servers of a test binary.
 var serverSeq atomic.Int64
 
-func startServer(t testing.TB, cases []*tcase) *server {
+// startServer starts the server for a run of the cases in the engine
+// named (chromium, firefox, webkit).
+func startServer(t testing.TB, cases []*tcase, engine string) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -109,7 +112,7 @@ func startServer(t testing.TB, cases []*tcase) *server {
 	}
 	seq := serverSeq.Add(1)
 	s := &server{
-		chrome: fmt.Sprintf("chrome%d", seq),
+		engine: fmt.Sprintf("%s%d", engine, seq),
 		ours:   fmt.Sprintf("go%d", seq),
 		port:   ln.Addr().(*net.TCPAddr).Port,
 		port2:  ln2.Addr().(*net.TCPAddr).Port,
@@ -349,7 +352,7 @@ func (s *server) shorten(text string) string {
 	return strings.NewReplacer(
 		// The second port first: the first may be a prefix of it.
 		s.origin2(apiHost), "api2", s.origin(appHost), "app", s.origin(apiHost), "api", s.origin(otherHost), "other", s.origin(siteHost), "evil",
-		"/x/"+s.chrome+"/", "/x/{run}/", "/x/"+s.ours+"/", "/x/{run}/",
+		"/x/"+s.engine+"/", "/x/{run}/", "/x/"+s.ours+"/", "/x/{run}/",
 		":"+strconv.Itoa(s.port2), ":{port2}", ":"+strconv.Itoa(s.port), ":{port}",
 	).Replace(text)
 }

@@ -68,6 +68,7 @@ type Options struct {
 type Browser struct {
 	xvfb, driver *exec.Cmd
 	base         string // the session's URL
+	version      string
 	client       *http.Client
 }
 
@@ -112,13 +113,17 @@ func Start(opts Options) (*Browser, error) {
 		"webkitgtk:browserOptions": map[string]any{"binary": miniBrowser, "args": args},
 	}}}
 	var sess struct {
-		SessionID string `json:"sessionId"`
+		SessionID    string `json:"sessionId"`
+		Capabilities struct {
+			BrowserVersion string `json:"browserVersion"`
+		} `json:"capabilities"`
 	}
 	if err := b.do(http.MethodPost, root+"/session", caps, &sess); err != nil {
 		b.Close()
 		return nil, err
 	}
 	b.base = root + "/session/" + sess.SessionID
+	b.version = sess.Capabilities.BrowserVersion
 	return b, nil
 }
 
@@ -193,6 +198,9 @@ func (b *Browser) Close() {
 		_ = b.xvfb.Wait()
 	}
 }
+
+// Version returns WebKitGTK's version, such as "2.50.6".
+func (b *Browser) Version() string { return b.version }
 
 // Navigate loads url and waits for it to load.
 func (b *Browser) Navigate(url string) error {
