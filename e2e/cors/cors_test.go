@@ -245,3 +245,37 @@ func TestExposedHeaders(t *testing.T) {
 		t.Errorf("X-Hidden = %q, want null: it is not exposed", *res.Hidden)
 	}
 }
+
+// TestStarResponseCachedFromNoCORSServesCORSFetch is the regression test
+// for Origins: ["*"] answering requests without Origin with no
+// Access-Control-Allow-Origin: a cacheable response that Chromium stored
+// from a no-cors fetch (which sends no Origin, like an <img>) was then
+// served from the cache to a CORS fetch of the same URL, which failed.
+// Now every response of a "*" policy carries Access-Control-Allow-Origin: *,
+// so the cached one serves the CORS fetch.
+func TestStarResponseCachedFromNoCORSServesCORSFetch(t *testing.T) {
+	pagePort := headless.Serve(t, page)
+	m, err := cors.New(cors.Config{Origins: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &api{seen: map[string]int{}}
+	apiPort := headless.Serve(t, m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=600")
+		a.ServeHTTP(w, r)
+	})))
+	ctx := browser.Open(t, fmt.Sprintf("http://app.test:%d/", pagePort), 30*time.Second)
+	url := fmt.Sprintf("http://api.test:%d/public", apiPort)
+	if res := fetch(t, ctx, url, `{mode: "no-cors"}`); !res.OK || res.Status != 0 {
+		t.Fatalf("no-cors fetch = %+v, want an opaque response", res)
+	}
+	res := fetch(t, ctx, url, "{}")
+	if !res.OK || res.Body != "GET /public x-custom=" {
+		t.Fatalf("CORS fetch after the no-cors one = %+v, want the cached response readable", res)
+	}
+	// The second fetch came from Chromium's cache: the test is about the
+	// cached response.
+	if n := a.count("GET /public"); n != 1 {
+		t.Errorf("the API saw GET /public %d times, want 1 (the CORS fetch served from the cache)", n)
+	}
+}
