@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crossorigin/crossorigin/internal/headerlist"
+	fetchspec "github.com/crossorigin/crossorigin/internal/fetch"
 )
 
 // Cache lifetimes of a preflight result, as Chromium chooses them.
@@ -130,7 +130,7 @@ func parseAllowList(v *string, lower bool) (map[string]bool, bool) {
 			// being lenient here: empty elements are skipped.
 			continue
 		}
-		if !headerlist.IsToken(e) {
+		if !fetchspec.IsToken(e) {
 			return nil, false
 		}
 		if lower {
@@ -276,18 +276,6 @@ func (r *preflightResult) check(method string, names []string) (reason Reason, p
 	return "", ""
 }
 
-// safelistedResponseHeaders are the response headers script can always
-// read from a CORS response.
-var safelistedResponseHeaders = map[string]bool{
-	"cache-control":    true,
-	"content-language": true,
-	"content-length":   true,
-	"content-type":     true,
-	"expires":          true,
-	"last-modified":    true,
-	"pragma":           true,
-}
-
 // parseExposeHeaders parses Access-Control-Expose-Headers as Chromium
 // does: like the Access-Control-Allow-* lists, empty elements are skipped
 // and one element that is not a token empties the whole list. Names are
@@ -315,7 +303,7 @@ func ReadableHeaders(credentials bool, h http.Header) http.Header {
 		if name == "set-cookie" || name == "set-cookie2" {
 			continue
 		}
-		if all || safelistedResponseHeaders[name] || exposed[name] {
+		if all || fetchspec.IsCORSSafelistedResponseHeaderName(name) || exposed[name] {
 			out[k] = append([]string(nil), vs...)
 		}
 	}

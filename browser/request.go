@@ -3,135 +3,42 @@ package browser
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/crossorigin/crossorigin/internal/headerlist"
+	fetchspec "github.com/crossorigin/crossorigin/internal/fetch"
 )
 
-// normalizeMethod upper-cases the six methods fetch() normalizes (DELETE,
-// GET, HEAD, OPTIONS, POST, PUT, matched case-insensitively) and keeps every
-// other method exactly as given, as the Fetch standard says.
-func normalizeMethod(m string) string {
-	for _, n := range [...]string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"} {
-		if strings.EqualFold(m, n) {
-			return n
-		}
-	}
-	return m
-}
+// normalizeMethod is fetchspec.NormalizeMethod.
+func normalizeMethod(m string) string { return fetchspec.NormalizeMethod(m) }
 
 // isForbiddenMethod reports whether fetch() refuses the method outright.
-func isForbiddenMethod(m string) bool {
-	return strings.EqualFold(m, "CONNECT") || strings.EqualFold(m, "TRACE") || strings.EqualFold(m, "TRACK")
-}
+func isForbiddenMethod(m string) bool { return fetchspec.IsForbiddenMethod(m) }
 
 // isSafelistedMethod reports whether m is GET, HEAD or POST. Chromium
 // compares case-insensitively; after normalization that is the same.
 func isSafelistedMethod(m string) bool {
-	return strings.EqualFold(m, "GET") || strings.EqualFold(m, "HEAD") || strings.EqualFold(m, "POST")
-}
-
-// forbiddenHeaders are the request headers a script cannot set; fetch()
-// drops them silently. This is net::HttpUtil::IsSafeHeader's list.
-var forbiddenHeaders = map[string]bool{
-	"accept-charset":                         true,
-	"accept-encoding":                        true,
-	"access-control-request-headers":         true,
-	"access-control-request-method":          true,
-	"access-control-request-private-network": true,
-	"connection":                             true,
-	"content-length":                         true,
-	"cookie":                                 true,
-	"cookie2":                                true,
-	"date":                                   true,
-	"dnt":                                    true,
-	"expect":                                 true,
-	"host":                                   true,
-	"keep-alive":                             true,
-	"origin":                                 true,
-	"referer":                                true,
-	"set-cookie":                             true,
-	"te":                                     true,
-	"trailer":                                true,
-	"transfer-encoding":                      true,
-	"upgrade":                                true,
-	// Chromium departs from the standard here: the Fetch standard dropped
-	// User-Agent from the forbidden list in 2015, Chromium still forbids it
-	// (crbug.com/571722).
-	"user-agent": true,
-	"via":        true,
+	return fetchspec.IsCORSSafelistedMethod(fetchspec.NormalizeMethod(m))
 }
 
 // isForbiddenHeader reports whether a script's attempt to set the header
-// is ignored: the fixed list, any Proxy- or Sec- name, and the
-// method-override headers when they name a forbidden method.
+// is ignored: the Fetch standard's forbidden request-headers (the fixed
+// list, any Proxy- or Sec- name, the method-override headers when they
+// name a forbidden method) and User-Agent.
 func isForbiddenHeader(lowerName, value string) bool {
-	if strings.HasPrefix(lowerName, "proxy-") || strings.HasPrefix(lowerName, "sec-") {
-		return true
-	}
-	if forbiddenHeaders[lowerName] {
-		return true
-	}
-	switch lowerName {
-	case "x-http-method", "x-http-method-override", "x-method-override":
-		for v := range strings.SplitSeq(value, ",") {
-			if isForbiddenMethod(strings.Trim(v, " \t")) {
-				return true
-			}
-		}
-	}
-	return false
+	// Chromium departs from the standard here: the Fetch standard dropped
+	// User-Agent from the forbidden list in 2015, Chromium still forbids it
+	// (crbug.com/571722).
+	return lowerName == "user-agent" || fetchspec.IsForbiddenRequestHeader(lowerName, value)
 }
-
-// isUnsafeHeaderByte reports a CORS-unsafe request-header byte.
-func isUnsafeHeaderByte(c byte) bool {
-	switch c {
-	case '"', '(', ')', ':', '<', '>', '?', '@', '[', '\\', ']', '{', '}', 0x7f:
-		return true
-	}
-	return c < 0x20 && c != '\t'
-}
-
-func hasUnsafeHeaderByte(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if isUnsafeHeaderByte(s[i]) {
-			return true
-		}
-	}
-	return false
-}
-
-// maxSafelistedValue is the longest value a safelisted header may carry,
-// and maxSafelistedTotal the most bytes all safelisted values together may
-// carry before every one of them counts as unsafe.
-const (
-	maxSafelistedValue = 128
-	maxSafelistedTotal = 1024
-)
 
 // isSafelistedHeader is Chromium's IsCorsSafelistedHeader for a header a
-// script can set (names starting with Sec- never reach it).
+// script can set (names starting with Sec- never reach it): the Fetch
+// standard's CORS-safelisted request-headers and Chromium's additions.
 func isSafelistedHeader(lowerName, value string) bool {
-	if len(value) > maxSafelistedValue {
+	if len(value) > fetchspec.MaxSafelistedValue {
 		return false
 	}
 	switch lowerName {
-	case "accept":
-		return !hasUnsafeHeaderByte(value)
-	case "accept-language", "content-language":
-		for i := 0; i < len(value); i++ {
-			c := value[i]
-			if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' ||
-				c == ' ' || c == '*' || c == ',' || c == '-' || c == '.' || c == ';' || c == '=') {
-				return false
-			}
-		}
-		return true
-	case "content-type":
-		return isSafelistedContentType(value)
-	case "range":
-		return isSimpleRange(value)
 	// Chromium departs from the standard: it safelists the client hints a
 	// script can set, and Intervention, when their values are well formed.
 	case "intervention":
@@ -149,59 +56,7 @@ func isSafelistedHeader(lowerName, value string) bool {
 	case "save-data":
 		return strings.EqualFold(value, "on")
 	}
-	return false
-}
-
-// isSafelistedContentType reports whether the essence of a Content-Type
-// value is one of the three types an HTML form can send.
-func isSafelistedContentType(v string) bool {
-	v = strings.ToLower(v)
-	if hasUnsafeHeaderByte(v) {
-		return false
-	}
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	typ, sub, ok := strings.Cut(v, "/")
-	if !ok || strings.IndexByte(sub, '/') >= 0 {
-		return false
-	}
-	typ = strings.TrimLeft(typ, " \t")
-	sub = strings.TrimRight(sub, " \t")
-	if !headerlist.IsToken(typ) || !headerlist.IsToken(sub) {
-		return false
-	}
-	switch typ + "/" + sub {
-	case "application/x-www-form-urlencoded", "multipart/form-data", "text/plain":
-		return true
-	}
-	return false
-}
-
-// isSimpleRange reports whether v is "bytes=N-" or "bytes=N-M" with N <= M:
-// one range, no suffix range, no whitespace, "bytes" in lower case (as the
-// standard says; Chromium's older code lower-cased it first).
-func isSimpleRange(v string) bool {
-	rest, ok := strings.CutPrefix(v, "bytes=")
-	if !ok {
-		return false
-	}
-	first, last, ok := strings.Cut(rest, "-")
-	if !ok || !isDigits(first) {
-		return false
-	}
-	f, err := strconv.ParseInt(first, 10, 64)
-	if err != nil {
-		return false
-	}
-	if last == "" {
-		return true
-	}
-	if !isDigits(last) {
-		return false
-	}
-	l, err := strconv.ParseInt(last, 10, 64)
-	return err == nil && f <= l
+	return fetchspec.IsCORSSafelistedRequestHeader(lowerName, value)
 }
 
 func isDigits(s string) bool {
@@ -265,7 +120,7 @@ func unsafeNames(hs []header) []string {
 			unsafe = append(unsafe, x.name)
 		}
 	}
-	if total > maxSafelistedTotal {
+	if total > fetchspec.MaxSafelistedTotal {
 		unsafe = append(unsafe, safe...)
 	}
 	return unsafe

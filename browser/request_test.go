@@ -201,3 +201,14 @@ func TestCacheRange(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateNetworkHeaderNotForbidden is the regression test for the
+// browser dropping Access-Control-Request-Private-Network set by a script:
+// Chromium 156 sends it and preflights the request, as for any header
+// that is not safelisted (e2e/browserdiff, case hdr-acrpn-script).
+func TestPrivateNetworkHeaderNotForbidden(t *testing.T) {
+	ok, names := IsSafelisted("GET", http.Header{"Access-Control-Request-Private-Network": {"true"}})
+	if ok || !slices.Equal(names, []string{"access-control-request-private-network"}) {
+		t.Errorf("IsSafelisted = %v, %q; want false, [access-control-request-private-network]", ok, names)
+	}
+}

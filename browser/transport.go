@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/crossorigin/crossorigin/internal/headerlist"
+	fetchspec "github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -292,7 +292,7 @@ func (f *fetch) construct() error {
 	if m == "" {
 		m = http.MethodGet
 	}
-	if !headerlist.IsToken(m) {
+	if !fetchspec.IsToken(m) {
 		return f.refuse(fmt.Sprintf("'%s' is not a valid HTTP method.", m))
 	}
 	if isForbiddenMethod(m) {
@@ -300,11 +300,11 @@ func (f *fetch) construct() error {
 	}
 	f.method = normalizeMethod(m)
 	for k, vs := range f.req.Header {
-		if !headerlist.IsToken(k) {
+		if !fetchspec.IsToken(k) {
 			return f.refuseHeaders("Invalid name", k)
 		}
 		for _, v := range vs {
-			if strings.ContainsAny(strings.Trim(v, " \t\r\n"), "\x00\r\n") {
+			if !fetchspec.IsHeaderValue(fetchspec.NormalizeHeaderValue(v)) {
 				return f.refuseHeaders("Invalid value", k)
 			}
 		}
@@ -577,13 +577,7 @@ func (f *fetch) redirect(resp *http.Response, st Step, loc *url.URL, locErr *bad
 		resp.StatusCode == 303 && f.method != http.MethodHead && f.method != http.MethodGet {
 		f.method = http.MethodGet
 		f.body, f.hasBody = nil, false
-		f.headers = slices.DeleteFunc(f.headers, func(h header) bool {
-			switch h.name {
-			case "content-type", "content-encoding", "content-language", "content-location":
-				return true
-			}
-			return false
-		})
+		f.headers = slices.DeleteFunc(f.headers, func(h header) bool { return fetchspec.IsRequestBodyHeaderName(h.name) })
 	}
 	return nil, loc, nil
 }
@@ -902,9 +896,7 @@ func noCORSHeaders(h http.Header) []header {
 	var out []header
 	for k, vs := range h {
 		name := strings.ToLower(k)
-		switch name {
-		case "accept", "accept-language", "content-language", "content-type":
-		default:
+		if !fetchspec.IsNoCORSSafelistedRequestHeaderName(name) {
 			continue
 		}
 		val, ok := "", false

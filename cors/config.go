@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/internal/headerlist"
 	"github.com/crossorigin/crossorigin/origin"
 )
@@ -134,25 +135,6 @@ const (
 	problemStarCredentials = "\"*\" cannot be combined with Credentials: browsers reject a wildcard on credentialed requests"
 	fixStarCredentials     = "list the values explicitly, or turn Credentials off"
 )
-
-// forbiddenMethods are the methods that browsers refuse to send (Fetch
-// standard, forbidden method; Chromium also refuses TRACK).
-var forbiddenMethods = []string{"CONNECT", "TRACE", "TRACK"}
-
-// normalizedMethods are the methods that browsers upper-case (Fetch
-// standard, normalize a method).
-var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
-
-// forbiddenRequestHeaders are the header names that scripts cannot set
-// (Fetch standard, forbidden request-header), lower case; names starting
-// with "proxy-" or "sec-" are forbidden too.
-var forbiddenRequestHeaders = []string{
-	"accept-charset", "accept-encoding", "access-control-request-headers",
-	"access-control-request-method", "access-control-request-private-network",
-	"connection", "content-length", "cookie", "cookie2", "date", "dnt", "expect",
-	"host", "keep-alive", "origin", "referer", "set-cookie", "te", "trailer",
-	"transfer-encoding", "upgrade", "via",
-}
 
 // safelistedMethods never need a preflight.
 func safelistedMethod(m string) bool { return m == "GET" || m == "HEAD" || m == "POST" }
@@ -327,14 +309,14 @@ func checkMethod(c Config, m string, ps *configProblems) (string, bool) {
 			ps.add("Methods", m, problemStarCredentials, fixStarCredentials)
 		}
 		return m, true
-	case !headerlist.IsToken(m):
+	case !fetch.IsToken(m):
 		ps.add("Methods", m, "not a valid method name", "use a token such as PUT or PATCH")
 		return "", false
-	case slices.ContainsFunc(forbiddenMethods, func(f string) bool { return strings.EqualFold(f, m) }):
+	case fetch.IsForbiddenMethod(m):
 		ps.add("Methods", m, "browsers never send this method", "remove it")
 		return "", false
 	}
-	if n := normalizeMethod(m); n != m {
+	if n := fetch.NormalizeMethod(m); n != m {
 		return n, true // browsers upper-case these, whatever the script wrote
 	}
 	if upper := strings.ToUpper(m); upper != m {
@@ -345,30 +327,20 @@ func checkMethod(c Config, m string, ps *configProblems) (string, bool) {
 	return m, true
 }
 
-// normalizeMethod upper-cases m if it is one of the methods that browsers
-// upper-case (Fetch standard, normalize a method).
-func normalizeMethod(m string) string {
-	if i := slices.IndexFunc(normalizedMethods, func(n string) bool { return strings.EqualFold(n, m) }); i >= 0 {
-		return normalizedMethods[i]
-	}
-	return m
-}
-
 // compileRequestHeaders compiles RequestHeaders and returns them without
 // duplicates.
 func (cc *compiled) compileRequestHeaders(c Config, ps *configProblems) []string {
 	var names []string
 	for _, h := range c.RequestHeaders {
-		lower := strings.ToLower(h)
 		switch {
 		case h == "*":
 			if c.Credentials {
 				ps.add("RequestHeaders", h, problemStarCredentials, "list the headers, such as Content-Type and Authorization")
 			}
-		case !headerlist.IsToken(h):
+		case !fetch.IsToken(h):
 			ps.add("RequestHeaders", h, "not a valid header name", "use a name such as Content-Type or X-Request-Id")
 			continue
-		case slices.Contains(forbiddenRequestHeaders, lower) || strings.HasPrefix(lower, "proxy-") || strings.HasPrefix(lower, "sec-"):
+		case fetch.IsForbiddenRequestHeaderName(h):
 			ps.add("RequestHeaders", h, "browsers never let scripts set this header, so it never appears in a preflight", "remove it")
 			continue
 		}
@@ -386,15 +358,15 @@ func (cc *compiled) compileRequestHeaders(c Config, ps *configProblems) []string
 func (cc *compiled) compileExposedHeaders(c Config, ps *configProblems) []string {
 	var names []string
 	for _, h := range c.ExposedHeaders {
-		switch lower := strings.ToLower(h); {
+		switch {
 		case h == "*":
 			if c.Credentials {
 				ps.add("ExposedHeaders", h, problemStarCredentials, "list the headers pages need to read")
 			}
-		case !headerlist.IsToken(h):
+		case !fetch.IsToken(h):
 			ps.add("ExposedHeaders", h, "not a valid header name", "use a name such as X-Request-Id")
 			continue
-		case lower == "set-cookie" || lower == "set-cookie2":
+		case fetch.IsForbiddenResponseHeaderName(h):
 			ps.add("ExposedHeaders", h, "browsers never expose this header to scripts", "remove it")
 			continue
 		}

@@ -178,9 +178,6 @@ func validForFunc(o string) bool {
 	return err == nil && !p.IsOpaque()
 }
 
-// isToken reports whether m is a valid method name.
-func isToken(m string) bool { return headerlist.IsToken(m) }
-
 // recorder is the ResponseWriter of Explain: it keeps the headers and
 // status and drops the body.
 type recorder struct {

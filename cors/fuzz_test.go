@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -111,4 +112,4 @@ func FuzzMiddleware(f *testing.F) {
 	})
 }
 
-func validMethod(m string) bool { return isToken(m) }
+func validMethod(m string) bool { return fetch.IsToken(m) }

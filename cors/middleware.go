@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"sync/atomic"
+
+	"github.com/crossorigin/crossorigin/internal/fetch"
 )
 
 // Canonical names of the headers the middleware reads and writes; the
@@ -285,7 +287,7 @@ func (cc *compiled) checkPreflight(r *http.Request, origins, methods []string, a
 	if len(methods) != 1 {
 		return reasonMethod
 	}
-	if m := methods[0]; !safelistedMethod(m) && !cc.allowsMethod(m) {
+	if m := methods[0]; !fetch.IsCORSSafelistedMethod(m) && !cc.allowsMethod(m) {
 		return reasonMethod
 	}
 	*acrh = r.Header[hdrReqHeaders]
@@ -299,7 +301,7 @@ func (cc *compiled) checkPreflight(r *http.Request, origins, methods []string, a
 // comparing case-sensitively as the Fetch standard does.
 func (cc *compiled) allowsMethod(m string) bool {
 	if cc.anyMethod {
-		return isToken(m)
+		return fetch.IsToken(m)
 	}
 	return slices.Contains(cc.methods, m)
 }

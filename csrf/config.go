@@ -8,7 +8,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/crossorigin/crossorigin/internal/headerlist"
+	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -132,21 +132,13 @@ func configOrigin(s string) (origin.Origin, *ConfigError) {
 // that a form or a cross-origin script may send without a preflight, or
 // that a script can never set.
 func checkRequiredHeader(h string) (issue, fix string) {
-	if !headerlist.IsToken(h) {
+	if !fetch.IsToken(h) {
 		return "not a header name", "use a name such as X-Requested-With"
 	}
-	lh := strings.ToLower(h)
-	switch lh {
-	case "accept", "accept-language", "content-language", "content-type", "range":
+	switch {
+	case fetch.IsCORSSafelistedRequestHeaderName(h):
 		return "CORS-safelisted: any page may send it cross-origin without a preflight", "use a custom name such as X-Requested-With"
-	case "accept-charset", "accept-encoding", "access-control-request-headers",
-		"access-control-request-method", "connection", "content-length",
-		"cookie", "cookie2", "date", "dnt", "expect", "host", "keep-alive",
-		"origin", "referer", "set-cookie", "te", "trailer",
-		"transfer-encoding", "upgrade", "via":
-		return "a forbidden request header: pages cannot set it, the browser does", "use a custom name such as X-Requested-With"
-	}
-	if strings.HasPrefix(lh, "sec-") || strings.HasPrefix(lh, "proxy-") {
+	case fetch.IsForbiddenRequestHeaderName(h):
 		return "a forbidden request header: pages cannot set it, the browser does", "use a custom name such as X-Requested-With"
 	}
 	return "", ""
@@ -157,7 +149,7 @@ func parseBypass(s string) (method, p, issue, fix string) {
 	p = s
 	if i := strings.IndexByte(s, ' '); i >= 0 {
 		method, p = s[:i], strings.TrimLeft(s[i+1:], " ")
-		if !headerlist.IsToken(method) {
+		if !fetch.IsToken(method) {
 			return "", "", "invalid method " + fmt.Sprintf("%q", method), "write a method such as POST, or only the path"
 		}
 		switch method {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crossorigin/crossorigin/internal/headerlist"
+	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -84,7 +84,7 @@ func FuzzCheck(f *testing.F) {
 	})
 }
 
-func validMethod(m string) bool { return headerlist.IsToken(m) }
+func validMethod(m string) bool { return fetch.IsToken(m) }
 
 // FuzzSplitHost checks that Host parsing never panics and returns a port
 // in range.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/crossorigin/crossorigin/internal/fetch"
 )
 
 // Request is a request the page makes, as the composer describes it. The
@@ -252,19 +254,6 @@ func (r Request) validate(bases map[string]string) (*url.URL, error) {
 	return u, nil
 }
 
-// isToken reports whether s is an HTTP token (a method or header name).
-func isToken(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !isTokenByte(c) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenByte(c byte) bool {
-	return c < 0x7f && c > 0x20 && !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, rune(c))
-}
+// isToken reports whether s is a method or header name no longer than the
+// playground accepts.
+func isToken(s string) bool { return len(s) <= 64 && fetch.IsToken(s) }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/crossorigin/crossorigin/cors"
-	"github.com/crossorigin/crossorigin/internal/headerlist"
+	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -276,21 +276,21 @@ func compile(c Config) (*compiled, error) {
 		}
 	}
 	for _, h := range c.RequireHeaders {
-		if !headerlist.IsToken(h) {
+		if !fetch.IsToken(h) {
 			errs = append(errs, &ConfigError{"RequireHeaders", h, "use a header name such as X-Requested-With"})
 			continue
 		}
 		cc.requireHeader = append(cc.requireHeader, http.CanonicalHeaderKey(h))
 	}
 	for _, h := range c.RemoveHeaders {
-		if !headerlist.IsToken(h) {
+		if !fetch.IsToken(h) {
 			errs = append(errs, &ConfigError{"RemoveHeaders", h, "use a header name such as Cookie"})
 			continue
 		}
 		cc.removeHeaders = append(cc.removeHeaders, http.CanonicalHeaderKey(h))
 	}
 	for k, v := range c.SetHeaders {
-		if !headerlist.IsToken(k) || strings.ContainsAny(v, "\r\n\x00") {
+		if !fetch.IsToken(k) || strings.ContainsAny(v, "\r\n\x00") {
 			errs = append(errs, &ConfigError{"SetHeaders", k, "use a header name and a value without line breaks"})
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -97,7 +98,7 @@ func New(cfg Config) (*Scanner, error) {
 	if s.method == "" {
 		s.method = http.MethodGet
 	}
-	if !isToken(s.method) {
+	if !fetch.IsToken(s.method) {
 		bad("Method", s.method, "use an HTTP method token such as GET or PUT")
 	} else if s.method == http.MethodOptions {
 		bad("Method", s.method, "preflights are probed anyway; give the method of the actual request")
@@ -106,7 +107,7 @@ func New(cfg Config) (*Scanner, error) {
 		s.header = http.Header{}
 	}
 	for name, values := range s.header {
-		if !isToken(name) {
+		if !fetch.IsToken(name) {
 			bad("Header", name, "header names are tokens (letters, digits and !#$%&'*+-.^_`|~)")
 		}
 		for _, v := range values {
@@ -185,19 +186,6 @@ func registrableOf(u *url.URL) string {
 		return ""
 	}
 	return strings.TrimPrefix(o.Site(), o.Scheme+"://")
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // Scan probes every URL and returns what it found. Targets are scanned

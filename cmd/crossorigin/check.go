@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crossorigin/crossorigin/browser"
+	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -116,7 +117,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			}
 			continue
 		}
-		if forbiddenHeader(kv[0]) {
+		if fetch.IsForbiddenRequestHeaderName(kv[0]) {
 			notes = append(notes, fmt.Sprintf("Browsers do not let script set %s; fetch() drops it, and so does this check.", http.CanonicalHeaderKey(kv[0])))
 		}
 		reqHeader.Add(kv[0], kv[1])
@@ -190,22 +191,6 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "crossorigin check: %s\n", out.Message)
 	}
 	return 2
-}
-
-// forbiddenHeader reports whether the Fetch standard forbids script to set
-// the request header name (a forbidden request-header).
-func forbiddenHeader(name string) bool {
-	n := strings.ToLower(name)
-	if strings.HasPrefix(n, "proxy-") || strings.HasPrefix(n, "sec-") {
-		return true
-	}
-	switch n {
-	case "accept-charset", "accept-encoding", "access-control-request-headers", "access-control-request-method",
-		"connection", "content-length", "cookie", "cookie2", "date", "dnt", "expect", "host", "keep-alive",
-		"origin", "referer", "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via":
-		return true
-	}
-	return false
 }
 
 // cookieTransport adds the user's cookies to the credentialed requests the

@@ -209,6 +209,7 @@ func allCases() []*tcase {
 		{"hdr-forbidden-via", "", H("Via", "x")},
 		{"hdr-forbidden-cookie2", "", H("Cookie2", "x")},
 		{"hdr-forbidden-acrh", "", H("Access-Control-Request-Headers", "x-a")},
+		{"hdr-acrpn-script", "", H("Access-Control-Request-Private-Network", "true")},
 		{"hdr-set-cookie", "", H("Set-Cookie", "a=b")},
 		{"hdr-x-http-method-connect", "", H("X-HTTP-Method", "connect")},
 		{"hdr-x-method-override-track", "", H("X-Method-Override", "Track")},

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/crossorigin/crossorigin/internal/fetch"
 )
 
 // MaxLines is the largest number of field lines a list may span. Browsers
@@ -41,39 +43,6 @@ var ErrTooLong = errors.New("headerlist: list too long")
 // ErrInvalid reports an element that is not a valid header name.
 var ErrInvalid = errors.New("headerlist: invalid header name")
 
-// IsToken reports whether s is a token as defined by RFC 9110, section
-// 5.6.2: the syntax of header names and of methods.
-func IsToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// isTchar reports whether b may appear in a token.
-func isTchar(b byte) bool {
-	return tchars[b]
-}
-
-var tchars = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
-
 // Parse returns the elements of the lists in lines, lower-cased, with
 // optional whitespace trimmed and empty elements dropped, in order and with
 // duplicates kept. It fails with ErrTooLong, before scanning, if lines span
@@ -90,7 +59,7 @@ func Parse(lines []string, limit int) ([]string, error) {
 			if elem == "" {
 				continue
 			}
-			if !IsToken(elem) {
+			if !fetch.IsToken(elem) {
 				return nil, fmt.Errorf("%w: %q", ErrInvalid, elem)
 			}
 			names = append(names, strings.ToLower(elem))
@@ -126,7 +95,7 @@ type Set struct {
 // wildcard: it then allows any valid name except Authorization, which a
 // wildcard never covers (Fetch standard, CORS-preflight fetch) and must be
 // listed by name. Names that are not tokens are ignored; callers validate
-// them first with IsToken.
+// them first with fetch.IsToken.
 func NewSet(names ...string) Set {
 	var s Set
 	for _, n := range names {
@@ -134,7 +103,7 @@ func NewSet(names ...string) Set {
 			s.wildcard = true
 			continue
 		}
-		if !IsToken(n) {
+		if !fetch.IsToken(n) {
 			continue
 		}
 		s.names = append(s.names, strings.ToLower(n))
@@ -251,7 +220,7 @@ func (s Set) allowsName(name string, cur *int) bool {
 			return true
 		}
 	}
-	return s.wildcard && IsToken(name) && !equalFold(name, "authorization")
+	return s.wildcard && fetch.IsToken(name) && !equalFold(name, "authorization")
 }
 
 // trimOWS trims optional whitespace (spaces and tabs) from both ends of s.

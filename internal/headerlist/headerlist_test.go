@@ -6,29 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-func TestIsToken(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want bool
-	}{
-		{"x-request-id", true},
-		{"Content-Type", true},
-		{"!#$%&'*+-.^_`|~09AZaz", true},
-		{"", false},
-		{"a b", false},
-		{"a,b", false},
-		{"a:b", false},
-		{"é", false},
-		{"a\x00", false},
-		{"\"quoted\"", false},
-	} {
-		if got := IsToken(tt.in); got != tt.want {
-			t.Errorf("IsToken(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
+	"github.com/crossorigin/crossorigin/internal/fetch"
+)
 
 func TestParse(t *testing.T) {
 	for _, tt := range []struct {
@@ -147,7 +127,7 @@ func reference(s Set, lines []string) bool {
 			if elem == "" {
 				continue
 			}
-			if !IsToken(elem) {
+			if !fetch.IsToken(elem) {
 				return false
 			}
 			lower := strings.ToLower(elem)
@@ -188,7 +168,7 @@ func FuzzAllows(f *testing.F) {
 		parsed, err := Parse(lines, s.Budget())
 		if err == nil {
 			for _, p := range parsed {
-				if !IsToken(p) || p != strings.ToLower(p) {
+				if !fetch.IsToken(p) || p != strings.ToLower(p) {
 					t.Fatalf("Parse(%q) returned %q", lines, p)
 				}
 			}
