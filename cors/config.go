@@ -136,9 +136,6 @@ const (
 	fixStarCredentials     = "list the values explicitly, or turn Credentials off"
 )
 
-// safelistedMethods never need a preflight.
-func safelistedMethod(m string) bool { return m == "GET" || m == "HEAD" || m == "POST" }
-
 // compiled is the immutable, validated form of a Config that requests read.
 type compiled struct {
 	cfg Config // effective configuration, as Config returns it
