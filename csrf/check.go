@@ -3,7 +3,6 @@ package csrf
 import (
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -12,18 +11,29 @@ import (
 
 // check is Check without the interface conversion.
 func (g *Guard) check(r *http.Request) *Denial {
+	if g == nil {
+		panic("csrf: check on a nil *Guard; make one with csrf.New, or use the zero value")
+	}
 	switch r.Method {
 	case "GET", "HEAD", "OPTIONS":
 		// Safe methods must not change state; they are never checked.
 		// (Method names are case-sensitive: "post" is checked.)
 		return nil
 	}
-	if g.bypassed(r) {
+	d := g.judge(r)
+	if d != nil && g.bypassed(r) {
+		// Asked only of requests that would be refused, as net/http does:
+		// routing costs more than the checks.
 		return nil
 	}
+	return d
+}
+
+// judge applies every rule to an unsafe request.
+func (g *Guard) judge(r *http.Request) *Denial {
 	origins, sites := r.Header["Origin"], r.Header["Sec-Fetch-Site"]
 	if len(origins) > 1 || len(sites) > 1 {
-		return newDenial(r, RuleHeaders, "the request has several Origin or Sec-Fetch-Site headers, which browsers never send", "", "")
+		return newDenial(r, RuleHeaders, "The request has several Origin or Sec-Fetch-Site headers, which browsers never send.", "", "")
 	}
 	var raw, site string
 	if len(origins) == 1 {
@@ -36,7 +46,7 @@ func (g *Guard) check(r *http.Request) *Denial {
 		return d
 	}
 	if g.header != "" && len(r.Header[g.header]) == 0 {
-		return newDenial(r, RuleHeader, "the "+g.header+" header is missing; pages of this app send it, and other sites cannot without a CORS preflight", raw, site)
+		return newDenial(r, RuleHeader, "The request has no "+g.header+" header. This app's pages send it, and pages of other sites cannot send it without a CORS preflight.", raw, site)
 	}
 	if g.requireJSON {
 		if reason := notJSON(r); reason != "" {
@@ -62,19 +72,19 @@ func (g *Guard) checkSource(r *http.Request, raw, site string) *Denial {
 		if g.allowSameSite || g.isTrusted(raw) {
 			return nil
 		}
-		return newDenial(r, RuleFetchSite, "the request comes from another origin of the same site (Sec-Fetch-Site: same-site) and "+describeOrigin(raw)+" is not trusted; set AllowSameSite or add the origin to TrustedOrigins", raw, site)
+		return newDenial(r, RuleFetchSite, "The request comes from another origin of the same site (Sec-Fetch-Site: same-site), "+untrusted(raw, "set AllowSameSite or add it to TrustedOrigins", "; set AllowSameSite to accept such requests"), raw, site)
 	case "cross-site":
 		if g.isTrusted(raw) {
 			return nil
 		}
-		return newDenial(r, RuleFetchSite, "the request comes from another site (Sec-Fetch-Site: cross-site) and "+describeOrigin(raw)+" is not trusted", raw, site)
+		return newDenial(r, RuleFetchSite, "The request comes from another site (Sec-Fetch-Site: cross-site), "+untrusted(raw, "add it to TrustedOrigins to trust its pages", ", so it cannot be from a trusted origin"), raw, site)
 	default:
 		// A value that did not exist when this was written: fail closed,
 		// as net/http does.
 		if g.isTrusted(raw) {
 			return nil
 		}
-		return newDenial(r, RuleFetchSite, "unknown Sec-Fetch-Site value "+quote(site)+", refused to be safe, and "+describeOrigin(raw)+" is not trusted", raw, site)
+		return newDenial(r, RuleFetchSite, "The request has an unknown Sec-Fetch-Site value, "+quote(site)+", which is treated as cross-site, "+untrusted(raw, "add it to TrustedOrigins to trust its pages", ", so it cannot be from a trusted origin"), raw, site)
 	}
 }
 
@@ -83,30 +93,30 @@ func (g *Guard) checkSource(r *http.Request, raw, site string) *Denial {
 func (g *Guard) checkOrigin(r *http.Request, raw, site string) *Denial {
 	if raw == "" {
 		if g.strict {
-			return newDenial(r, RuleStrict, "the request carries neither Sec-Fetch-Site nor Origin, so its source is unknown, and Strict mode refuses it", raw, site)
+			return newDenial(r, RuleStrict, "The request carries neither Sec-Fetch-Site nor Origin, so its source is unknown, and Strict mode refuses such requests.", raw, site)
 		}
 		// Same-origin from a browser that predates Origin on all
 		// unsafe requests, or not a browser at all.
 		return nil
 	}
 	if raw == "null" {
-		return newDenial(r, RuleOrigin, "the Origin is null (a sandboxed frame, a data: URL, a page with Referrer-Policy no-referrer on plain HTTP, or a redirect across origins), which is never trusted", raw, site)
+		return newDenial(r, RuleOrigin, "The Origin is null, which is never trusted: browsers send it from sandboxed frames, data: URLs, pages with Referrer-Policy no-referrer on plain HTTP, and after redirects across origins.", raw, site)
 	}
 	o, err := origin.Parse(raw)
 	if err != nil {
-		reason := "the Origin " + quote(raw) + " is not an origin a browser sends"
+		reason := "The Origin " + quote(raw) + " is not an origin a browser sends."
 		if oe, ok := err.(*origin.Error); ok {
-			reason += ": it " + oe.Reason
+			reason = "The Origin " + quote(raw) + " is not an origin a browser sends (" + oe.Reason + ")."
 		}
 		return newDenial(r, RuleOrigin, reason, raw, site)
 	}
 	if o.String() != raw {
-		return newDenial(r, RuleOrigin, "the Origin "+quote(raw)+" is not in the form a browser sends ("+quote(o.String())+")", raw, site)
+		return newDenial(r, RuleOrigin, "The Origin "+quote(raw)+" is not in the form a browser sends, which would be "+quote(o.String())+".", raw, site)
 	}
 	if g.sameOrigin(o, raw, r) || g.allowSameSite && g.sameSite(o, r) || g.isTrusted(raw) {
 		return nil
 	}
-	return newDenial(r, RuleOrigin, "the Origin "+quote(raw)+" is neither this app's own origin ("+g.describeSelf(r)+") nor trusted", raw, site)
+	return newDenial(r, RuleOrigin, "The Origin "+quote(raw)+" is neither this app's own origin ("+g.describeSelf(r)+") nor a trusted one; add it to TrustedOrigins to trust its pages.", raw, site)
 }
 
 // sameOrigin reports whether o is the request's own origin: one of the
@@ -187,17 +197,6 @@ func (g *Guard) isTrusted(raw string) bool {
 	return false
 }
 
-// bypassed reports whether the request's path (and method) is exactly a
-// bypass. A path written with percent-escapes (RawPath set) never is: a
-// ServeMux may route it elsewhere than the bypassed handler.
-func (g *Guard) bypassed(r *http.Request) bool {
-	if len(g.bypass) == 0 || r.URL == nil || r.URL.RawPath != "" {
-		return false
-	}
-	methods, ok := g.bypass[r.URL.Path]
-	return ok && (methods == nil || slices.Contains(methods, r.Method))
-}
-
 // notJSON returns why the request body is not declared as JSON, or "".
 func notJSON(r *http.Request) string {
 	cts := r.Header["Content-Type"]
@@ -206,18 +205,18 @@ func notJSON(r *http.Request) string {
 		if r.Method != "POST" && r.ContentLength == 0 {
 			return "" // no body, and not a method forms can send
 		}
-		return "the request has no Content-Type; this endpoint accepts only JSON (application/json)"
+		return "The request has no Content-Type header; this endpoint accepts only JSON (application/json)."
 	case len(cts) > 1:
-		return "the request has several Content-Type headers; this endpoint accepts only JSON (application/json)"
+		return "The request has several Content-Type headers; this endpoint accepts only JSON (application/json)."
 	}
 	mt, _, err := mime.ParseMediaType(cts[0])
 	if err != nil {
-		return "the Content-Type " + quote(cts[0]) + " does not parse; this endpoint accepts only JSON (application/json)"
+		return "The Content-Type " + quote(cts[0]) + " does not parse as a media type; this endpoint accepts only JSON (application/json)."
 	}
 	if mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json") {
 		return ""
 	}
-	return "the Content-Type " + quote(cts[0]) + " is not JSON (it is " + mt + "); this endpoint accepts only application/json, which forms cannot send"
+	return "The Content-Type " + quote(cts[0]) + " is " + mt + ", not JSON; this endpoint accepts only application/json, which forms cannot send."
 }
 
 // CheckWebSocket checks the Origin of a WebSocket handshake, which Check
@@ -233,7 +232,7 @@ func notJSON(r *http.Request) string {
 func (g *Guard) CheckWebSocket(r *http.Request) error {
 	origins := r.Header["Origin"]
 	if len(origins) > 1 {
-		return newDenial(r, RuleHeaders, "the handshake has several Origin headers, which browsers never send", "", "")
+		return newDenial(r, RuleHeaders, "The handshake has several Origin headers, which browsers never send.", "", "")
 	}
 	raw := ""
 	if len(origins) == 1 {
@@ -271,11 +270,14 @@ func newDenial(r *http.Request, rule Rule, reason, raw, site string) *Denial {
 	return d
 }
 
-func describeOrigin(raw string) string {
+// untrusted ends a sentence that begins with where the request comes
+// from: "and its Origin "x" is not trusted; <fix>." or, without an
+// Origin, "and it carries no Origin header<noOrigin>.".
+func untrusted(raw, fix, noOrigin string) string {
 	if raw == "" {
-		return "no Origin was sent"
+		return "and it carries no Origin header" + noOrigin + "."
 	}
-	return "its Origin " + quote(raw)
+	return "and its Origin " + quote(raw) + " is not trusted; " + fix + "."
 }
 
 // cut bounds attacker-controlled text kept in a Denial and its log.

@@ -37,7 +37,6 @@ func compile(c Config) (*Guard, error) {
 		strict:        c.Strict,
 		requireJSON:   c.RequireJSON,
 		reportOnly:    c.ReportOnly,
-		bypass:        make(map[string][]string),
 		deny:          c.DenyHandler,
 		logger:        c.Logger,
 	}
@@ -76,22 +75,7 @@ func compile(c Config) (*Guard, error) {
 			g.header = http.CanonicalHeaderKey(h)
 		}
 	}
-	for _, b := range c.Bypass {
-		method, p, issue, fix := parseBypass(b)
-		if issue != "" {
-			bad("Bypass", b, issue, fix)
-			continue
-		}
-		methods, seen := g.bypass[p]
-		switch {
-		case method == "":
-			g.bypass[p] = nil // any method
-		case seen && methods == nil:
-			// Already bypassed for every method.
-		default:
-			g.bypass[p] = append(methods, method)
-		}
-	}
+	g.bypass = compileBypass(c.Bypass, bad)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -142,34 +126,6 @@ func checkRequiredHeader(h string) (issue, fix string) {
 		return "a forbidden request header: pages cannot set it, the browser does", "use a custom name such as X-Requested-With"
 	}
 	return "", ""
-}
-
-// parseBypass parses "[METHOD ]/exact/path".
-func parseBypass(s string) (method, p, issue, fix string) {
-	p = s
-	if i := strings.IndexByte(s, ' '); i >= 0 {
-		method, p = s[:i], strings.TrimLeft(s[i+1:], " ")
-		if !fetch.IsToken(method) {
-			return "", "", "invalid method " + fmt.Sprintf("%q", method), "write a method such as POST, or only the path"
-		}
-		switch method {
-		case "GET", "HEAD", "OPTIONS":
-			return "", "", method + " requests are never checked, so the bypass has no effect", "remove it, or name the unsafe method it is for"
-		}
-	}
-	switch {
-	case p == "":
-		return "", "", "no path", "write a path such as /webhook"
-	case p[0] != '/':
-		return "", "", "a bypass is an exact path starting with /; hosts are not supported", "write a path such as /webhook"
-	case strings.ContainsAny(p, "{}"):
-		return "", "", "wildcards are not supported: a bypass matches one exact path", "list each path"
-	case strings.ContainsAny(p, " ?#"):
-		return "", "", "a bypass is a path without spaces, query or fragment", "write only the path"
-	case cleanPath(p) != p:
-		return "", "", "not a clean path, so no request served by a ServeMux can match it", "write " + cleanPath(p)
-	}
-	return method, p, "", ""
 }
 
 // cleanPath is path.Clean keeping a trailing slash, as ServeMux does.

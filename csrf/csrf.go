@@ -21,8 +21,11 @@
 //     (an app behind a proxy names its public origin; X-Forwarded-Host is
 //     never trusted), and against the connection's TLS state otherwise, so
 //     that http://app.example.com cannot write to https://app.example.com.
-//   - Bypass paths match exactly, never the requests a ServeMux would
-//     redirect to them.
+//   - Bypass patterns are ServeMux patterns, as in net/http, and match only
+//     the requests a ServeMux routes to them, never those it would redirect
+//     there (CVE-2025-47910); patterns that could not be meant (GET, every
+//     path, an unclean path) and invalid or conflicting ones are
+//     configuration errors instead of panics.
 //   - Options: same-site requests, a strict mode for requests that carry
 //     neither header, JSON-only bodies, a required custom header, a
 //     report-only mode for rollout, and the reason of every denial for the
@@ -88,11 +91,19 @@ type Config struct {
 	// for rolling the Guard out. The Denial is in the request context.
 	ReportOnly bool
 
-	// Bypass lists requests that skip every check, as exact paths
-	// optionally preceded by a method: "/webhook", "POST /hooks/stripe".
-	// A path matches only itself: "/hooks/" does not cover "/hooks/a", and
-	// "/hooks" does not cover "/hooks/" or "/Hooks". Wildcards ("{name}")
-	// are errors.
+	// Bypass lists requests that skip every check, as net/http ServeMux
+	// patterns ("[METHOD ][HOST]/[PATH]"), the syntax of net/http's
+	// CrossOriginProtection.AddInsecureBypassPattern: "/webhook" is that
+	// path only, "/hooks/" covers "/hooks/stripe" and everything below it,
+	// "POST /api/{id}/webhook" takes a wildcard, "/exact/{$}" only
+	// "/exact/". A request is bypassed when a ServeMux with these patterns
+	// routes it to one of them, not when it would redirect it there: the
+	// pattern "/hooks/" does not bypass "/hooks" or "/x/../hooks/a", and a
+	// path written with percent-escapes is never bypassed.
+	//
+	// Invalid and conflicting patterns are errors, and so are patterns for
+	// GET, HEAD or OPTIONS (never checked, so they would do nothing),
+	// patterns that cover every path ("/", "/{path...}"), and unclean paths.
 	Bypass []string
 
 	// DenyHandler answers refused requests. The Denial is in the request
@@ -115,7 +126,10 @@ type CORSPolicy interface {
 }
 
 // A Guard checks requests for cross-site forgery. It is safe for
-// concurrent use.
+// concurrent use. The zero value is the Guard that New makes of the zero
+// Config: same-origin writes only, denials logged to slog.Default() and
+// answered with 403 Forbidden. (net/http's CrossOriginProtection zero
+// value works the same way.)
 type Guard struct {
 	trusted       map[string]bool
 	public        map[string]bool
@@ -125,7 +139,7 @@ type Guard struct {
 	requireJSON   bool
 	header        string // canonical; empty when not required
 	reportOnly    bool
-	bypass        map[string][]string // path -> methods; nil slice: any method
+	bypass        *http.ServeMux // the Bypass patterns; nil: none
 	deny          http.Handler
 	logger        *slog.Logger
 	cors          atomic.Pointer[corsHolder]
@@ -153,6 +167,9 @@ func New(c Config) (*Guard, error) {
 // trusting it for writes adds no power; refusing it would break the CORS
 // configuration the app asked for.
 func (g *Guard) TrustCORS(p CORSPolicy) {
+	if g == nil {
+		panic("csrf: TrustCORS called on a nil *Guard")
+	}
 	if p == nil {
 		g.cors.Store(nil)
 		return
@@ -163,7 +180,16 @@ func (g *Guard) TrustCORS(p CORSPolicy) {
 // Handler returns a handler that checks each request before passing it to
 // h. A refused request goes to Config.DenyHandler, or gets 403 Forbidden;
 // in ReportOnly mode it is logged and passed to h.
+//
+// Handler panics if g or h is nil, when it is called rather than on the
+// first request.
 func (g *Guard) Handler(h http.Handler) http.Handler {
+	if g == nil {
+		panic("csrf: Handler called on a nil *Guard; make one with csrf.New, or use the zero value")
+	}
+	if h == nil {
+		panic("csrf: Handler called with a nil http.Handler")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := g.check(r)
 		if d == nil {
@@ -198,7 +224,11 @@ func (g *Guard) log(r *http.Request, d *Denial) {
 	if g.reportOnly {
 		msg = "csrf: request would be denied (report-only)"
 	}
-	g.logger.LogAttrs(r.Context(), slog.LevelWarn, msg,
+	logger := g.logger
+	if logger == nil {
+		logger = slog.Default() // the zero Guard
+	}
+	logger.LogAttrs(r.Context(), slog.LevelWarn, msg,
 		slog.String("rule", d.Rule.String()),
 		slog.String("reason", d.Reason),
 		slog.String("method", d.Method),

@@ -238,9 +238,20 @@ func TestRequireJSON(t *testing.T) {
 	}
 }
 
-func TestBypass(t *testing.T) {
+// TestBypassServeMuxPatterns is the regression test of issue 11's
+// compatibility item: Bypass took only exact paths, so "/hooks/" did not
+// cover "/hooks/stripe" and "POST /api/{id}/webhook" was an error, a
+// silent regression for anyone coming from net/http's
+// AddInsecureBypassPattern. Patterns are ServeMux patterns now, and a
+// request is bypassed only when the mux routes it to one, not when it
+// would redirect it there (CVE-2025-47910).
+func TestBypassServeMuxPatterns(t *testing.T) {
 	cross := hdr("Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
-	runRules(t, Config{Bypass: []string{"/webhook", "POST /hooks/stripe", "PUT /hooks/stripe", "/dir/", "POST /any", "/any"}}, []ruleCase{
+	runRules(t, Config{Bypass: []string{
+		"/webhook", "POST /hooks/stripe", "PUT /hooks/stripe", "/dir/", "POST /any", "/any",
+		"POST /api/{id}/webhook", "/files/{path...}", "/exact/{$}", "hooks.example.com/in/",
+		"/webhook", // twice: harmless
+	}}, []ruleCase{
 		{"exact path", req{target: "/webhook", header: cross}, pass},
 		{"exact path, any method", req{method: "DELETE", target: "/webhook", header: cross}, pass},
 		{"query does not matter", req{target: "/webhook?x=1", header: cross}, pass},
@@ -253,11 +264,68 @@ func TestBypass(t *testing.T) {
 		{"method matches", req{method: "POST", target: "/hooks/stripe", header: cross}, pass},
 		{"second method", req{method: "PUT", target: "/hooks/stripe", header: cross}, pass},
 		{"method differs", req{method: "DELETE", target: "/hooks/stripe", header: cross}, RuleFetchSite},
-		{"directory path is exact too", req{target: "/dir/", header: cross}, pass},
-		{"not a prefix", req{target: "/dir/sub", header: cross}, RuleFetchSite},
-		{"without the slash", req{target: "/dir", header: cross}, RuleFetchSite},
+		{"subtree root", req{target: "/dir/", header: cross}, pass},
+		{"subtree covers what is below", req{target: "/dir/sub", header: cross}, pass},
+		{"subtree covers deeper", req{target: "/dir/a/b/c", header: cross}, pass},
+		{"subtree without the slash is a redirect", req{target: "/dir", header: cross}, RuleFetchSite},
+		{"subtree, unclean path", req{target: "/dir/../dir/x", header: cross}, RuleFetchSite},
 		{"any method wins", req{method: "PATCH", target: "/any", header: cross}, pass},
+		{"wildcard", req{target: "/api/42/webhook", header: cross}, pass},
+		{"wildcard, other method", req{method: "PUT", target: "/api/42/webhook", header: cross}, RuleFetchSite},
+		{"wildcard is one segment", req{target: "/api/4/2/webhook", header: cross}, RuleFetchSite},
+		{"wildcard below", req{target: "/api/42/webhook/x", header: cross}, RuleFetchSite},
+		{"rest wildcard", req{target: "/files/a/b.txt", header: cross}, pass},
+		{"rest wildcard, escaped slash", req{target: "/files/a%2Fb", header: cross}, RuleFetchSite},
+		{"{$} is exact", req{target: "/exact/", header: cross}, pass},
+		{"{$} does not cover below", req{target: "/exact/x", header: cross}, RuleFetchSite},
+		{"host pattern", req{host: "hooks.example.com", target: "/in/x", header: cross}, pass},
+		{"host pattern, port ignored", req{host: "hooks.example.com:8443", target: "/in/x", header: cross}, pass},
+		{"host pattern, other host", req{target: "/in/x", header: cross}, RuleFetchSite},
+		{"no bypass", req{target: "/transfer", header: cross}, RuleFetchSite},
+		{"a passing request stays passing", req{target: "/transfer", header: hdr("Sec-Fetch-Site", "same-origin")}, pass},
 	})
+	// A bypass skips every rule, as net/http's does.
+	runRules(t, Config{Bypass: []string{"/hooks/"}, RequireJSON: true, RequiredHeader: "X-Requested-With", Strict: true}, []ruleCase{
+		{"bypassed: no JSON, no header, no source", req{target: "/hooks/stripe"}, pass},
+		{"not bypassed", req{target: "/other"}, RuleStrict},
+	})
+}
+
+func TestBypassConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ pattern, says string }{
+		{"GET /x", "never checked"},
+		{"HEAD /x", "never checked"},
+		{"OPTIONS /x", "never checked"},
+		{"webhook", "missing /"},
+		{"/a/../b", "not a clean path"},
+		{"PO(ST /y", "invalid method"},
+		{"", "empty"},
+		{"/a b", "invalid method"},
+		{"/x?y", "query"},
+		{"/x#y", "fragment"},
+		{"/", "every path"},
+		{"POST /", "every path"},
+		{"/{rest...}", "every path"},
+		{"/x/{", "not a ServeMux pattern"},
+		{"/a/{x}/{x}", "duplicate wildcard"},
+	} {
+		_, err := New(Config{Bypass: []string{tc.pattern}})
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != "Bypass" || !strings.Contains(ce.Issue, tc.says) || ce.Fix == "" {
+			t.Errorf("Bypass %q: %v, want a Bypass error that says %q", tc.pattern, err, tc.says)
+		}
+	}
+	// Two patterns that match the same requests conflict, as in ServeMux;
+	// the message names the other pattern, not where it was registered.
+	_, err := New(Config{Bypass: []string{"/a/{x}", "/a/{y}"}})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(ce.Issue, "conflicts with another bypass: /a/{y} matches the same requests as /a/{x}") || strings.Contains(ce.Issue, ".go:") {
+		t.Errorf("conflict: %v", err)
+	}
+	// A host pattern may cover a whole host.
+	if _, err := New(Config{Bypass: []string{"hooks.example.com/", "POST /api/{id}/webhook", "post /lower"}}); err != nil {
+		t.Errorf("valid patterns refused: %v", err)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -273,7 +341,7 @@ func TestConfigErrors(t *testing.T) {
 		},
 		PublicOrigins:  []string{"https://app.example.com/", "ftp://app.example.com"},
 		RequiredHeader: "Content-Type",
-		Bypass:         []string{"GET /x", "/x/{id}", "webhook", "/a/../b", "PO(ST /y", "", "/a b"},
+		Bypass:         []string{"GET /x", "/x/{id}", "webhook", "/a/../b", "PO(ST /y", "", "/a b", "/x/{other}"},
 	})
 	if err == nil {
 		t.Fatal("New accepted a bad config")

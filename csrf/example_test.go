@@ -37,13 +37,13 @@ func ExampleNew() {
 func ExampleNew_errors() {
 	_, err := csrf.New(csrf.Config{
 		TrustedOrigins: []string{"https://*.example.com", "null"},
-		Bypass:         []string{"/api/{id}"},
+		Bypass:         []string{"GET /api/{id}"},
 	})
 	fmt.Println(err)
 	// Output:
 	// csrf: TrustedOrigins "https://*.example.com": wildcards are not allowed: they would trust subdomains an attacker may take over; list each origin exactly, or set AllowSameSite to trust your own site
 	// csrf: TrustedOrigins "null": null is the origin of sandboxed frames, data: URLs and redirected requests, which any site can produce; remove it
-	// csrf: Bypass "/api/{id}": wildcards are not supported: a bypass matches one exact path; list each path
+	// csrf: Bypass "GET /api/{id}": GET requests are never checked, so the bypass has no effect; remove it, or name the unsafe method it is for
 }
 
 func ExampleGuard_Check() {
@@ -57,7 +57,7 @@ func ExampleGuard_Check() {
 		fmt.Println(d.Rule)
 	}
 	// Output:
-	// csrf: the Origin "https://evil.example" is neither this app's own origin (http(s)://app.example.com) nor trusted
+	// csrf: The Origin "https://evil.example" is neither this app's own origin (http(s)://app.example.com) nor a trusted one; add it to TrustedOrigins to trust its pages.
 	// origin
 }
 
@@ -99,7 +99,7 @@ func ExampleConfig_reportOnly() {
 	g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})).ServeHTTP(w, r)
 	fmt.Println(w.Code)
 	// Output:
-	// level=WARN msg="csrf: request would be denied (report-only)" rule=sec-fetch-site reason="the request comes from another site (Sec-Fetch-Site: cross-site) and its Origin \"https://evil.example\" is not trusted" method=POST path=/form origin=https://evil.example sec_fetch_site=cross-site
+	// level=WARN msg="csrf: request would be denied (report-only)" rule=sec-fetch-site reason="The request comes from another site (Sec-Fetch-Site: cross-site), and its Origin \"https://evil.example\" is not trusted; add it to TrustedOrigins to trust its pages." method=POST path=/form origin=https://evil.example sec_fetch_site=cross-site
 	// 200
 }
 
@@ -135,7 +135,7 @@ func ExampleCheckWebSocketOrigin() {
 	r.Header.Set("Origin", "https://app.example")
 	fmt.Println(csrf.CheckWebSocketOrigin(r, "https://app.example"))
 	// Output:
-	// csrf: the Origin "https://evil.example" is neither this app's own origin (http(s)://chat.example) nor trusted
+	// csrf: The Origin "https://evil.example" is neither this app's own origin (http(s)://chat.example) nor a trusted one; add it to TrustedOrigins to trust its pages.
 	// <nil>
 }
 
@@ -154,5 +154,24 @@ func ExampleGuard_CheckWebSocket() {
 	ws(w, r)
 	fmt.Print(w.Code, " ", w.Body)
 	// Output:
-	// 403 csrf: the Origin "http://chat.example" is neither this app's own origin (https://chat.example) nor trusted
+	// 403 csrf: The Origin "http://chat.example" is neither this app's own origin (https://chat.example) nor a trusted one; add it to TrustedOrigins to trust its pages.
+}
+
+func ExampleConfig_bypass() {
+	// Bypass patterns are ServeMux patterns, as in net/http's
+	// CrossOriginProtection.AddInsecureBypassPattern.
+	g, err := csrf.New(csrf.Config{Bypass: []string{"/hooks/", "POST /api/{id}/webhook"}})
+	if err != nil {
+		panic(err)
+	}
+	for _, target := range []string{"/hooks/stripe", "/hooks", "/api/42/webhook", "/api/42/delete"} {
+		r := httptest.NewRequest("POST", target, nil)
+		r.Header.Set("Sec-Fetch-Site", "cross-site")
+		fmt.Println(target, g.Check(r) == nil)
+	}
+	// Output:
+	// /hooks/stripe true
+	// /hooks false
+	// /api/42/webhook true
+	// /api/42/delete false
 }

@@ -2,7 +2,10 @@ package csrf
 
 import (
 	"crypto/tls"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -123,5 +126,43 @@ func FuzzConfig(f *testing.F) {
 			}
 		}
 		New(Config{Bypass: []string{s}, PublicOrigins: []string{s}, RequiredHeader: s})
+	})
+}
+
+// FuzzBypass checks that New never panics on a Bypass pattern, and that
+// a request is bypassed only when a ServeMux holding the same pattern
+// routes it to that pattern, with its path unescaped.
+func FuzzBypass(f *testing.F) {
+	for _, s := range [][2]string{
+		{"/hooks/", "/hooks/stripe"}, {"/hooks/", "/hooks"}, {"POST /api/{id}/webhook", "/api/1/webhook"},
+		{"/x/{a...}", "/x/a%2Fb"}, {"/", "/"}, {"h.example/", "/"}, {"/a/{$}", "/a/"}, {"/x/{", "/x/"},
+		{"/a/../b", "/b"}, {"GET /x", "/x"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, path string) {
+		g, err := New(Config{Bypass: []string{pattern}, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			return
+		}
+		u, err := url.ParseRequestURI(path)
+		if err != nil || !strings.HasPrefix(path, "/") {
+			return
+		}
+		r := httptest.NewRequest("POST", "/", nil)
+		r.URL = u
+		r.Header.Set("Sec-Fetch-Site", "cross-site")
+		if g.Check(r) != nil {
+			return
+		}
+		if r.URL.RawPath != "" {
+			t.Fatalf("%q bypassed %q, written with escapes", pattern, path)
+		}
+		mux := http.NewServeMux()
+		marker := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+		mux.Handle(pattern, marker)
+		if _, p := mux.Handler(r); p != pattern {
+			t.Fatalf("%q bypassed %q, which ServeMux routes to %q", pattern, path, p)
+		}
 	})
 }

@@ -3,6 +3,7 @@ package csrf
 import (
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -87,5 +88,111 @@ func BenchmarkCheck(b *testing.B) {
 	for _, name := range []string{"SecFetchSite", "OriginFallback", "Trusted"} {
 		b.Run(name+"/csrf", func(b *testing.B) { benchGuard(b, g.Check, reqs[name]) })
 		b.Run(name+"/net-http", func(b *testing.B) { benchGuard(b, std.Check, reqs[name]) })
+	}
+}
+
+// TestAgainstNetHTTPBypass runs the requests of net/http's own
+// TestCrossOriginProtectionPatternBypass (net/http/csrf_test.go, go1.26),
+// and more, through CrossOriginProtection and a Guard with the same bypass
+// patterns. They agree except where a difference is written down.
+//
+// Deliberate differences in bypass patterns:
+//   - a pattern for GET, HEAD or OPTIONS (which are never checked), a
+//     pattern that covers every path ("/", "POST /", "/{x...}"), a path
+//     with a query or fragment, and a path that is not clean are
+//     configuration errors from New; net/http accepts them, and they have
+//     no effect, or switch the protection off;
+//   - an invalid or conflicting pattern is an error from New listing every
+//     problem; net/http panics on the first;
+//   - a request whose path is written with percent-escapes (RawPath set,
+//     such as /bypass/a%2Fb) is never bypassed: routers other than
+//     ServeMux may route it elsewhere;
+//   - patterns are fixed when the Guard is made; net/http can add them
+//     while serving (AddInsecureBypassPattern); build a new Guard instead.
+func TestAgainstNetHTTPBypass(t *testing.T) {
+	patterns := []string{
+		// net/http's test.
+		"/bypass/", "/only/{foo}", "/no-trailing", "/yes-trailing/", "PUT /put-only/", "POST /post-only/",
+		// Ours.
+		"POST /api/{id}/webhook", "/files/{path...}", "/exact/{$}", "hooks.example.com/in/",
+	}
+	std := http.NewCrossOriginProtection()
+	for _, p := range append(patterns, "GET /get-only/") {
+		std.AddInsecureBypassPattern(p)
+	}
+	g, err := New(Config{Bypass: patterns, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Config{Bypass: []string{"GET /get-only/"}}); err == nil {
+		t.Fatal(`Bypass "GET /get-only/" accepted; it has no effect and must be an error`)
+	}
+	cases := []struct {
+		name, method, path, site, host string
+		differ                         string
+	}{
+		// net/http's cases, all with Origin: https://attacker.example.
+		{name: "bypass path without sec-fetch-site", path: "/bypass/"},
+		{name: "bypass path with cross-site", path: "/bypass/", site: "cross-site"},
+		{name: "non-bypass path without sec-fetch-site", path: "/api/"},
+		{name: "non-bypass path with cross-site", path: "/api/", site: "cross-site"},
+		{name: "redirect to bypass path without ..", path: "/foo/../bypass/bar"},
+		{name: "redirect to bypass path with trailing slash", path: "/bypass"},
+		{name: "redirect to non-bypass path with ..", path: "/foo/../api/bar"},
+		{name: "redirect to non-bypass path with trailing slash", path: "/api"},
+		{name: "wildcard bypass", path: "/only/123"},
+		{name: "non-wildcard", path: "/only/123/foo"},
+		{name: "no trailing slash exact match", path: "/no-trailing"},
+		{name: "no trailing slash with slash", path: "/no-trailing/"},
+		{name: "yes trailing slash exact match", path: "/yes-trailing/"},
+		{name: "yes trailing slash without slash", path: "/yes-trailing"},
+		{name: "method-specific hit", path: "/post-only/"},
+		{name: "method-specific miss (PUT)", path: "/put-only/"},
+		{name: "method-specific miss (GET)", path: "/get-only/"},
+		// More.
+		{name: "subtree covers below", path: "/bypass/a/b", site: "cross-site"},
+		{name: "method-specific hit (PUT)", method: "PUT", path: "/put-only/x"},
+		{name: "wildcard webhook", path: "/api/42/webhook", site: "cross-site"},
+		{name: "wildcard webhook, other method", method: "DELETE", path: "/api/42/webhook", site: "cross-site"},
+		{name: "rest wildcard", path: "/files/a/b", site: "cross-site"},
+		{name: "{$}", path: "/exact/", site: "cross-site"},
+		{name: "{$} below", path: "/exact/x", site: "cross-site"},
+		{name: "host pattern", host: "hooks.example.com", path: "/in/x", site: "cross-site"},
+		{name: "host pattern, other host", path: "/in/x", site: "cross-site"},
+		{name: "double slash", path: "//bypass/", site: "cross-site"},
+		{name: "case", path: "/Bypass/", site: "cross-site"},
+		{name: "lower-case method", method: "post", path: "/post-only/", site: "cross-site"},
+		{name: "escaped slash under a subtree", path: "/bypass/a%2Fb", site: "cross-site",
+			differ: "a path with percent-escapes is never bypassed here"},
+		{name: "escaped letter", path: "/no-trailin%67", site: "cross-site",
+			differ: "a path with percent-escapes is never bypassed here"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			build := func() *http.Request {
+				method := tc.method
+				if method == "" {
+					method = "POST"
+				}
+				r := httptest.NewRequest(method, "http://example.com"+tc.path, nil)
+				r.URL.Scheme, r.URL.Host = "", "" // as a server sees it (go.dev/issue/73151)
+				if tc.host != "" {
+					r.Host = tc.host
+				}
+				r.Header.Set("Origin", "https://attacker.example")
+				if tc.site != "" {
+					r.Header.Set("Sec-Fetch-Site", tc.site)
+				}
+				return r
+			}
+			stdErr, ourErr := std.Check(build()), g.Check(build())
+			agree := (stdErr == nil) == (ourErr == nil)
+			if tc.differ == "" && !agree {
+				t.Fatalf("net/http: %v; csrf: %v", stdErr, ourErr)
+			}
+			if tc.differ != "" && agree {
+				t.Fatalf("expected to differ (%s), both gave %v / %v", tc.differ, stdErr, ourErr)
+			}
+		})
 	}
 }

@@ -208,7 +208,17 @@ func New(c Config) (*Responder, error) {
 		}
 		j.pattern = re
 	}
-	for _, s := range c.CredentialedCallers {
+	compileCallers(j.callers, c.CredentialedCallers, bad)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// compileCallers adds the CredentialedCallers to callers, or reports the
+// problems of each.
+func compileCallers(callers map[string]bool, list []string, bad func(field, value, issue, fix string)) {
+	for _, s := range list {
 		if strings.Contains(s, "*") {
 			bad("CredentialedCallers", s, "wildcards are not allowed", "list each calling origin exactly, such as https://app.example.com")
 			continue
@@ -227,12 +237,8 @@ func New(c Config) (*Responder, error) {
 			bad("CredentialedCallers", s, "the opaque origin null can be sent by any sandboxed page", "remove it")
 			continue
 		}
-		j.callers[o.String()] = true
+		callers[o.String()] = true
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return j, nil
 }
 
 // compilePattern compiles a CallbackPattern anchored at both ends. The
