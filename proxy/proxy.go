@@ -182,9 +182,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if p.c.deny != nil {
-		// The answer depends on the origin even when any other may call.
+	if p.c.deny != nil || p.c.RedirectSameOrigin {
+		// The answer depends on the origin even when any other may call:
+		// a denied origin is refused, a same-origin target is redirected.
 		w.Header().Add("Vary", "Origin")
+	}
+	if p.c.deny != nil {
 		if o := r.Header.Get("Origin"); o != "" && p.c.deny.Match(o) {
 			p.fail(w, ex, errorf(classOriginDenied, ""))
 			return
@@ -254,7 +257,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.c.RedirectSameOrigin && originHdr != "" {
 		if o, err := origin.Parse(originHdr); err == nil && o == origin.FromURL(t.u) {
+			// Only this origin gets the redirect: no cache may hand it to
+			// another (Vary: Origin is set above), and shared caches keep
+			// none of it.
 			w.Header().Set("Location", t.String())
+			w.Header().Set("Cache-Control", "private")
 			ex.status = http.StatusMovedPermanently
 			w.WriteHeader(http.StatusMovedPermanently)
 			return

@@ -402,6 +402,44 @@ func TestRedirectSameOrigin(t *testing.T) {
 	}
 }
 
+// TestRedirectSameOriginVaryOrigin is issue 11's bug 3: the 301 that
+// RedirectSameOrigin sends depends on Origin, so it must say Vary: Origin
+// and keep out of shared caches; and so must the proxied answer that other
+// origins get for the same URL, or a cache would hand one to the other.
+func TestRedirectSameOriginVaryOrigin(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	for _, origins := range [][]string{nil, {"https://other.example", up.URL}} {
+		_, ps := newTestProxy(t, Config{RedirectSameOrigin: true, Origins: origins}, up)
+		resp, _ := do(t, "GET", ps.URL+"/"+up.URL+"/x", hdr("Origin", up.URL), nil)
+		if resp.StatusCode != 301 {
+			t.Fatalf("Origins %v: same-origin target: %d", origins, resp.StatusCode)
+		}
+		if !varies(resp.Header, "Origin") {
+			t.Errorf("Origins %v: the 301 has Vary %q, want Origin", origins, resp.Header.Values("Vary"))
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "private" {
+			t.Errorf("Origins %v: the 301 has Cache-Control %q, want private", origins, cc)
+		}
+		resp, _ = do(t, "GET", ps.URL+"/"+up.URL+"/x", hdr("Origin", "https://other.example"), nil)
+		if resp.StatusCode != 200 || !varies(resp.Header, "Origin") {
+			t.Errorf("Origins %v: another origin got %d with Vary %q, want 200 with Origin", origins, resp.StatusCode, resp.Header.Values("Vary"))
+		}
+	}
+}
+
+// varies reports whether h's Vary lists name.
+func varies(h http.Header, name string) bool {
+	for _, v := range h.Values("Vary") {
+		for f := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), name) || strings.TrimSpace(f) == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // TestErrorClasses: failures are coarse classes with CORS headers and no
 // network error text.
 func TestErrorClasses(t *testing.T) {

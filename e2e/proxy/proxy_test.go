@@ -212,3 +212,42 @@ func TestOriginAllowlistInBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectSameOriginNotReusedAcrossOrigins is issue 11's bug 3 in
+// Chromium: with RedirectSameOrigin, a page whose own origin is the target
+// gets a 301 to it, and Chromium caches 301s. Another origin of the same
+// site (one cache partition) must not be handed that cached redirect: it
+// must get the proxied response.
+func TestRedirectSameOriginNotReusedAcrossOrigins(t *testing.T) {
+	target := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/data" {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			io.WriteString(w, "direct")
+			return
+		}
+		io.WriteString(w, `<!doctype html><title>a</title>`)
+	}))
+	pageA := fmt.Sprintf("http://a.app.test:%d", target)
+	pageB := startPage(t, "b.app.test")
+	p, err := proxy.New(proxy.Config{
+		RedirectSameOrigin: true,
+		AllowPrivate:       []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		AllowPorts:         []int{target},
+		Resolver:           testResolver{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	url := fmt.Sprintf("http://proxy.test:%d/%s/data", headless.Serve(t, p), pageA)
+
+	first := fetchFrom(t, browser.Open(t, pageA, 60*time.Second), url, "{}")
+	if first.Body != "direct" {
+		t.Fatalf("the target's own origin was not redirected to it: %+v", first)
+	}
+	second := fetchFrom(t, browser.Open(t, pageB, 60*time.Second), url, "{}")
+	// Only the proxied response carries X-Request-Url.
+	if !second.OK || second.Headers["x-request-url"] != pageA+"/data" {
+		t.Errorf("another origin got the first origin's redirect from the cache: %+v", second)
+	}
+}
