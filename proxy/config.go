@@ -129,9 +129,17 @@ type Config struct {
 	// ForwardedFor adds X-Forwarded-For with the client's address. Off by
 	// default: the proxy does not reveal its callers.
 	ForwardedFor bool
-	// ClientIP returns the client address used for per-IP rate limits.
-	// Nil means the host of r.RemoteAddr (set it when behind a trusted
-	// load balancer).
+	// ClientIPHeader names the header in which a trusted load balancer in
+	// front of the proxy passes the client's address, for per-IP rate
+	// limits: "X-Real-Ip", or "X-Forwarded-For", of which the last entry
+	// (the one the load balancer added) counts. Requests without a valid
+	// address there are counted by the connection's address. Empty means
+	// the connection's address. Set it only behind such a load balancer:
+	// otherwise every caller can name any address.
+	ClientIPHeader string
+	// ClientIP, if set, returns the client address used for per-IP rate
+	// limits, instead of ClientIPHeader or the connection's address.
+	// Either way, IPv6 clients are grouped by /64.
 	ClientIP func(r *http.Request) string
 
 	// Timeouts for each phase; zero means the default.
@@ -288,6 +296,12 @@ func compile(c Config) (*compiled, error) {
 			continue
 		}
 		cc.removeHeaders = append(cc.removeHeaders, http.CanonicalHeaderKey(h))
+	}
+	if c.ClientIPHeader != "" {
+		if !fetch.IsToken(c.ClientIPHeader) {
+			errs = append(errs, &ConfigError{"ClientIPHeader", c.ClientIPHeader, "use a header name such as X-Forwarded-For"})
+		}
+		cc.ClientIPHeader = http.CanonicalHeaderKey(c.ClientIPHeader)
 	}
 	for k, v := range c.SetHeaders {
 		if !fetch.IsToken(k) || strings.ContainsAny(v, "\r\n\x00") {

@@ -250,7 +250,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.c.PerHost.enabled() {
-		check := [1]limitCheck{{dimHost, p.c.PerHost, "h:" + strings.ToLower(t.u.Hostname())}}
+		check := [1]limitCheck{{dimHost, p.c.PerHost, hostKey(t.u)}}
 		if !p.limit(w, r, ex, check[:]) {
 			return
 		}
@@ -390,20 +390,66 @@ func originKey(o string) string {
 	return "o:" + po.Site()
 }
 
+// clientIP is the per-IP rate-limit key of the request's client: its
+// address in canonical form, IPv4-mapped IPv6 as IPv4, and IPv6 grouped by
+// /64, since one host usually owns a whole /64 and could otherwise take a
+// fresh budget with every address of it.
 func (p *Proxy) clientIP(r *http.Request) string {
-	if p.c.ClientIP != nil {
-		return p.c.ClientIP(r)
+	var a string
+	switch {
+	case p.c.ClientIP != nil:
+		a = p.c.ClientIP(r)
+	case p.c.ClientIPHeader != "":
+		a = headerAddr(r.Header[p.c.ClientIPHeader])
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if a == "" {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		a = host
+	}
+	ip, err := netip.ParseAddr(a)
 	if err != nil {
-		return r.RemoteAddr
+		return a
 	}
-	// Group IPv6 clients by /64: one host usually owns a whole /64.
-	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
 		pfx, _ := ip.Prefix(64)
 		return pfx.String()
 	}
-	return host
+	return ip.String()
+}
+
+// headerAddr is the client address in a header set by a load balancer:
+// for a list (X-Forwarded-For), the last entry, which is the one the load
+// balancer added. It is "" if that is not an IP address.
+func headerAddr(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	v := vs[len(vs)-1]
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	v = strings.TrimSpace(v)
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")); err == nil {
+		return a.String()
+	}
+	return ""
+}
+
+// hostKey is the per-host rate-limit key of a target: its host in one
+// canonical spelling (lower case, no trailing dot, IP addresses in
+// canonical form, IPv4-mapped IPv6 as IPv4), so that "VICTIM.example.",
+// "victim.example:443" and "[::ffff:127.0.0.2]" cannot each take a budget
+// of their own. The port does not count: every port of a host shares one.
+func hostKey(u *url.URL) string {
+	h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if ip, err := netip.ParseAddr(h); err == nil {
+		h = ip.Unmap().String()
+	}
+	return "h:" + h
 }
 
 const defaultHelp = `crossorigin proxy: a CORS proxy.

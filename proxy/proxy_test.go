@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -885,13 +886,93 @@ func TestClientIP(t *testing.T) {
 		"192.0.2.7:5000":             "192.0.2.7",
 		"[2001:db8:1:2:3:4:5:6]:443": "2001:db8:1:2::/64",
 		"[2001:db8:1:2:ffff::1]:443": "2001:db8:1:2::/64",
-		"[::ffff:192.0.2.7]:80":      "::ffff:192.0.2.7",
+		"[::ffff:192.0.2.7]:80":      "192.0.2.7",
 		"not-an-address":             "not-an-address",
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = remote
 		if got := p.clientIP(r); got != want {
 			t.Errorf("clientIP(%s) = %q, want %q", remote, got, want)
+		}
+	}
+}
+
+// TestPerHostLimitCanonicalHost is issue 11's bug 5 (first half): the
+// per-host limit is keyed on the canonical host, so that spelling a host
+// differently does not buy a new budget.
+func TestPerHostLimitCanonicalHost(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	port := strconv.Itoa(serverPort(t, up))
+	_, ps := newTestProxy(t, Config{
+		PerHost:  Rate{Requests: 2, Per: time.Hour},
+		Resolver: mapResolver{"victim.example": {"127.0.0.1"}},
+	}, up)
+	for _, spellings := range [][]string{{
+		"http://victim.example:" + port,
+		"http://VICTIM.example:" + port,
+		"http://victim.example.:" + port,
+		"http://Victim.Example.:" + port,
+		"victim.example:" + port,
+		"//VICTIM.EXAMPLE:" + port,
+	}, {
+		"http://127.0.0.1:" + port,
+		"http://[::ffff:127.0.0.1]:" + port,
+		"http://[0:0:0:0:0:ffff:127.0.0.1]:" + port,
+		"http://[::FFFF:7F00:1]:" + port,
+		"127.0.0.1:" + port,
+	}} {
+		var codes []int
+		for _, target := range spellings {
+			resp, body := do(t, "GET", ps.URL+"/"+target+"/", nil, nil)
+			codes = append(codes, resp.StatusCode)
+			if resp.StatusCode != 200 && resp.StatusCode != 429 {
+				t.Errorf("%s: %d %q", target, resp.StatusCode, body)
+			}
+		}
+		want := []int{200, 200}
+		for range spellings[2:] {
+			want = append(want, 429)
+		}
+		if !equalInts(codes, want) {
+			t.Errorf("spellings %q: statuses %v, want %v (one budget of 2)", spellings, codes, want)
+		}
+	}
+}
+
+// TestClientIPHeaderGroupsIPv6 is issue 11's bug 5 (second half): behind a
+// load balancer (ClientIPHeader), IPv6 clients are grouped by /64 as
+// direct connections are, so that 20 addresses of one /64 share a limit.
+func TestClientIPHeaderGroupsIPv6(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	_, ps := newTestProxy(t, Config{
+		ClientIPHeader: "x-forwarded-for",
+		PerIP:          Rate{Requests: 5, Per: time.Hour},
+	}, up)
+	passed := 0
+	for i := range 20 {
+		client := fmt.Sprintf("2001:db8:7:8:%x::%x", i, i+1)
+		resp, _ := do(t, "GET", ps.URL+"/"+up.URL+"/", hdr("Origin", "https://app.example", "X-Forwarded-For", "6.6.6.6, "+client), nil)
+		if resp.StatusCode == 200 {
+			passed++
+		}
+	}
+	if passed != 5 {
+		t.Errorf("%d of 20 addresses of one /64 passed a limit of 5", passed)
+	}
+	// Another /64, and an IPv4 client, have budgets of their own; the
+	// IPv4-mapped spelling of that client is the same client.
+	for _, client := range []string{"2001:db8:7:9::1", "192.0.2.7", "::ffff:192.0.2.7", "[::ffff:c000:207]"} {
+		resp, _ := do(t, "GET", ps.URL+"/"+up.URL+"/", hdr("Origin", "https://app.example", "X-Forwarded-For", client), nil)
+		if resp.StatusCode != 200 {
+			t.Errorf("client %s: %d", client, resp.StatusCode)
+		}
+	}
+	for i := range 3 {
+		resp, _ := do(t, "GET", ps.URL+"/"+up.URL+"/", hdr("Origin", "https://app.example", "X-Forwarded-For", "192.0.2.7"), nil)
+		if want := []int{200, 200, 429}[i]; resp.StatusCode != want {
+			t.Errorf("client 192.0.2.7, request %d more: %d, want %d", i+1, resp.StatusCode, want)
 		}
 	}
 }

@@ -151,9 +151,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *envProxy {
 		c.Proxy = http.ProxyFromEnvironment
 	}
-	if *clientIP != "" {
-		c.ClientIP = clientIPFrom(http.CanonicalHeaderKey(*clientIP))
-	}
+	c.ClientIPHeader = *clientIP
 	switch *logFmt {
 	case "text":
 		c.Logger = slog.New(slog.NewTextHandler(stderr, nil))
@@ -256,26 +254,6 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	return 0
-}
-
-// clientIPFrom reads the client address from a header a trusted load
-// balancer sets; for a list (X-Forwarded-For) the last entry is the one
-// the load balancer added.
-func clientIPFrom(name string) func(*http.Request) string {
-	return func(r *http.Request) string {
-		vs := r.Header[name]
-		if len(vs) > 0 {
-			v := vs[len(vs)-1]
-			if i := strings.LastIndexByte(v, ','); i >= 0 {
-				v = v[i+1:]
-			}
-			if a, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
-				return a.String()
-			}
-		}
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		return host
-	}
 }
 
 // parseRate parses "N/DURATION" ("60/1m", "600/1h"); empty means no limit.
