@@ -403,6 +403,30 @@ func TestRedirectSameOrigin(t *testing.T) {
 	}
 }
 
+// TestStarPolicyOmitsHeadersWithoutOrigin is issue 11's bug 1 as the proxy
+// inherits it from package cors: with any origin allowed, a request
+// without Origin (an <img>, a no-cors fetch) gets the same CORS headers as
+// a CORS request, Access-Control-Allow-Origin: * included, so that a cache
+// that stored either can hand it to the other.
+func TestStarPolicyOmitsHeadersWithoutOrigin(t *testing.T) {
+	up := httptest.NewServer(echoHandler())
+	defer up.Close()
+	_, ps := newTestProxy(t, Config{}, up)
+	without, _ := do(t, "GET", ps.URL+"/"+up.URL+"/img", http.Header{}, nil)
+	with, _ := do(t, "GET", ps.URL+"/"+up.URL+"/img", hdr("Origin", "https://app.example"), nil)
+	if without.StatusCode != 200 || with.StatusCode != 200 {
+		t.Fatalf("statuses %d and %d", without.StatusCode, with.StatusCode)
+	}
+	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary"} {
+		if a, b := without.Header.Values(k), with.Header.Values(k); strings.Join(a, ",") != strings.Join(b, ",") {
+			t.Errorf("%s: %q without Origin, %q with one", k, a, b)
+		}
+	}
+	if got := without.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+		t.Errorf("without Origin: Access-Control-Allow-Origin %q, want *", got)
+	}
+}
+
 // TestRedirectSameOriginVaryOrigin is issue 11's bug 3: the 301 that
 // RedirectSameOrigin sends depends on Origin, so it must say Vary: Origin
 // and keep out of shared caches; and so must the proxied answer that other
