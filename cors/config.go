@@ -91,6 +91,14 @@ type Config struct {
 	// fail preflights with any other status.
 	PreflightStatus int
 
+	// OmitRefusalReason answers refused preflights with a bare 403. By
+	// default the 403 carries a one-line text/plain body naming the first
+	// refused element, such as `cors: request header "x-api-key" is not
+	// allowed` or `cors: origin "https://x.example" is not allowed`, which
+	// the browser's network panel shows; it reveals nothing else about the
+	// configuration. Preflights passed through to the handler get neither.
+	OmitRefusalReason bool
+
 	// AllowInsecureCredentials permits plain-http origins that are not
 	// loopback together with Credentials. A network attacker who can
 	// tamper with http pages can then read credentialed responses.
@@ -160,7 +168,9 @@ type compiled struct {
 	privateNetwork bool
 	passthrough    bool
 	status         int
-	logger         *slog.Logger
+
+	omitRefusalReason bool
+	logger            *slog.Logger
 }
 
 // configProblems collects the problems of a Config, in field order.
@@ -182,6 +192,8 @@ func compile(c Config) (*compiled, error) {
 		privateNetwork: c.PrivateNetwork,
 		passthrough:    c.PreflightPassthrough,
 		logger:         c.Logger,
+
+		omitRefusalReason: c.OmitRefusalReason,
 	}
 	origins := cc.compileOrigins(c, &ps)
 	methods := cc.compileMethods(c, &ps)

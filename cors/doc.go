@@ -60,8 +60,11 @@
 // -Headers (the whole configured lists, so that the browser's preflight
 // cache covers later requests), Access-Control-Max-Age if configured, and
 // status 204 (or PreflightStatus). A failed preflight gets 403 and no CORS
-// headers at all, so the browser fails it and says why in its console;
-// [Middleware.Explain] says why on the server side. Preflight responses carry
+// headers at all, so the browser fails it, and a one-line text/plain body
+// that names the first refused element (`cors: method "PUT" is not
+// allowed`), which the browser's network panel shows while its console
+// only says the preflight failed; [Config.OmitRefusalReason] turns the body
+// off. [Middleware.Explain] says why on the server side. Preflight responses carry
 // no Vary: responses to OPTIONS are not cacheable. Preflights do not reach
 // the handler unless PreflightPassthrough is set; an OPTIONS request that is
 // not a preflight does, like any other request.

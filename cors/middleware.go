@@ -210,11 +210,11 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 	v := verdict{Preflight, cc.checkPreflight(r, origins, acrm, &acrh)}
 	if v.reason != reasonAllowed {
 		// No CORS headers at all: the browser then fails the preflight and
-		// reports why in its console.
+		// reports it in its console.
 		if cc.passthrough {
 			h.ServeHTTP(w, r)
 		} else {
-			w.WriteHeader(failedPreflightStatus)
+			cc.refuse(w, r, v.reason, origins, acrm, acrh)
 		}
 		return v
 	}

@@ -201,6 +201,42 @@ func (s Set) Allows(lines []string) bool {
 	return true
 }
 
+// FirstRefused returns the first element of the lists in lines that s
+// does not allow, as it was sent (not lower-cased), so that a refusal can
+// name it. It reads at most Budget bytes: if every element within them is
+// allowed and the lines go on, or span more than MaxLines field lines, it
+// returns "" and false. It returns "" and true if s allows the lists. It
+// does not allocate.
+func (s Set) FirstRefused(lines []string) (name string, ok bool) {
+	if len(lines) > MaxLines {
+		return "", false
+	}
+	left := s.budget
+	cur := 0
+	for _, line := range lines {
+		cut := len(line) > left
+		if cut {
+			line = line[:left]
+		}
+		left -= len(line)
+		for line != "" {
+			i := strings.IndexByte(line, ',')
+			if i < 0 {
+				if cut {
+					return "", false // the budget ends inside this element
+				}
+				i = len(line)
+			}
+			name := trimOWS(line[:i])
+			line = line[min(i+1, len(line)):]
+			if name != "" && !s.allowsName(name, &cur) {
+				return name, false
+			}
+		}
+	}
+	return "", fits(lines, s.budget)
+}
+
 // allowsName reports whether the token name is allowed, using and
 // advancing the sorted-order cursor cur.
 func (s Set) allowsName(name string, cur *int) bool {

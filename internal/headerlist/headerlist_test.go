@@ -106,6 +106,34 @@ func TestAllows(t *testing.T) {
 	}
 }
 
+func TestFirstRefused(t *testing.T) {
+	set := NewSet("Content-Type", "X-Foo")
+	for _, tt := range []struct {
+		lines []string
+		name  string
+		ok    bool
+	}{
+		{nil, "", true},
+		{[]string{"content-type,x-foo"}, "", true},
+		{[]string{"content-type,x-api-key,x-other"}, "x-api-key", false},
+		{[]string{"Content-Type, X-Api-Key"}, "X-Api-Key", false},
+		{[]string{"content-type", "x-b"}, "x-b", false},
+		{[]string{strings.Repeat("a,", 1<<19)}, "a", false},
+		{[]string{strings.Repeat("x-foo,", 1<<10)}, "", false},                    // too long, nothing refused within the budget
+		{[]string{strings.Repeat(",", set.Budget()-4) + "x-foo,x-bar"}, "", false}, // the budget ends inside x-foo
+		{make([]string, MaxLines+1), "", false},
+	} {
+		name, ok := set.FirstRefused(tt.lines)
+		if name != tt.name || ok != tt.ok {
+			t.Errorf("FirstRefused(%.40q) = %q, %v, want %q, %v", tt.lines, name, ok, tt.name, tt.ok)
+		}
+	}
+	hostile := []string{strings.Repeat("x-foo,", 1<<17)}
+	if a := testing.AllocsPerRun(100, func() { set.FirstRefused(hostile) }); a != 0 {
+		t.Errorf("FirstRefused allocates %v times", a)
+	}
+}
+
 // TestAllowsBoundedWork checks that a hostile value does not allocate, and
 // that its cost does not depend on its length: a 1 MB list is refused after
 // as many steps as a 4 KB one (the length check reads only len of each line).
@@ -172,6 +200,9 @@ func FuzzAllows(f *testing.F) {
 					t.Fatalf("Parse(%q) returned %q", lines, p)
 				}
 			}
+		}
+		if name, ok := s.FirstRefused(lines); ok != got || ok && name != "" || name != "" && (reference(s, []string{name}) || !strings.Contains(in, name)) {
+			t.Fatalf("FirstRefused(%q) = %q, %v; Allows = %v", lines, name, ok, got)
 		}
 		if err == nil && got != allIn(s, parsed) {
 			t.Fatalf("Allows(%q) = %v, but Parse gives %q", lines, got, parsed)
