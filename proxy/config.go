@@ -172,6 +172,10 @@ type Config struct {
 	// lifetime, are kept; nothing is revalidated. CORS headers are added per
 	// caller after the cache, as for any response. Zero means no cache.
 	CacheBytes int64
+	// WrapUpstream, if set, wraps the transport that sends every upstream
+	// hop, around the cache (so answers from the cache are hops too), for
+	// instrumentation such as proxy/tracing's spans. New calls it once.
+	WrapUpstream func(http.RoundTripper) http.RoundTripper
 
 	// PerIP and PerOrigin limit requests per client address and per
 	// calling site (the origin's registrable domain, so that subdomains

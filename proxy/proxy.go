@@ -99,6 +99,9 @@ func New(c Config) (*Proxy, error) {
 	if c := sharedcache.New(p.transport, sharedcache.Config{MaxBytes: cc.CacheBytes}); c != nil {
 		p.upstream, p.cache = c, c
 	}
+	if cc.WrapUpstream != nil {
+		p.upstream = cc.WrapUpstream(p.upstream)
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	p.idPrefix = hex.EncodeToString(b[:]) + "-"

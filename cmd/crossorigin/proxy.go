@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/crossorigin/crossorigin/proxy"
+	"github.com/crossorigin/crossorigin/proxy/tracing"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -62,6 +63,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		maxResp  = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap")
 		maxHdr   = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap")
 		cache    = sizeFlag(fs, "cache-size", 0, "shared in-memory cache of anonymous GET responses, e.g. 64MiB (0: no cache)")
+		otlp     = fs.String("otlp-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL, e.g. http://127.0.0.1:4318 (empty: the OTEL_EXPORTER_OTLP_* variables decide; off without them)")
 	)
 	redisFail := fs.String("redis-fail", "open", "while Redis is unreachable: open (let requests through, limits unenforced) or closed (refuse them with 429)")
 	fs.BoolVar(&c.RedirectSameOrigin, "redirect-same-origin", false, "answer 301 to the target itself when it has the caller's origin")
@@ -193,6 +195,12 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if lim != nil {
 		c.Limiter = lim
 	}
+	tr, err := tracing.New(ctx, tracing.Config{Endpoint: *otlp})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--otlp-endpoint: %v", err))
+	}
+	defer func() { _ = tr.Shutdown(context.Background()) }()
+	c.WrapUpstream = tr.Transport
 	p, err := proxy.New(c)
 	if err != nil {
 		errs = append(errs, err)
@@ -204,6 +212,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer p.Close()
 
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	proxied := tr.Handler(p)
 	srv := &http.Server{
 		// No ServeMux: it would clean "//" out of target paths.
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -216,7 +225,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			case "/metrics":
 				metrics.ServeHTTP(w, r)
 			default:
-				p.ServeHTTP(w, r)
+				proxied.ServeHTTP(w, r)
 			}
 		}),
 		// The handler enforces the exact cap (431 with CORS headers); the
