@@ -100,3 +100,18 @@ func TestConfigFileSyntaxErrorHasALine(t *testing.T) {
 		t.Errorf("error %v, want one at line 2", err)
 	}
 }
+
+// TestMaxAgeTakesSeconds: --max-age 600 is what Access-Control-Max-Age
+// itself says; it used to be a parse error that printed the whole help.
+func TestMaxAgeTakesSeconds(t *testing.T) {
+	for in, want := range map[string]time.Duration{"600": 10 * time.Minute, "10m": 10 * time.Minute, "0": 0, "-1": -time.Second, "90s": 90 * time.Second} {
+		var d seconds
+		if err := d.Set(in); err != nil || time.Duration(d) != want {
+			t.Errorf("Set(%q) = %v, %v; want %v", in, time.Duration(d), err, want)
+		}
+	}
+	var d seconds
+	if err := d.Set("ten minutes"); err == nil {
+		t.Error("Set accepted \"ten minutes\"")
+	}
+}

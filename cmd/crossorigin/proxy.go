@@ -67,7 +67,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	)
 	redisFail := fs.String("redis-fail", "open", "while Redis is unreachable: open (let requests through, limits unenforced) or closed (refuse them with 429)")
 	fs.BoolVar(&c.RedirectSameOrigin, "redirect-same-origin", false, "answer 301 to the target itself when it has the caller's origin")
-	fs.DurationVar(&c.MaxAge, "max-age", 0, "Access-Control-Max-Age of preflight responses (0: omitted)")
+	fs.Var((*seconds)(&c.MaxAge), "max-age", "Access-Control-Max-Age of preflight responses, in seconds as the header says (600) or as a duration (10m); 0: omitted")
 	fs.IntVar(&c.MaxRedirects, "max-redirects", proxy.DefaultMaxRedirects, "redirects followed by the proxy (-1: none)")
 	fs.BoolVar(&c.ForwardedFor, "forwarded-for", false, "add X-Forwarded-For with the client's address")
 	fs.DurationVar(&c.DialTimeout, "dial-timeout", proxy.DefaultDialTimeout, "upstream connect timeout")
@@ -298,6 +298,27 @@ func listFlag(fs *flag.FlagSet, name, usage string) *[]string {
 	fs.Var(&l, name, usage+" (repeatable)")
 	return (*[]string)(&l)
 }
+
+// seconds is a duration flag that also takes plain seconds, the unit of
+// Access-Control-Max-Age itself: "600" and "10m" are the same.
+type seconds time.Duration
+
+func (d *seconds) String() string { return time.Duration(*d).String() }
+func (d *seconds) Set(s string) error {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*d = seconds(time.Duration(n) * time.Second)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("want seconds (600) or a duration (10m)")
+	}
+	*d = seconds(v)
+	return nil
+}
+
+// Get returns the duration, for flag.Getter.
+func (d *seconds) Get() any { return time.Duration(*d) }
 
 // byteSize is a size flag: "1048576", "64KiB", "10MiB", "1GiB".
 type byteSize int64
