@@ -23,6 +23,10 @@ type corsConfig struct {
 	requestHeaders []string
 	exposed        []string
 	maxAge         int // seconds
+	// originFunc, when set, decides instead of origins, by the request
+	// (crossorigin's OriginFunc, rs/cors's AllowOriginVaryRequestFunc);
+	// jub0bs/cors has no such function and gets origins instead.
+	originFunc func(r *http.Request, origin string) bool
 }
 
 var corsTenHeaders = []string{"Accept", "Authorization", "Content-Type", "X-A", "X-B", "X-C", "X-D", "X-E", "X-F", "X-G"}
@@ -46,6 +50,14 @@ var (
 		c.origins = []string{"https://*.example.com"}
 		return c
 	}()
+	// corsTenants is a multi-tenant server: each API host allows its
+	// tenant's origin.
+	corsTenants = map[string]string{"api.example.com": "https://app.example.com", "other.example.com": "https://other.example"}
+	corsFunc    = func() corsConfig {
+		c := corsBase
+		c.originFunc = func(r *http.Request, origin string) bool { return corsTenants[r.Host] == origin }
+		return c
+	}()
 	corsCreds = func() corsConfig {
 		c := corsBase
 		c.credentials = true
@@ -61,21 +73,30 @@ var corsImpls = []struct {
 	wrap func(testing.TB, corsConfig, http.Handler) http.Handler
 }{
 	{"crossorigin", func(tb testing.TB, c corsConfig, h http.Handler) http.Handler {
-		m, err := cors.New(cors.Config{
+		cfg := cors.Config{
 			Origins: c.origins, Credentials: c.credentials, Methods: c.methods,
 			RequestHeaders: c.requestHeaders, ExposedHeaders: c.exposed,
 			MaxAge: corsSeconds(c.maxAge),
-		})
+		}
+		if c.originFunc != nil {
+			cfg.Origins, cfg.OriginFunc = nil, c.originFunc
+		}
+		m, err := cors.New(cfg)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		return m.Handler(h)
 	}},
 	{"rs", func(tb testing.TB, c corsConfig, h http.Handler) http.Handler {
-		return rs.New(rs.Options{
+		o := rs.Options{
 			AllowedOrigins: c.origins, AllowCredentials: c.credentials, AllowedMethods: c.methods,
 			AllowedHeaders: c.requestHeaders, ExposedHeaders: c.exposed, MaxAge: c.maxAge,
-		}).Handler(h)
+		}
+		if f := c.originFunc; f != nil {
+			o.AllowedOrigins = nil
+			o.AllowOriginVaryRequestFunc = func(r *http.Request, origin string) (bool, []string) { return f(r, origin), nil }
+		}
+		return rs.New(o).Handler(h)
 	}},
 	{"jub0bs", func(tb testing.TB, c corsConfig, h http.Handler) http.Handler {
 		m, err := jub0bs.NewMiddleware(jub0bs.Config{
@@ -118,6 +139,8 @@ var corsScenarios = []corsScenario{
 	{"origins100Allowed", corsHundred, "GET", map[string]string{"Origin": "https://app99.example.com"}, true},
 	{"origins100Disallowed", corsHundred, "GET", map[string]string{"Origin": "https://evil.example.com"}, false},
 	{"wildcardAllowed", corsWildcard, "GET", map[string]string{"Origin": "https://api.eu.example.com"}, true},
+	{"originFuncAllowed", corsFunc, "GET", map[string]string{"Origin": "https://app.example.com"}, true},
+	{"originFuncPreflight", corsFunc, "OPTIONS", corsPreflight("https://app.example.com", "content-type"), true},
 	{"credsActual", corsCreds, "GET", map[string]string{"Origin": "https://app.example.com"}, true},
 	{"credsPreflight", corsCreds, "OPTIONS", corsPreflight("https://app.example.com", "authorization,content-type"), true},
 }

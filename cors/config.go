@@ -61,18 +61,29 @@ type Config struct {
 	MaxAge time.Duration
 
 	// OriginFunc, when set, is asked about origins that Origins does not
-	// allow, with the raw Origin header value (never "null", never a value
-	// that does not parse as an origin). It is meant for origins that change
-	// at run time, such as tenants' domains kept in a database.
+	// allow, with the request and its raw Origin header value (never
+	// "null", never a value that does not parse as an origin). It is meant
+	// for origins known only at run time, and for servers that decide by
+	// the request: a multi-tenant server allows each tenant's origins on
+	// that tenant's host or path only (r.Host, r.URL.Path). It is asked
+	// about preflights too, with the preflight request, which has the URL
+	// of the request it precedes. It must not modify r.
+	//
+	// Every response to a request that OriginFunc may be asked about says
+	// Vary: Origin. Caches key responses by URL, host included, so a
+	// decision by host or path needs nothing more; one that reads other
+	// request headers (a cookie, a tenant header) makes the response vary
+	// by them too: the handler must add them to Vary.
 	//
 	// Its risks are the reasons Origins is validated: OriginFunc decides
 	// alone, with Credentials too, so a function that compares by prefix,
 	// suffix or substring, or that trusts plain http, opens the hole that
 	// New would have refused. Compare whole origins exactly. It runs on
 	// every cross-origin request, so it must be fast and safe for
-	// concurrent use; cache database lookups. Vary: Origin is always sent
-	// when it is set.
-	OriginFunc func(origin string) bool
+	// concurrent use; cache database lookups. AllowsCredentialedOrigin,
+	// which has no request, does not consult it: see
+	// AllowsCredentialedRequest.
+	OriginFunc func(r *http.Request, origin string) bool
 
 	// PrivateNetwork answers preflights that carry
 	// Access-Control-Request-Private-Network: true with
@@ -150,7 +161,7 @@ type compiled struct {
 
 	origins    *origin.Matcher
 	anyOrigin  bool // "*" and no credentials: Access-Control-Allow-Origin: *
-	originFunc func(string) bool
+	originFunc func(*http.Request, string) bool
 	vary       bool // actual responses depend on the Origin header
 
 	credentials bool

@@ -2,6 +2,7 @@ package cors
 
 import (
 	"errors"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func TestNewRejects(t *testing.T) {
 		{"max age too long", Config{Origins: []string{"*"}, MaxAge: 25 * time.Hour}, []string{"MaxAge 25h0m0s"}},
 		{"max age fraction", Config{Origins: []string{"*"}, MaxAge: 500 * time.Millisecond}, []string{"MaxAge 500ms"}},
 		{"preflight status", Config{Origins: []string{"*"}, PreflightStatus: 301}, []string{"PreflightStatus 301"}},
-		{"func with star", Config{Origins: []string{"*"}, OriginFunc: func(string) bool { return true }}, []string{"OriginFunc "}},
+		{"func with star", Config{Origins: []string{"*"}, OriginFunc: func(*http.Request, string) bool { return true }}, []string{"OriginFunc "}},
 		{"many at once", Config{Origins: []string{"null", "*"}, Credentials: true, Methods: []string{"TRACE"}, MaxAge: 48 * time.Hour},
 			[]string{"Origins null", "Origins *", "Methods TRACE", "MaxAge 48h0m0s"}},
 	} {
@@ -124,7 +125,7 @@ func TestNewAccepts(t *testing.T) {
 		{Origins: []string{"*"}},
 		{Origins: []string{"http://app.example.com"}, Credentials: true, AllowInsecureCredentials: true},
 		{Origins: []string{"http://localhost:*", "http://app.localhost:3000", "http://127.0.0.1:8080"}, Credentials: true},
-		{OriginFunc: func(string) bool { return false }},
+		{OriginFunc: func(*http.Request, string) bool { return false }},
 		{Origins: []string{"*"}, Methods: []string{"*"}, RequestHeaders: []string{"*", "Authorization"}, ExposedHeaders: []string{"*"}},
 		{Origins: []string{"https://app.example.com"}, MaxAge: 24 * time.Hour, PreflightStatus: 200},
 	} {

@@ -60,7 +60,7 @@ func TestSpec(t *testing.T) {
 	pna := Config{Origins: []string{app}, PrivateNetwork: true}
 	passthrough := Config{Origins: []string{app}, PreflightPassthrough: true, Methods: []string{"PUT"}}
 	status200 := Config{Origins: []string{app}, PreflightStatus: 200, Methods: []string{"PUT"}}
-	funcCfg := Config{Origins: []string{app}, OriginFunc: func(o string) bool { return o == "https://tenant.example.net" }, Credentials: true}
+	funcCfg := Config{Origins: []string{app}, OriginFunc: func(_ *http.Request, o string) bool { return o == "https://tenant.example.net" }, Credentials: true}
 
 	type want struct {
 		status  int               // 0: 200 from the handler
@@ -155,9 +155,9 @@ func TestSpec(t *testing.T) {
 			want{handler: true, headers: map[string]string{hdrAllowOrigin: "https://tenant.example.net", hdrAllowCredentials: "true"}, vary: []string{"Accept-Encoding", "Origin"}}},
 		{"OriginFunc refuses", funcCfg, "GET", []string{"Origin", "https://other.example.net"},
 			want{handler: true, vary: []string{"Accept-Encoding", "Origin"}}},
-		{"OriginFunc never sees null", Config{OriginFunc: func(string) bool { return true }}, "GET", []string{"Origin", "null"},
+		{"OriginFunc never sees null", Config{OriginFunc: func(*http.Request, string) bool { return true }}, "GET", []string{"Origin", "null"},
 			want{handler: true, vary: []string{"Accept-Encoding", "Origin"}}},
-		{"OriginFunc never sees garbage", Config{OriginFunc: func(string) bool { return true }}, "GET", []string{"Origin", "https://a.example/path"},
+		{"OriginFunc never sees garbage", Config{OriginFunc: func(*http.Request, string) bool { return true }}, "GET", []string{"Origin", "https://a.example/path"},
 			want{handler: true, vary: []string{"Accept-Encoding", "Origin"}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -335,20 +335,91 @@ func TestZeroMiddlewarePassesThrough(t *testing.T) {
 
 func TestAllowsCredentialedOrigin(t *testing.T) {
 	m, err := New(Config{Origins: []string{app, "https://*.example.org"}, Credentials: true,
-		OriginFunc: func(o string) bool { return o == "https://tenant.example.net" }})
+		OriginFunc: func(_ *http.Request, o string) bool { return o == "https://tenant.example.net" }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for o, want := range map[string]bool{
-		app: true, "https://x.example.org": true, "https://tenant.example.net": true,
-		evil: false, "null": false, "": false, "https://example.org": false,
+		app: true, "https://x.example.org": true,
+		"https://tenant.example.net": false, // OriginFunc decides by a request, and there is none
+		evil:                         false, "null": false, "": false, "https://example.org": false,
 	} {
 		if got := m.AllowsCredentialedOrigin(o); got != want {
 			t.Errorf("AllowsCredentialedOrigin(%q) = %v, want %v", o, got, want)
 		}
 	}
+	for _, tt := range []struct {
+		origins []string
+		want    bool
+	}{
+		{[]string{app}, true}, {[]string{"https://tenant.example.net"}, true}, {[]string{evil}, false},
+		{nil, false}, {[]string{app, app}, false}, {[]string{"null"}, false},
+	} {
+		r := httptest.NewRequest("POST", "/", nil)
+		r.Header["Origin"] = tt.origins
+		if got := m.AllowsCredentialedRequest(r); got != tt.want {
+			t.Errorf("AllowsCredentialedRequest(Origin %q) = %v, want %v", tt.origins, got, tt.want)
+		}
+	}
 	pub, _ := New(Config{Origins: []string{app}})
 	if pub.AllowsCredentialedOrigin(app) {
 		t.Error("AllowsCredentialedOrigin is true without Credentials")
+	}
+}
+
+// TestOriginFuncSeesTheRequest checks that OriginFunc decides by the
+// request (here by host, as a multi-tenant server does), for actual
+// requests and preflights, and that every answer it may influence says
+// Vary: Origin.
+func TestOriginFuncSeesTheRequest(t *testing.T) {
+	var asked []string
+	var mu sync.Mutex
+	m, err := New(Config{
+		Credentials: true,
+		Methods:     []string{"PUT"},
+		OriginFunc: func(r *http.Request, o string) bool {
+			mu.Lock()
+			asked = append(asked, r.Method+" "+r.Host+r.URL.Path+" "+o)
+			mu.Unlock()
+			return r.Host == "shop.api.example" && o == "https://shop.example"
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Header().Set("Vary", "Accept-Encoding") }))
+	for _, tt := range []struct {
+		method, url, origin string
+		acrm                string
+		allowed             bool
+	}{
+		{"GET", "http://shop.api.example/a", "https://shop.example", "", true},
+		{"GET", "http://blog.api.example/a", "https://shop.example", "", false},
+		{"OPTIONS", "http://shop.api.example/b", "https://shop.example", "PUT", true},
+		{"OPTIONS", "http://blog.api.example/b", "https://shop.example", "PUT", false},
+		{"GET", "http://shop.api.example/c", "", "", false},
+	} {
+		r := httptest.NewRequest(tt.method, tt.url, nil)
+		if tt.origin != "" {
+			r.Header.Set("Origin", tt.origin)
+		}
+		if tt.acrm != "" {
+			r.Header.Set(hdrReqMethod, tt.acrm)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if got := w.Header().Get(hdrAllowOrigin) != ""; got != tt.allowed {
+			t.Errorf("%s %s from %q: allowed = %v, want %v", tt.method, tt.url, tt.origin, got, tt.allowed)
+		}
+		if vary := w.Header()["Vary"]; tt.acrm == "" && !slices.Contains(vary, "Origin") {
+			t.Errorf("%s %s from %q: Vary = %q, want Origin in it", tt.method, tt.url, tt.origin, vary)
+		}
+	}
+	want := []string{
+		"GET shop.api.example/a https://shop.example", "GET blog.api.example/a https://shop.example",
+		"OPTIONS shop.api.example/b https://shop.example", "OPTIONS blog.api.example/b https://shop.example",
+	}
+	if !slices.Equal(asked, want) {
+		t.Errorf("OriginFunc was asked %q, want %q", asked, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"time"
 
 	"github.com/crossorigin/crossorigin/cors"
@@ -167,22 +168,73 @@ func ExampleMiddleware_AllowsCredentialedOrigin() {
 	// false
 }
 
-// OriginFunc decides about origins known only at run time, such as
-// tenants' custom domains. Compare whole origins, never prefixes or
-// suffixes.
+// OriginFunc decides by the request: on a multi-tenant server, each
+// tenant's own origin may call that tenant's host only. Compare whole
+// origins, never prefixes or suffixes. Every answer says Vary: Origin; the
+// host is part of every cache's key already.
 func ExampleConfig_originFunc() {
-	tenants := map[string]bool{"https://shop.customer.example": true} // loaded from a database
+	tenantOrigin := map[string]string{ // API host -> the tenant's page origin, loaded from a database
+		"shop.api.example.com": "https://shop.customer.example",
+		"blog.api.example.com": "https://blog.other.example",
+	}
 	m, err := cors.New(cors.Config{
-		Origins:     []string{"https://app.example.com"},
+		Origins:     []string{"https://app.example.com"}, // our own app may call every tenant
 		Credentials: true,
-		OriginFunc:  func(origin string) bool { return tenants[origin] },
+		OriginFunc: func(r *http.Request, origin string) bool {
+			return tenantOrigin[r.Host] == origin
+		},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, call := range []struct{ url, origin string }{
+		{"https://shop.api.example.com/orders", "https://shop.customer.example"},
+		{"https://blog.api.example.com/orders", "https://shop.customer.example"}, // another tenant's host
+		{"https://blog.api.example.com/posts", "https://app.example.com"},
+	} {
+		r := httptest.NewRequest("GET", call.url, nil)
+		r.Header.Set("Origin", call.origin)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Printf("%s from %s: %q, Vary: %s\n", r.Host, call.origin, w.Header().Get("Access-Control-Allow-Origin"), w.Header().Get("Vary"))
+	}
+	// Output:
+	// shop.api.example.com from https://shop.customer.example: "https://shop.customer.example", Vary: Origin
+	// blog.api.example.com from https://shop.customer.example: "", Vary: Origin
+	// blog.api.example.com from https://app.example.com: "https://app.example.com", Vary: Origin
+}
+
+// Tenants added at run time: Reconfigure swaps the whole configuration
+// atomically, so requests in flight finish under the old one and the next
+// ones see the new tenant. Start from Config, which returns a copy of the
+// effective configuration, and change only Origins.
+func ExampleMiddleware_Reconfigure_addTenant() {
+	m, err := cors.New(cors.Config{
+		Origins:     []string{"https://app.example.com"},
+		Credentials: true,
+		Methods:     []string{"PUT", "DELETE"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var mu sync.Mutex // serializes tenant changes: each starts from the current Config
+	addTenant := func(origin string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		c := m.Config()
+		c.Origins = append(c.Origins, origin)
+		return m.Reconfigure(c) // a bad origin is refused; the tenants so far stay
+	}
+
+	if err := addTenant("https://shop.customer.example"); err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(m.AllowsCredentialedOrigin("https://shop.customer.example"))
-	fmt.Println(m.AllowsCredentialedOrigin("https://shop.customer.example.evil.example"))
+	fmt.Println(addTenant("http://insecure.customer.example"))
+	fmt.Println(m.Config().Origins, m.Config().Methods)
 	// Output:
 	// true
-	// false
+	// cors: Origins "http://insecure.customer.example": a plain-http origin with Credentials: anyone on the network path can inject script into that origin's pages and read credentialed responses (fix: use https, or set AllowInsecureCredentials if you accept the risk)
+	// [https://app.example.com https://shop.customer.example] [PUT DELETE]
 }

@@ -80,12 +80,23 @@ func (m *Middleware) Config() Config {
 }
 
 // AllowsCredentialedOrigin reports whether Credentials is on and origin,
-// the raw value of an Origin header, is allowed. Such an origin may read
-// responses to requests that carry the user's cookies, so it is as trusted
-// as the server's own pages: the csrf package trusts it for writes.
+// the raw value of an Origin header, is allowed by Origins. Such an origin
+// may read responses to requests that carry the user's cookies, so it is as
+// trusted as the server's own pages: the csrf package trusts it for
+// writes. OriginFunc is not consulted, since it decides by a request;
+// AllowsCredentialedRequest consults it.
 func (m *Middleware) AllowsCredentialedOrigin(origin string) bool {
 	cc := m.cfg.Load()
-	return cc != nil && cc.credentials && cc.allowOrigin(origin)
+	return cc != nil && cc.credentials && cc.origins.Match(origin)
+}
+
+// AllowsCredentialedRequest is AllowsCredentialedOrigin for the Origin
+// header of r (false if it has none, or several), consulting OriginFunc
+// too.
+func (m *Middleware) AllowsCredentialedRequest(r *http.Request) bool {
+	cc := m.cfg.Load()
+	origins := r.Header[hdrOrigin]
+	return cc != nil && cc.credentials && len(origins) == 1 && cc.allowOrigin(r, origins[0])
 }
 
 // Handler returns h wrapped by the middleware. Preflights are answered
@@ -107,12 +118,13 @@ func (m *Middleware) Handler(h http.Handler) http.Handler {
 	})
 }
 
-// allowOrigin reports whether the raw Origin header value o is allowed.
-func (cc *compiled) allowOrigin(o string) bool {
+// allowOrigin reports whether the raw Origin header value o of r is
+// allowed.
+func (cc *compiled) allowOrigin(r *http.Request, o string) bool {
 	if cc.origins.Match(o) {
 		return true
 	}
-	return cc.originFunc != nil && validForFunc(o) && cc.originFunc(o)
+	return cc.originFunc != nil && validForFunc(o) && cc.originFunc(r, o)
 }
 
 // verdict is what serve decided, for logging and Explain.
@@ -137,7 +149,7 @@ func (cc *compiled) serve(w http.ResponseWriter, r *http.Request, h http.Handler
 	vw := newVaryWriter(w, r)
 	v := verdict{NotCORS, reasonNoOrigin}
 	if len(origins) > 0 {
-		v = cc.actual(w.Header(), origins, vw)
+		v = cc.actual(r, w.Header(), origins, vw)
 	}
 	h.ServeHTTP(vw, r)
 	if !vw.written {
@@ -173,11 +185,11 @@ func (cc *compiled) serveAny(w http.ResponseWriter, r *http.Request, h http.Hand
 
 // actual adds the headers of an actual (not preflight) CORS request from an
 // allowed origin, in the slots of vw.
-func (cc *compiled) actual(hdr http.Header, origins []string, vw *varyWriter) verdict {
+func (cc *compiled) actual(r *http.Request, hdr http.Header, origins []string, vw *varyWriter) verdict {
 	if len(origins) > 1 {
 		return verdict{Actual, reasonManyOrigins}
 	}
-	if !cc.allowOrigin(origins[0]) {
+	if !cc.allowOrigin(r, origins[0]) {
 		return verdict{Actual, reasonOrigin}
 	}
 	vw.vals[1] = origins[0]
@@ -281,7 +293,7 @@ func (cc *compiled) checkPreflight(r *http.Request, origins, methods []string, a
 	if len(origins) > 1 {
 		return reasonManyOrigins
 	}
-	if !cc.allowOrigin(origins[0]) {
+	if !cc.allowOrigin(r, origins[0]) {
 		return reasonOrigin
 	}
 	if len(methods) != 1 {

@@ -33,7 +33,7 @@ func TestStarPolicyOmitsHeadersWithoutOrigin(t *testing.T) {
 	for _, c := range []Config{
 		{Origins: []string{app}},
 		{Origins: []string{"*"}, Credentials: false, Methods: []string{"PUT"}},
-		{OriginFunc: func(string) bool { return true }},
+		{OriginFunc: func(*http.Request, string) bool { return true }},
 	} {
 		w, _ := do(t, c, "GET")
 		want := []string{"Accept-Encoding", "Origin"}
