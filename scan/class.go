@@ -1,5 +1,7 @@
 package scan
 
+import "slices"
+
 // A Class names one kind of CORS misconfiguration. Its value is the stable
 // id used in JSON and SARIF output.
 type Class string
@@ -42,8 +44,11 @@ type classInfo struct {
 	explainedBy []Class
 }
 
-// Classes lists every class in a stable order (the order of SARIF rules).
-var Classes = []Class{
+// Classes returns every class in a stable order (the order of SARIF
+// rules). The slice is the caller's.
+func Classes() []Class { return slices.Clone(classList) }
+
+var classList = []Class{
 	ReflectAnyOrigin, NullOrigin, PrefixMatch, SuffixMatch, UnescapedDot,
 	SubstringMatch, SpecialCharBypass, ThirdPartyOrigin, LocalhostOriginTrusted,
 	HTTPOriginTrusted, AnySubdomainTrusted, HTTPSubdomainTrusted, AnyPortTrusted,
@@ -133,9 +138,9 @@ var classes = map[Class]classInfo{
 		explainedBy: []Class{ReflectAnyOrigin, PrefixMatch},
 	},
 	WildcardOrigin: {
-		title: "Access-Control-Allow-Origin: * on a private network",
-		help:  "A host on a private network answers every origin, so any website the victim visits can read it through the victim's browser from inside the network.",
-		fix:   "Allow only the origins of your internal applications, and require authentication on internal services.",
+		title: "Access-Control-Allow-Origin: * lets every website read the response",
+		help:  "Every origin may read the response without credentials. That is right for public data; when the response is private (per-user, marked private, on a private network or behind an IP allowlist), any website the victim visits reads it through the victim's browser from the victim's network position.",
+		fix:   "Keep * for public, non-personal responses; for anything else allow only the origins of your own applications and require real authentication.",
 	},
 	WildcardWithCredentials: {
 		title: "Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true",

@@ -17,114 +17,144 @@ import (
 	"github.com/crossorigin/crossorigin/origin"
 )
 
-// evaluate turns the results of r into findings.
+// facts are what every judgement of a target's results needs.
+type facts struct {
+	hsts    stsPolicy // the target's Strict-Transport-Security
+	private bool      // the host is on a private network
+}
+
+// evaluate turns the results of r into findings, one per class.
 func (r *run) evaluate() {
 	base := r.results[0]
-	hsts := parseHSTS(base.header)
+	f := facts{hsts: parseHSTS(base.header), private: isPrivateHost(r.target.name)}
 	if r.url.Scheme != "https" {
-		hsts = stsPolicy{} // browsers ignore it over plain HTTP
+		f.hsts = stsPolicy{} // browsers ignore it over plain HTTP
 	}
-	private := isPrivateHost(r.target.host)
 	r.sensitive = r.compareAnonymous()
+	r.findings = append(r.findings, causes(r.acceptances(f))...)
+	r.invalidAllowOrigin()
+	r.wildcard(f.private)
+	r.missingVary()
+	r.preflight()
+	r.jsonp()
+	r.findings = fold(r.findings)
+}
 
-	var accepted []Finding
-	var special []*result
-	var invalid, wildcard *result
+// acceptances returns a finding for every probe whose origin the server
+// accepted; special characters are grouped per trusted origin.
+func (r *run) acceptances(f facts) []Finding {
+	var out []Finding
+	special := map[string][]*result{}
+	var bases []string
 	for _, res := range r.results {
 		p := res.probe
-		if !res.ok() || (p.kind != kindSimple && p.kind != kindBaseline) {
+		if !res.ok() || p.kind != kindSimple || p.class == "" {
 			continue
 		}
-		acao := res.header.Values("Access-Control-Allow-Origin")
-		if len(acao) == 0 {
-			continue
-		}
-		if invalid == nil && !validAllowOrigin(acao, p.origin) {
-			invalid = res
-		}
-		// Prefer a response to an Origin as the evidence.
-		if (wildcard == nil || wildcard.probe.kind == kindBaseline) && len(acao) == 1 && acao[0] == "*" {
-			wildcard = res
-		}
-		if p.class == "" || len(acao) != 1 || acao[0] != p.origin {
+		if acao := res.header.Values("Access-Control-Allow-Origin"); len(acao) != 1 || acao[0] != p.origin {
 			continue
 		}
 		if p.class == SpecialCharBypass {
-			special = append(special, res)
+			if _, ok := special[p.base]; !ok {
+				bases = append(bases, p.base)
+			}
+			special[p.base] = append(special[p.base], res)
 			continue
 		}
-		accepted = append(accepted, r.acceptance(res, p.browsers, hsts, private, ""))
+		out = append(out, r.acceptance(res, p.browsers, f, ""))
 	}
-	if len(special) > 0 {
-		accepted = append(accepted, r.specialChars(special, hsts, private))
+	for _, b := range bases {
+		out = append(out, r.specialChars(special[b], f))
 	}
+	return out
+}
 
-	// Report causes, not their echoes: a server that reflects everything
-	// also "accepts" the prefix probe.
+// causes drops the findings that another one explains: a server that
+// reflects everything also "accepts" the prefix probe, and one report of
+// the cause is enough.
+func causes(accepted []Finding) []Finding {
 	fired := map[Class]bool{}
 	for _, f := range accepted {
 		fired[f.Class] = true
 	}
+	var out []Finding
 	for _, f := range accepted {
 		if !slices.ContainsFunc(classes[f.Class].explainedBy, func(c Class) bool { return fired[c] }) {
-			r.findings = append(r.findings, f)
+			out = append(out, f)
 		}
 	}
+	return out
+}
 
-	if invalid != nil {
-		values := invalid.header.Values("Access-Control-Allow-Origin")
-		r.add(InvalidAllowOrigin, Info, invalid, fmt.Sprintf("The response to Origin: %s carries Access-Control-Allow-Origin: %s, which no browser accepts (%s)%s.",
-			orNone(invalid.probe.origin), strings.Join(values, " | "),
-			checkResponse(invalid.probe.origin, false, invalid.header), nearMiss(values, invalid.probe.origin)), false)
-	}
-	if wildcard != nil {
-		if wildcard.header.Get("Access-Control-Allow-Credentials") == "true" {
-			r.add(WildcardWithCredentials, Info, wildcard, "The server sends Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true. "+
-				"Not exploitable as is: browsers refuse credentialed responses with * ("+checkResponse(wildcard.probe.origin, true, wildcard.header)+
-				"), and send no cookies to * anyway for anonymous requests.", false)
-		} else if private {
-			r.add(WildcardOrigin, Medium, wildcard, fmt.Sprintf("The host %s is on a private network and answers every origin with Access-Control-Allow-Origin: *, so any website a user inside the network visits can read it. Recent Chromium asks the user's permission before a public page reaches a local address (Local Network Access); other browsers do not.", r.target.host), false)
+// fold merges the findings of one class into one: the most severe leads,
+// and the evidence of the others follows its own.
+func fold(fs []Finding) []Finding {
+	var out []Finding
+	index := map[Class]int{}
+	for _, f := range fs {
+		i, ok := index[f.Class]
+		if !ok {
+			index[f.Class] = len(out)
+			out = append(out, f)
+			continue
 		}
+		lead, other := out[i], f
+		if other.Severity > lead.Severity {
+			lead, other = other, lead
+		}
+		lead.MoreEvidence = append(append(lead.MoreEvidence, other.Evidence), other.MoreEvidence...)
+		for _, b := range other.Browsers {
+			if !slices.Contains(lead.Browsers, b) {
+				lead.Browsers = append(lead.Browsers, b)
+			}
+		}
+		slices.SortFunc(lead.Browsers, func(a, b string) int { return slices.Index(allBrowsers, a) - slices.Index(allBrowsers, b) })
+		out[i] = lead
 	}
-	r.missingVary()
-	r.preflight()
-	r.jsonp()
+	for i := range out {
+		f := &out[i]
+		if len(f.MoreEvidence) == 0 {
+			continue
+		}
+		var origins []string
+		for _, e := range f.MoreEvidence {
+			origins = append(origins, orNone(e.Request.Headers["Origin"]))
+		}
+		f.Description += fmt.Sprintf(" %d more probe(s) showed the same: Origin %s (see the rest of the evidence).", len(origins), strings.Join(origins, ", "))
+	}
+	return out
 }
 
 // acceptance is the finding for a probe whose origin the server accepted.
-func (r *run) acceptance(res *result, browsers []string, hsts stsPolicy, private bool, extra string) Finding {
+func (r *run) acceptance(res *result, browsers []string, f facts, extra string) Finding {
 	p := res.probe
 	creds := checkResponse(p.origin, true, res.header) == ""
 	covered := false
 	if p.needs == needNetwork {
 		if o, err := origin.Parse(p.origin); err == nil {
-			covered = hsts.covers(r.target.host, o.Host)
+			covered = f.hsts.covers(r.target.name, o.Host)
 		}
 	}
 	// Reading with the victim's cookies matters only if they change the
 	// response; without the user's credentials the scan cannot tell.
-	sev := severity(p.needs, creds && r.sensitive != sensitiveNo, browsers, private, covered)
+	sev := severity(p.needs, creds && r.sensitive != sensitiveNo, browsers, f.private, covered)
 	var b strings.Builder
 	fmt.Fprintf(&b, "The server answered Origin: %s with Access-Control-Allow-Origin: %s", p.origin, p.origin)
 	if creds {
 		b.WriteString(" and Access-Control-Allow-Credentials: true, so a page on that origin can read this response with the victim's cookies.")
 	} else {
 		b.WriteString(" but without Access-Control-Allow-Credentials: true, so a page on that origin can read only what an anonymous request gets")
-		if private {
+		if f.private {
 			b.WriteString(", which still matters here: the host is on a private network.")
 		} else {
 			b.WriteString(".")
 		}
 	}
-	fmt.Fprintf(&b, " Exploiting it needs %s.", p.needs)
-	if creds {
-		switch r.sensitive {
-		case sensitiveYes:
-			b.WriteString(" The response changes with the credentials the scan was given, so it holds per-user data.")
-		case sensitiveNo:
-			b.WriteString(" The response is the same without the credentials the scan was given, so reading it with cookies gains little; severity lowered accordingly.")
-		}
+	if p.base != "" {
+		fmt.Fprintf(&b, " That origin is a bypass of the check for %s, an origin the server trusts (it answers it with Access-Control-Allow-Origin: %s).", p.base, p.base)
 	}
+	fmt.Fprintf(&b, " Exploiting it needs %s.", p.needs)
+	r.credentialNote(&b, creds)
 	if covered {
 		b.WriteString(" Strict-Transport-Security covers that host, which protects browsers that have visited it over HTTPS before.")
 	}
@@ -132,9 +162,23 @@ func (r *run) acceptance(res *result, browsers []string, hsts stsPolicy, private
 		b.WriteString(" " + extra)
 	}
 	b.WriteString(" " + classes[p.class].help)
-	f := r.finding(p.class, sev, res, b.String(), creds, browsers)
-	f.PoC = poc(p.origin, res.req.Method, res.req.URL.String(), creds)
-	return f
+	fd := r.finding(p.class, sev, res, b.String(), creds, browsers)
+	fd.PoC = poc(p.origin, res.req.Method, res.req.URL.String(), creds)
+	return fd
+}
+
+// credentialNote says what comparing the responses with and without the
+// user's credentials showed.
+func (r *run) credentialNote(b *strings.Builder, creds bool) {
+	if !creds {
+		return
+	}
+	switch r.sensitive {
+	case sensitiveYes:
+		b.WriteString(" The response changes with the credentials the scan was given, so it holds per-user data.")
+	case sensitiveNo:
+		b.WriteString(" The response is the same without the credentials the scan was given, so reading it with cookies gains little; severity lowered accordingly.")
+	}
 }
 
 // poc returns a page that, served from origin (or, for null, from anywhere),
@@ -163,15 +207,21 @@ const (
 	sensitiveNo
 )
 
+// anonymous returns the result of the probe without the user's
+// credentials, or nil.
+func (r *run) anonymous() *result {
+	i := slices.IndexFunc(r.results, func(res *result) bool { return res.probe.kind == kindAnonymous })
+	if i < 0 {
+		return nil
+	}
+	return r.results[i]
+}
+
 // compareAnonymous compares the baseline (with the user's credentials) with
 // the anonymous probe.
 func (r *run) compareAnonymous() int {
-	i := slices.IndexFunc(r.results, func(res *result) bool { return res.probe.kind == kindAnonymous })
-	if i < 0 {
-		return sensitiveUnknown
-	}
-	base, anon := r.results[0], r.results[i]
-	if !base.ok() || !anon.ok() {
+	base, anon := r.results[0], r.anonymous()
+	if anon == nil || !base.ok() || !anon.ok() {
 		return sensitiveUnknown
 	}
 	if base.status == anon.status && base.bodySum == anon.bodySum {
@@ -180,22 +230,15 @@ func (r *run) compareAnonymous() int {
 	return sensitiveYes
 }
 
-// specialChars folds the special-character probes the server accepted
-// into one finding, headed by the one the most browsers can send.
-func (r *run) specialChars(rs []*result, hsts stsPolicy, private bool) Finding {
+// specialChars folds the special-character probes of one trusted origin
+// that the server accepted into one finding, headed by the one the most
+// browsers can send.
+func (r *run) specialChars(rs []*result, f facts) Finding {
 	var chars []string
 	browsers := map[string]bool{}
 	best := rs[0]
 	for _, res := range rs {
-		i := slices.IndexFunc(specialChars, func(sc struct {
-			c        string
-			browsers []string
-		}) bool {
-			return strings.Contains(res.probe.template, "://"+r.target.host+sc.c+".<r>")
-		})
-		if i >= 0 {
-			chars = append(chars, specialChars[i].c)
-		}
+		chars = append(chars, res.probe.char)
 		for _, b := range res.probe.browsers {
 			browsers[b] = true
 		}
@@ -209,7 +252,7 @@ func (r *run) specialChars(rs []*result, hsts stsPolicy, private bool) Finding {
 			bs = append(bs, b)
 		}
 	}
-	return r.acceptance(best, best.probe.browsers, hsts, private,
+	return r.acceptance(best, best.probe.browsers, f,
 		fmt.Sprintf("Characters accepted after the host: %s (browsers that can send one of them: %s).", strings.Join(chars, " "), strings.Join(bs, ", ")))
 }
 
@@ -254,6 +297,80 @@ func severity(n needs, creds bool, browsers []string, private, hstsCovers bool) 
 		s = s.lower(2)
 	}
 	return s
+}
+
+// invalidAllowOrigin reports the first Access-Control-Allow-Origin that no
+// browser accepts.
+func (r *run) invalidAllowOrigin() {
+	for _, res := range r.results {
+		p := res.probe
+		if !res.ok() || (p.kind != kindSimple && p.kind != kindBaseline) {
+			continue
+		}
+		values := res.header.Values("Access-Control-Allow-Origin")
+		if len(values) == 0 || validAllowOrigin(values, p.origin) {
+			continue
+		}
+		r.add(InvalidAllowOrigin, Info, res, fmt.Sprintf("The response to Origin: %s carries Access-Control-Allow-Origin: %s, which no browser accepts (%s)%s.",
+			orNone(p.origin), strings.Join(values, " | "), checkResponse(p.origin, false, res.header), nearMiss(values, p.origin)), false)
+		return
+	}
+}
+
+// wildcard reports Access-Control-Allow-Origin: *, on any host: info for
+// a public response, medium when the response looks private, with the
+// reasons.
+func (r *run) wildcard(private bool) {
+	var res *result
+	for _, x := range r.results {
+		if !x.ok() || (x.probe.kind != kindSimple && x.probe.kind != kindBaseline) {
+			continue
+		}
+		// Prefer a response to an Origin as the evidence.
+		if acao := x.header.Values("Access-Control-Allow-Origin"); len(acao) == 1 && acao[0] == "*" && (res == nil || res.probe.kind == kindBaseline) {
+			res = x
+		}
+	}
+	switch {
+	case res == nil:
+		return
+	case res.header.Get("Access-Control-Allow-Credentials") == "true":
+		r.add(WildcardWithCredentials, Info, res, "The server sends Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true. "+
+			"Not exploitable as is: browsers refuse credentialed responses with * ("+checkResponse(res.probe.origin, true, res.header)+
+			"), and send no cookies to * anyway for anonymous requests.", false)
+		return
+	}
+	why := r.privateSigns(res, private)
+	if len(why) == 0 {
+		r.add(WildcardOrigin, Info, res, "The server answers every origin with Access-Control-Allow-Origin: *, without credentials. "+
+			"Nothing in the response looks private (no Cache-Control private or no-store, no Set-Cookie, no per-user content, a public host), which is what * is for; "+
+			"check that no user or network-specific data is ever served here.", false)
+		return
+	}
+	r.add(WildcardOrigin, Medium, res, "The server answers every origin with Access-Control-Allow-Origin: *, yet the response looks private: "+
+		strings.Join(why, "; ")+". Any website a user visits can read it through the user's browser, from the user's network position "+
+		"(an intranet, an IP-based allowlist); only cookies and HTTP authentication are left out.", false)
+}
+
+// privateSigns lists what makes a response look private.
+func (r *run) privateSigns(res *result, private bool) []string {
+	var why []string
+	if private {
+		why = append(why, fmt.Sprintf("the host %s is on a private network (recent Chromium asks the user before a public page reaches it; other browsers do not)", r.target.name))
+	}
+	if hasDirective(res.header, "private") || hasDirective(res.header, "no-store") {
+		why = append(why, "Cache-Control: "+res.header.Get("Cache-Control")+" marks it as meant for one user")
+	}
+	if res.header.Get("Set-Cookie") != "" || r.results[0].header.Get("Set-Cookie") != "" {
+		why = append(why, "it sets a cookie (Set-Cookie)")
+	}
+	if r.sensitive == sensitiveYes {
+		why = append(why, "it changes with the credentials the scan was given (Cookie or Authorization), so it holds per-user data")
+	}
+	if anon := r.anonymous(); anon != nil && anon.ok() && anon.header.Get("WWW-Authenticate") != "" {
+		why = append(why, "the same path asks for authentication (WWW-Authenticate) when the credentials are left out")
+	}
+	return why
 }
 
 // missingVary reports origin-dependent Access-Control-Allow-Origin on a
@@ -391,7 +508,8 @@ func (r *run) finding(c Class, sev Severity, res *result, desc string, creds boo
 		browsers = allBrowsers
 	}
 	target := r.url.String()
-	sum := sha256.Sum256([]byte(string(c) + "\x00" + target + "\x00" + res.probe.template))
+	// One finding per class and URL: the id is stable across runs.
+	sum := sha256.Sum256([]byte(string(c) + "\x00" + target))
 	return Finding{
 		ID:          hex.EncodeToString(sum[:8]),
 		Class:       c,
@@ -423,6 +541,7 @@ func evidence(res *result) Evidence {
 		Headers:  map[string]string{},
 		Verdict:  "allowed",
 		FinalURL: res.finalURL,
+		Trusted:  res.probe.base,
 	}
 	if e.FinalURL == e.Request.URL {
 		e.FinalURL = ""

@@ -50,7 +50,7 @@ func FuzzEvaluate(f *testing.F) {
 		u, _ := url.Parse("https://api.example.com/me")
 		s, _ := New(Config{})
 		r := &run{s: s, url: u, target: newTarget(origin.MustParse("https://api.example.com")), label: "lbl"}
-		probes := r.target.probes(r.label, nil, []string{"callback"})
+		probes := allProbes(r.target, r.label, nil, []string{"callback"})
 		probes = append(probes, &probe{kind: kindPreflight, origin: "https://lbl.com", needs: needNothing, reqMethod: "XLBL", reqHeader: "x-lbl"})
 		for _, p := range probes {
 			h := http.Header{}

@@ -67,11 +67,16 @@ const (
 // A probe is one request a scan sends.
 type probe struct {
 	kind     probeKind
-	class    Class    // what acceptance of origin means; "" for friendly origins
+	class    Class    // what acceptance of origin means; "" for candidate trusted origins
 	origin   string   // the Origin header; "" sends none
-	template string   // origin with the random label as <r>, for stable ids
+	template string   // origin with the random label as <r>
 	browsers []string // browsers that can send origin
 	needs    needs
+	// base is the trusted origin this probe's origin was derived from
+	// (a bypass of base's check); "" for probes that depend on no
+	// trusted origin.
+	base string
+	char string // special-char-bypass: the character after the host
 
 	// Preflights.
 	reqMethod, reqHeader string
@@ -87,7 +92,7 @@ func label(n int) string {
 	const letters = "abcdefghijklmnopqrstuvwxyz"
 	const alnum = letters + "0123456789"
 	b := make([]byte, n)
-	rand.Read(b) // never fails (crypto/rand)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
 	for i := range b {
 		set := alnum
 		if i == 0 {
@@ -124,119 +129,211 @@ var thirdParties = []string{
 	"https://<r>.web.app",
 }
 
+// frontEnds are the first labels that front-end applications commonly
+// live under; an API at api.example.com most often trusts one of them at
+// the same level (app.example.com) rather than its own origin.
+var frontEnds = []string{"app", "www", "web", "portal", "dashboard", "admin", "console", "my"}
+
 // shorterTLD lists top-level domains that are still open to registration
 // with their last letter cut off.
 var shorterTLD = map[string]bool{"com": true, "net": true, "dev": true, "art": true, "cat": true, "biz": true, "pro": true}
 
-// target describes what the probes are built from.
+// A host describes the names probes are built from: the target's host or
+// a trusted origin's.
+type host struct {
+	name   string // the host, lower case
+	domain string // registrable domain, or name for IPs and single labels
+	isName bool   // name is a DNS name with a registrable domain
+	isIPv6 bool
+}
+
+func newHost(name string) host {
+	h := host{name: name, domain: name}
+	if a, err := netip.ParseAddr(name); err == nil {
+		h.isIPv6 = a.Is6()
+		return h
+	}
+	h.domain = registrable(name)
+	h.isName = strings.Contains(h.domain, ".")
+	return h
+}
+
+// registrable returns the registrable domain of a DNS name, or the name.
+func registrable(name string) string {
+	o := origin.Origin{Scheme: "https", Host: name}
+	return strings.TrimPrefix(o.Site(), "https://")
+}
+
+// target describes the scanned URL's origin.
 type target struct {
-	own    origin.Origin // the target's origin
-	host   string        // own.Host
-	domain string        // registrable domain, or host for IPs and single labels
-	isName bool          // host is a DNS name with a registrable domain
+	own origin.Origin
+	host
 }
 
 func newTarget(o origin.Origin) target {
-	t := target{own: o, host: o.Host, domain: o.Host}
-	if _, err := netip.ParseAddr(o.Host); err != nil {
-		if s := o.Site(); strings.HasPrefix(s, o.Scheme+"://") {
-			t.domain = s[len(o.Scheme)+3:]
-		}
-		t.isName = strings.Contains(t.domain, ".")
-	}
-	return t
+	return target{own: o, host: newHost(o.Host)}
 }
 
-// probes returns every probe for t. r is the run's random label; the
-// preflight is added later, once an accepted origin is known.
-func (t target) probes(r string, friendly []string, jsonpParams []string) []*probe {
+// probeSet collects probes, each origin once: the first probe that
+// builds an origin owns it.
+type probeSet struct {
+	r    string
+	seen map[string]bool
+	list []*probe
+}
+
+func newProbeSet(r string, sent []*result) *probeSet {
+	ps := &probeSet{r: r, seen: map[string]bool{}}
+	for _, res := range sent {
+		if res.probe.kind == kindSimple {
+			ps.seen[res.probe.origin] = true
+		}
+	}
+	return ps
+}
+
+// add adds a probe for the origin template tmpl, "<r>" replaced by the
+// run's label, unless that origin was probed already.
+func (ps *probeSet) add(p probe) *probe {
+	p.kind = kindSimple
+	p.template = p.origin
+	p.origin = strings.ReplaceAll(p.origin, "<r>", ps.r)
+	if p.browsers == nil {
+		p.browsers = allBrowsers
+	}
+	if ps.seen[p.origin] {
+		return nil
+	}
+	ps.seen[p.origin] = true
+	ps.list = append(ps.list, &p)
+	return &p
+}
+
+// candidates adds the origins the site may trust on purpose, never
+// reported themselves: the target's own origin, the configured ones, and
+// siblings from the registrable domain (the apex, www., app., and the
+// target's host with its first label replaced by common front-end names).
+// Those the target reflects are the trusted origins whose bypasses the
+// scan then tries.
+func (t target) candidates(ps *probeSet, configured []string) {
+	for _, o := range configured {
+		ps.add(probe{origin: o, needs: needTrusted})
+	}
 	s := t.own.Scheme
-	var ps []*probe
-	seen := map[string]bool{}
-	add := func(c Class, tmpl string, browsers []string, n needs) {
-		o := strings.ReplaceAll(tmpl, "<r>", r)
-		if seen[o] || o == t.own.String() && c != "" {
-			return
-		}
-		seen[o] = true
-		ps = append(ps, &probe{kind: kindSimple, class: c, origin: o, template: tmpl, browsers: browsers, needs: n})
+	ps.add(probe{origin: t.own.String(), needs: needTrusted})
+	if t.own.Port != 0 {
+		// Behind a proxy the public origin usually has no port.
+		ps.add(probe{origin: origin.Origin{Scheme: s, Host: t.name}.String(), needs: needTrusted})
 	}
-	ps = append(ps, &probe{kind: kindBaseline, template: "(none)"})
+	if !t.isName {
+		return
+	}
+	for _, sib := range []string{t.domain, "www." + t.domain, "app." + t.domain} {
+		ps.add(probe{origin: s + "://" + sib, needs: needTrusted})
+	}
+	if _, rest, ok := strings.Cut(t.name, "."); ok && t.name != t.domain {
+		for _, fe := range frontEnds {
+			ps.add(probe{origin: s + "://" + fe + "." + rest, needs: needTrusted})
+		}
+	}
+}
 
-	// Origins the site may trust on purpose: they reveal whether CORS is on
-	// and whether its headers depend on Origin.
-	add("", t.own.String(), allBrowsers, needTrusted)
-	for _, f := range friendly {
-		add("", f, allBrowsers, needTrusted)
-	}
-	if t.isName {
-		add("", s+"://"+t.domain, allBrowsers, needTrusted)
-		add("", s+"://www."+t.domain, allBrowsers, needTrusted)
-		add("", s+"://app."+t.domain, allBrowsers, needTrusted)
-	}
-
-	add(ReflectAnyOrigin, s+"://<r>.com", allBrowsers, needNothing)
-	add(NullOrigin, "null", allBrowsers, needNothing)
-	if ipv6 := strings.Contains(t.host, ":"); !ipv6 {
-		add(PrefixMatch, s+"://"+t.host+".<r>.com", allBrowsers, needNothing)
-		for _, sc := range specialChars {
-			add(SpecialCharBypass, s+"://"+t.host+sc.c+".<r>.com", sc.browsers, needNothing)
-		}
-	}
-	// The origin cut short by one character is contained in the trusted
-	// one; it is registrable only where the shorter top-level domain
-	// exists (example.com becomes example.co, Colombia's).
-	if i := strings.LastIndexByte(t.host, '.'); t.isName && i > 0 && shorterTLD[t.host[i+1:]] {
-		add(SubstringMatch, s+"://"+t.host[:len(t.host)-1], allBrowsers, needNothing)
-	}
-	if t.isName {
-		add(SuffixMatch, s+"://<r>"+t.domain, allBrowsers, needNothing)
-		// The dot that joins the subdomain part to the registrable
-		// domain: replacing it yields a registrable name.
-		if t.host == t.domain {
-			add(UnescapedDot, s+"://wwwx"+t.domain, allBrowsers, needNothing)
-		} else {
-			add(UnescapedDot, s+"://"+t.host[:len(t.host)-len(t.domain)-1]+"x"+t.domain, allBrowsers, needNothing)
-		}
-		if first, _, _ := strings.Cut(t.domain, "."); len(first) > 1 {
-			add(SubstringMatch, s+"://"+t.domain[1:], allBrowsers, needNothing)
-		}
-		add(AnySubdomainTrusted, s+"://<r>."+t.host, allBrowsers, needSubdomain)
-		if t.domain != t.host {
-			add(AnySubdomainTrusted, s+"://<r>."+t.domain, allBrowsers, needSubdomain)
-		}
-		if s == "https" {
-			add(HTTPSubdomainTrusted, "http://<r>."+t.host, allBrowsers, needNetwork)
-			if t.domain != t.host {
-				add(HTTPSubdomainTrusted, "http://<r>."+t.domain, allBrowsers, needNetwork)
-			}
-		}
-	}
-	if s == "https" {
-		add(HTTPOriginTrusted, "http://"+origin.Origin{Scheme: "http", Host: t.host}.HostPort(), allBrowsers, needNetwork)
-	}
+// generic adds the probes that depend on no trusted origin: any origin,
+// null, shared hosts, development origins.
+func (t target) generic(ps *probeSet) {
+	s := t.own.Scheme
+	ps.add(probe{class: ReflectAnyOrigin, origin: s + "://<r>.com", needs: needNothing})
+	ps.add(probe{class: NullOrigin, origin: "null", needs: needNothing})
 	for _, tp := range thirdParties {
-		if tpo, err := origin.Parse(strings.ReplaceAll(tp, "<r>", r)); err == nil && tpo.SameSite(t.own) {
+		if tpo, err := origin.Parse(strings.ReplaceAll(tp, "<r>", ps.r)); err == nil && tpo.SameSite(t.own) {
 			continue // the target lives there itself
 		}
-		add(ThirdPartyOrigin, tp, allBrowsers, needPublish)
+		ps.add(probe{class: ThirdPartyOrigin, origin: tp, needs: needPublish})
 	}
-	add(LocalhostOriginTrusted, s+"://localhost.<r>.com", allBrowsers, needNothing)
-	add(LocalhostOriginTrusted, "http://localhost:3000", allBrowsers, needLocal)
-	add(LocalhostOriginTrusted, "http://localhost", allBrowsers, needLocal)
-	add(LocalhostOriginTrusted, "http://127.0.0.1", allBrowsers, needLocal)
-	port := 8443
-	if s == "http" {
-		port = 8080
+	ps.add(probe{class: LocalhostOriginTrusted, origin: s + "://localhost.<r>.com", needs: needNothing})
+	for _, o := range []string{"http://localhost:3000", "http://localhost", "http://127.0.0.1"} {
+		ps.add(probe{class: LocalhostOriginTrusted, origin: o, needs: needLocal})
 	}
-	if t.own.EffectivePort() == port {
-		port++
-	}
-	add(AnyPortTrusted, s+"://"+origin.Origin{Scheme: s, Host: t.host, Port: port}.HostPort(), allBrowsers, needOtherPort)
+}
 
-	for _, p := range jsonpParams {
+// jsonpProbes returns one JSONP probe per parameter name.
+func jsonpProbes(r string, params []string) []*probe {
+	var ps []*probe
+	for _, p := range params {
 		ps = append(ps, &probe{kind: kindJSONP, class: JSONPCallbackReflected, template: "?" + p + "=", param: p,
 			callback: "co" + r + "(1);//", browsers: allBrowsers, needs: needNothing})
 	}
 	return ps
+}
+
+// family adds the bypasses of one trusted origin's check: origins an
+// attacker can obtain that a careless comparison with trusted accepts.
+// targetScheme decides whether plain-HTTP origins are a downgrade.
+func family(ps *probeSet, trusted origin.Origin, targetScheme string) {
+	s, h := trusted.Scheme, newHost(trusted.Host)
+	base := trusted.String()
+	add := func(c Class, o string, n needs) {
+		ps.add(probe{class: c, origin: o, needs: n, base: base})
+	}
+	if !h.isIPv6 {
+		add(PrefixMatch, s+"://"+h.name+".<r>.com", needNothing)
+		for _, sc := range specialChars {
+			if p := ps.add(probe{class: SpecialCharBypass, origin: s + "://" + h.name + sc.c + ".<r>.com",
+				needs: needNothing, base: base, browsers: sc.browsers}); p != nil {
+				p.char = sc.c
+			}
+		}
+	}
+	// The host cut short by one character is contained in the trusted
+	// one; it is registrable only where the shorter top-level domain
+	// exists (example.com becomes example.co, Colombia's).
+	if i := strings.LastIndexByte(h.name, '.'); h.isName && i > 0 && shorterTLD[h.name[i+1:]] {
+		add(SubstringMatch, s+"://"+h.name[:len(h.name)-1], needNothing)
+	}
+	if h.isName {
+		h.nameBypasses(add, s, targetScheme)
+	}
+	if s == "https" && targetScheme == "https" {
+		add(HTTPOriginTrusted, "http://"+origin.Origin{Scheme: "http", Host: h.name}.HostPort(), needNetwork)
+	}
+	add(AnyPortTrusted, s+"://"+origin.Origin{Scheme: s, Host: h.name, Port: otherPort(trusted)}.HostPort(), needOtherPort)
+}
+
+// nameBypasses adds the bypasses that need a registrable domain: suffix,
+// unescaped dot, substring of the domain, subdomains.
+func (h host) nameBypasses(add func(Class, string, needs), s, targetScheme string) {
+	add(SuffixMatch, s+"://<r>"+h.domain, needNothing)
+	// The dot that joins the subdomain part to the registrable domain:
+	// replacing it yields a registrable name.
+	if h.name == h.domain {
+		add(UnescapedDot, s+"://wwwx"+h.domain, needNothing)
+	} else {
+		add(UnescapedDot, s+"://"+h.name[:len(h.name)-len(h.domain)-1]+"x"+h.domain, needNothing)
+	}
+	if first, _, _ := strings.Cut(h.domain, "."); len(first) > 1 {
+		add(SubstringMatch, s+"://"+h.domain[1:], needNothing)
+	}
+	add(AnySubdomainTrusted, s+"://<r>."+h.name, needSubdomain)
+	if h.domain != h.name {
+		add(AnySubdomainTrusted, s+"://<r>."+h.domain, needSubdomain)
+	}
+	if s == "https" && targetScheme == "https" {
+		add(HTTPSubdomainTrusted, "http://<r>."+h.name, needNetwork)
+		if h.domain != h.name {
+			add(HTTPSubdomainTrusted, "http://<r>."+h.domain, needNetwork)
+		}
+	}
+}
+
+// otherPort returns a port the trusted origin does not use: 8443 for
+// https, 8080 for http, one more if that is the origin's own.
+func otherPort(o origin.Origin) int {
+	port := 8443
+	if o.Scheme == "http" {
+		port = 8080
+	}
+	if o.EffectivePort() == port {
+		port++
+	}
+	return port
 }

@@ -84,7 +84,7 @@ func TestJSONSchema(t *testing.T) {
 		if _, err := ParseSeverity(f["severity"].(string)); err != nil {
 			t.Error(err)
 		}
-		if !slices.Contains(Classes, Class(f["class"].(string))) {
+		if !slices.Contains(Classes(), Class(f["class"].(string))) {
 			t.Errorf("unknown class %v", f["class"])
 		}
 		ev := f["evidence"].(map[string]any)
@@ -224,8 +224,8 @@ func TestSARIF(t *testing.T) {
 			t.Errorf("rule %s has no security-severity", r.ID)
 		}
 	}
-	if len(ids) != len(Classes) {
-		t.Errorf("%d rules, want %d", len(ids), len(Classes))
+	if len(ids) != len(Classes()) {
+		t.Errorf("%d rules, want %d", len(ids), len(Classes()))
 	}
 	if len(run.Results) != len(rep.Findings) || len(run.Results) == 0 {
 		t.Fatalf("%d results for %d findings", len(run.Results), len(rep.Findings))
@@ -252,10 +252,10 @@ func TestSARIF(t *testing.T) {
 func TestTextReport(t *testing.T) {
 	rep := scanZoo(t, Config{}, "reflect", "wildcard-credentials")
 	var plain, color bytes.Buffer
-	if err := rep.WriteText(&plain, false); err != nil {
+	if err := rep.WriteText(&plain, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := rep.WriteText(&color, true); err != nil {
+	if err := rep.WriteText(&color, TextOptions{Color: true}); err != nil {
 		t.Fatal(err)
 	}
 	out := plain.String()

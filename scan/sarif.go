@@ -119,7 +119,7 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		Invocations: []sarifInvocation{{ExecutionSuccessful: len(r.Errors()) == 0}},
 		Results:     []sarifResult{},
 	}
-	for _, c := range Classes {
+	for _, c := range classList {
 		info := classes[c]
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 			ID:                   string(c),
@@ -145,7 +145,7 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 	for _, f := range r.Findings {
 		run.Results = append(run.Results, sarifResult{
 			RuleID:    string(f.Class),
-			RuleIndex: slices.Index(Classes, f.Class),
+			RuleIndex: slices.Index(classList, f.Class),
 			Level:     sarifLevel(f.Severity),
 			Message:   sarifText{f.Title + ": " + f.Description + " Fix: " + f.Fix},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: f.URL}}}},

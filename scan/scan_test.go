@@ -13,12 +13,24 @@ import (
 	"github.com/crossorigin/crossorigin/origin"
 )
 
+// allProbes returns every probe a target gets when its own origin is the
+// trusted one: the baseline, the candidates, the generic probes, the own
+// origin's bypass family and the JSONP probes.
+func allProbes(t target, r string, friendly, jsonp []string) []*probe {
+	ps := newProbeSet(r, nil)
+	t.candidates(ps, friendly)
+	t.generic(ps)
+	family(ps, t.own, t.own.Scheme)
+	out := append([]*probe{{kind: kindBaseline, template: "(none)"}}, ps.list...)
+	return append(out, jsonpProbes(r, jsonp)...)
+}
+
 func TestProbesForTarget(t *testing.T) {
 	tgt := newTarget(origin.MustParse("https://api.example.com"))
 	if tgt.domain != "example.com" || !tgt.isName {
 		t.Fatalf("target = %+v", tgt)
 	}
-	ps := tgt.probes("r4nd0m", nil, []string{"callback"})
+	ps := allProbes(tgt, "r4nd0m", nil, []string{"callback"})
 	got := map[string]Class{}
 	for _, p := range ps {
 		if p.kind == kindSimple {
@@ -60,7 +72,7 @@ func TestProbesForTarget(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range newTarget(origin.MustParse("https://api.example.org")).probes("r", nil, nil) {
+	for _, p := range allProbes(newTarget(origin.MustParse("https://api.example.org")), "r", nil, nil) {
 		if p.origin == "https://api.example.or" {
 			t.Error("probe with an unregistrable truncated name")
 		}
@@ -87,7 +99,7 @@ func TestProbesEdgeTargets(t *testing.T) {
 	} {
 		tgt := newTarget(origin.MustParse(tc.origin))
 		var classes []Class
-		for _, p := range tgt.probes("zz", nil, nil) {
+		for _, p := range allProbes(tgt, "zz", nil, nil) {
 			classes = append(classes, p.class)
 			if p.kind == kindSimple && p.origin != "null" && p.class != SpecialCharBypass {
 				if _, err := url.Parse(p.origin); err != nil {

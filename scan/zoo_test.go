@@ -138,6 +138,12 @@ func zooEntries() []zooEntry {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
 				w.Write([]byte("internal wiki"))
 			})},
+		{name: "wildcard-private-cache", want: []Class{WildcardOrigin},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+				w.Header().Set("Cache-Control", "private, no-store")
+				w.Write([]byte(`{"user":"alice"}`))
+			})},
 		{name: "wildcard-credentials", want: []Class{WildcardWithCredentials},
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -236,7 +242,7 @@ func zooEntries() []zooEntry {
 				}
 				w.Write([]byte(`{"user":"alice"}`))
 			})},
-		{name: "ok-public-wildcard",
+		{name: "public-wildcard", want: []Class{WildcardOrigin},
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
 				w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -262,7 +268,7 @@ func zooEntries() []zooEntry {
 			ExposedHeaders: []string{"X-Request-Id"},
 			MaxAge:         10 * time.Minute,
 		})},
-		{name: "ok-cors-package-public", handler: mustCORS(cors.Config{
+		{name: "cors-package-public", want: []Class{WildcardOrigin}, handler: mustCORS(cors.Config{
 			Origins:        []string{"*"},
 			Methods:        []string{"*"},
 			RequestHeaders: []string{"*"},
@@ -538,8 +544,77 @@ func TestThrottledTargets(t *testing.T) {
 		t.Errorf("target %+v", tg)
 	}
 	var b strings.Builder
-	rep.WriteText(&b, false)
+	rep.WriteText(&b, TextOptions{})
 	if !strings.Contains(b.String(), "findings may be missing") {
 		t.Errorf("no warning:\n%s", b.String())
+	}
+}
+
+// TestWildcardSeverity is item 2 of issue 12: Access-Control-Allow-Origin:
+// * is reported on any host, info for a public response and medium, with
+// the reason, when the response looks private.
+func TestWildcardSeverity(t *testing.T) {
+	t.Parallel()
+	star := func(extra func(w http.ResponseWriter, r *http.Request)) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			extra(w, r)
+		})
+	}
+	for _, tc := range []struct {
+		name    string
+		handler http.Handler
+		plain   bool
+		host    string
+		header  http.Header
+		want    Severity
+		reason  string
+	}{
+		{name: "public and cacheable", want: Info, reason: "Nothing in the response looks private",
+			handler: star(func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Cache-Control", "public, max-age=3600") })},
+		{name: "Cache-Control private", want: Medium, reason: "Cache-Control: private",
+			handler: star(func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Cache-Control", "private") })},
+		{name: "Cache-Control no-store", want: Medium, reason: "Cache-Control: no-store",
+			handler: star(func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Cache-Control", "no-store") })},
+		{name: "Set-Cookie", want: Medium, reason: "Set-Cookie",
+			handler: star(func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Set-Cookie", "sid=1; Secure") })},
+		{name: "body depends on Authorization", want: Medium, reason: "per-user data",
+			header: http.Header{"Authorization": {"Bearer t"}},
+			handler: star(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") != "" {
+					w.Write([]byte(`{"user":"alice"}`))
+				}
+			})},
+		{name: "WWW-Authenticate without the header", want: Medium, reason: "WWW-Authenticate",
+			header: http.Header{"Authorization": {"Bearer t"}},
+			handler: star(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") == "" {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+			})},
+		{name: "private address", want: Medium, reason: "private network", plain: true, host: "10.0.0.7",
+			handler: star(func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Cache-Control", "public, max-age=3600") })},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			u, cert := zooURL(t, zooEntry{handler: tc.handler, plain: tc.plain, host: tc.host})
+			s, err := New(Config{Transport: loopbackTransport(t, cert), Header: tc.header})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.Scan(t.Context(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(rep.Findings, func(f Finding) bool { return f.Class == WildcardOrigin })
+			if i < 0 {
+				t.Fatalf("no wildcard-origin finding in %+v", rep.Findings)
+			}
+			if f := rep.Findings[i]; f.Severity != tc.want || !strings.Contains(f.Description, tc.reason) {
+				t.Errorf("severity %v, want %v with %q: %s", f.Severity, tc.want, tc.reason, f.Description)
+			}
+		})
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,118 +21,207 @@ const scanUsage = `Usage: crossorigin scan URL... [flags]
        crossorigin scan --list FILE [flags]
 
 Probes each URL for CORS misconfigurations with origins generated for this
-run, and reports every finding with its evidence, grouped by severity.
+run: it first learns which origins the target trusts (its own, every
+--origin, siblings on its registrable domain such as app. and www.), then
+tries the bypasses of each trusted origin's check, and reports one finding
+per class and URL with every probe that showed it, grouped by severity.
 
 Flags:
   --list FILE          read URLs from FILE, one a line ("-" for standard
-                       input); blank lines and # comments are skipped
+                       input); blank lines and # comments are skipped, bad
+                       lines are reported as FILE:LINE and skipped
   --json               one JSON object with a "findings" array
   --sarif              SARIF 2.1.0, for code-scanning dashboards
-  -H 'Name: value'     add a request header to every probe (repeatable)
+  --markdown           Markdown, for a pull-request comment
+  -H 'Name: value'     add a request header to every probe (repeatable),
+                       such as an Authorization token
   --cookie VALUE       send this Cookie header, to scan as a logged-in user
   --method M           method of the probes (default GET)
-  --origin ORIGIN      an origin the site trusts on purpose (repeatable);
-                       helps the Vary and preflight checks
-  --concurrency N      requests in flight (default 8)
-  --timeout D          timeout of each request (default 10s)
+  --origin ORIGIN      an origin the site trusts, such as its front end
+                       (repeatable): its bypasses are tried too
+  --concurrency N      requests in flight over all targets (default 8)
+  --rate N             at most N requests per second over all targets
+                       (default: no limit)
+  --timeout D          bound on each target's whole scan, whatever the
+                       target does (default 30s)
+  --insecure           do not verify TLS certificates (said in the report)
+  --resolve H:P:ADDR   connect to ADDR for host H and port P, as curl does
+                       (repeatable): scan a host before its DNS points to it
+  --verbose            print each target's probe count, time and trusted
+                       origins
   --fail-on SEVERITY   exit 1 when a finding is at least this severe:
                        info, low, medium (default), high, critical, or none
   --proxy URL          send probes through this proxy (overrides
                        HTTPS_PROXY, HTTP_PROXY and NO_PROXY)
 
 The system certificate pool is used (SSL_CERT_FILE and SSL_CERT_DIR are
-honoured), so a scan can run through an intercepting proxy.
+honoured), so a scan can run through an intercepting proxy. Ctrl-C stops
+the scan and prints the findings so far; a second Ctrl-C exits at once.
 
-Exit status: 0 nothing at or above --fail-on, 1 something is, 2 usage or
-network error.
+Exit status: 1 a finding at or above --fail-on; otherwise 2 when no target
+could be scanned, on a usage error or when interrupted; 0 otherwise.
 `
 
-func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// scanFlags are the parsed flags of the scan command.
+type scanFlags struct {
+	headers                       headerFlag
+	origins, resolves             stringsFlag
+	asJSON, asSARIF, asMarkdown   bool
+	insecure, verbose             bool
+	cookie, method, failOn, proxy string
+	list                          string
+	concurrency                   int
+	rate                          float64
+	timeout                       time.Duration
+	threshold                     scan.Severity
+	targets                       []string
+}
+
+// parseScanFlags parses args; on a usage error or --help it returns the
+// exit code, having written the message.
+func parseScanFlags(args []string, stdout, stderr io.Writer) (*scanFlags, int, bool) {
+	f := &scanFlags{}
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var headers headerFlag
-	var origins stringsFlag
-	fs.Var(&headers, "H", "")
-	fs.Var(&origins, "origin", "")
-	asJSON := fs.Bool("json", false, "")
-	asSARIF := fs.Bool("sarif", false, "")
-	cookie := fs.String("cookie", "", "")
-	method := fs.String("method", "GET", "")
-	concurrency := fs.Int("concurrency", 8, "")
-	timeout := fs.Duration("timeout", 10*time.Second, "")
-	failOn := fs.String("fail-on", "medium", "")
-	proxyURL := fs.String("proxy", "", "")
-	list := fs.String("list", "", "")
-	targets, err := parseWithPositionals(fs, args)
+	fs.Var(&f.headers, "H", "")
+	fs.Var(&f.origins, "origin", "")
+	fs.Var(&f.resolves, "resolve", "")
+	fs.BoolVar(&f.asJSON, "json", false, "")
+	fs.BoolVar(&f.asSARIF, "sarif", false, "")
+	fs.BoolVar(&f.asMarkdown, "markdown", false, "")
+	fs.BoolVar(&f.insecure, "insecure", false, "")
+	fs.BoolVar(&f.verbose, "verbose", false, "")
+	fs.StringVar(&f.cookie, "cookie", "", "")
+	fs.StringVar(&f.method, "method", "GET", "")
+	fs.StringVar(&f.failOn, "fail-on", "medium", "")
+	fs.StringVar(&f.proxy, "proxy", "", "")
+	fs.StringVar(&f.list, "list", "", "")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "")
+	fs.Float64Var(&f.rate, "rate", 0, "")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "")
+	var err error
+	f.targets, err = parseWithPositionals(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, scanUsage)
-		return 0
+		return nil, 0, false
+	}
+	usageErr := func(msg string) (*scanFlags, int, bool) {
+		fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
+		return nil, 2, false
+	}
+	formats := 0
+	for _, on := range []bool{f.asJSON, f.asSARIF, f.asMarkdown} {
+		if on {
+			formats++
+		}
+	}
+	switch {
+	case err != nil:
+		return usageErr(err.Error())
+	case len(f.targets) == 0 && f.list == "":
+		return usageErr("give at least one URL")
+	case formats > 1:
+		return usageErr("--json, --sarif and --markdown are exclusive")
+	}
+	f.threshold = scan.Critical + 1 // none: never fail
+	if !strings.EqualFold(f.failOn, "none") {
+		if f.threshold, err = scan.ParseSeverity(f.failOn); err != nil {
+			return usageErr("--fail-on: " + err.Error())
+		}
+	}
+	return f, 0, true
+}
+
+func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, code, ok := parseScanFlags(args, stdout, stderr)
+	if !ok {
+		return code
 	}
 	usageErr := func(msg string) int {
 		fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
 		return 2
 	}
-	if err == nil && *list != "" {
-		var more []string
-		more, err = readList(*list)
-		targets = append(targets, more...)
-	}
-	switch {
-	case err != nil:
-		return usageErr(err.Error())
-	case len(targets) == 0:
-		return usageErr("give at least one URL")
-	case *asJSON && *asSARIF:
-		return usageErr("--json and --sarif are exclusive")
-	}
-	threshold := scan.Critical + 1 // none: never fail
-	if !strings.EqualFold(*failOn, "none") {
-		if threshold, err = scan.ParseSeverity(*failOn); err != nil {
-			return usageErr("--fail-on: " + err.Error())
+	for _, t := range f.targets {
+		if _, err := scan.ParseTarget(t); err != nil {
+			return usageErr(err.Error())
 		}
 	}
-	tr, err := httpTransport(*proxyURL)
+	if f.list != "" {
+		more, err := readList(f.list, stderr)
+		if err != nil {
+			return usageErr(err.Error())
+		}
+		f.targets = append(f.targets, more...)
+	}
+	if len(f.targets) == 0 {
+		fmt.Fprintf(stderr, "crossorigin scan: no target to scan in %s\n", f.list)
+		return 2
+	}
+	tr, err := scanTransport(f.proxy, f.resolves)
 	if err != nil {
 		return usageErr(err.Error())
 	}
 	s, err := scan.New(scan.Config{
-		Method:      strings.ToUpper(*method),
-		Header:      headers.h,
-		Cookie:      *cookie,
-		Origins:     origins,
-		Transport:   tr,
-		Concurrency: *concurrency,
-		Timeout:     *timeout,
+		Method:             strings.ToUpper(f.method),
+		Header:             f.headers.h,
+		Cookie:             f.cookie,
+		Origins:            f.origins,
+		Transport:          tr,
+		InsecureSkipVerify: f.insecure,
+		Concurrency:        f.concurrency,
+		Rate:               f.rate,
+		Timeout:            f.timeout,
 	})
 	if err != nil {
 		return usageErr(err.Error())
 	}
-	rep, err := s.Scan(ctx, targets...)
-	if err != nil {
+	rep, err := s.Scan(ctx, f.targets...)
+	if rep == nil {
 		fmt.Fprintf(stderr, "crossorigin scan: %v\n", err)
 		return 2
 	}
+	if err := f.write(rep, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "crossorigin scan: %v\n", err)
+		return 2
+	}
+	return scanExitCode(rep, f.threshold)
+}
+
+// write writes the report in the chosen format; machine formats list the
+// targets not scanned on stderr too.
+func (f *scanFlags) write(rep *scan.Report, stdout, stderr io.Writer) error {
+	var err error
 	switch {
-	case *asJSON:
+	case f.asJSON:
 		err = rep.WriteJSON(stdout)
-	case *asSARIF:
+	case f.asSARIF:
 		err = rep.WriteSARIF(stdout)
+	case f.asMarkdown:
+		err = rep.WriteMarkdown(stdout)
 	default:
-		err = rep.WriteText(stdout, isTerminal(stdout))
+		return rep.WriteText(stdout, scan.TextOptions{Color: isTerminal(stdout), Verbose: f.verbose})
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "crossorigin scan: %v\n", err)
-		return 2
+	for _, t := range rep.Errors() {
+		fmt.Fprintf(stderr, "crossorigin scan: %s: %s\n", t.URL, t.Error)
 	}
-	if (*asJSON || *asSARIF) && len(rep.Errors()) > 0 {
-		for _, t := range rep.Errors() {
-			fmt.Fprintf(stderr, "crossorigin scan: %s: %s\n", t.URL, t.Error)
+	if f.verbose {
+		for _, t := range rep.Targets {
+			fmt.Fprintf(stderr, "crossorigin scan: %s: %d probes in %.2fs\n", t.URL, t.Requests, t.Seconds)
 		}
 	}
+	if rep.Interrupted {
+		fmt.Fprintln(stderr, "crossorigin scan: interrupted; the report holds the findings so far")
+	}
+	return err
+}
+
+// scanExitCode is 1 for a finding at or above threshold, 2 when the scan
+// was interrupted or no target could be scanned, 0 otherwise.
+func scanExitCode(rep *scan.Report, threshold scan.Severity) int {
 	switch {
 	case rep.AtLeast(threshold):
 		return 1
-	case len(rep.Errors()) > 0:
+	case rep.Interrupted || len(rep.Errors()) == len(rep.Targets):
 		return 2
 	}
 	return 0
@@ -139,15 +230,17 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // maxListBytes bounds a --list file: a million URLs is plenty.
 const maxListBytes = 64 << 20
 
-// readList reads URLs, one a line, from a file or from standard input.
-func readList(name string) ([]string, error) {
+// readList reads URLs, one a line, from a file or from standard input. A
+// line that is not a URL the scan can use is reported on stderr with its
+// line number, as NAME:LINE: reason, and skipped.
+func readList(name string, stderr io.Writer) ([]string, error) {
 	var r io.Reader = os.Stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, fmt.Errorf("--list: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 		r = f
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxListBytes))
@@ -155,10 +248,22 @@ func readList(name string) ([]string, error) {
 		return nil, fmt.Errorf("--list: %w", err)
 	}
 	var urls []string
+	n := 0
 	for line := range strings.Lines(string(b)) {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			urls = append(urls, line)
+		n++
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
+		if _, err := scan.ParseTarget(line); err != nil {
+			var te *scan.TargetError
+			reason := err.Error()
+			if errors.As(err, &te) {
+				reason = strconv.Quote(te.URL) + ": " + te.Reason
+			}
+			fmt.Fprintf(stderr, "%s:%d: %s (skipped)\n", name, n, reason)
+			continue
+		}
+		urls = append(urls, line)
 	}
 	return urls, nil
 }
@@ -252,4 +357,49 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// scanTransport is httpTransport with --resolve entries (host:port:addr,
+// as curl takes them): connections to host:port go to addr:port instead.
+func scanTransport(proxy string, resolves []string) (*http.Transport, error) {
+	tr, err := httpTransport(proxy)
+	if err != nil || len(resolves) == 0 {
+		return tr, err
+	}
+	to := map[string]string{}
+	for _, r := range resolves {
+		from, addr, err := parseResolve(r)
+		if err != nil {
+			return nil, err
+		}
+		to[from] = addr
+	}
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if a, ok := to[strings.ToLower(addr)]; ok {
+			addr = a
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	return tr, nil
+}
+
+// parseResolve parses HOST:PORT:ADDRESS (the address of IPv6 in
+// brackets or not) into the lower-case host:port it replaces and the
+// address:port to dial.
+func parseResolve(r string) (from, to string, err error) {
+	i := strings.LastIndex(r, ":")
+	if strings.HasSuffix(r, "]") {
+		i = strings.LastIndex(r, ":[")
+	}
+	bad := fmt.Errorf("--resolve %q: want HOST:PORT:ADDRESS, such as api.example.com:443:127.0.0.1", r)
+	if i < 0 {
+		return "", "", bad
+	}
+	addr := strings.TrimSuffix(strings.TrimPrefix(r[i+1:], "["), "]")
+	host, port, err := net.SplitHostPort(r[:i])
+	if err != nil || host == "" || net.ParseIP(addr) == nil {
+		return "", "", bad
+	}
+	return strings.ToLower(net.JoinHostPort(host, port)), net.JoinHostPort(addr, port), nil
 }
