@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/crossorigin/crossorigin/internal/redistest"
 )
 
 const proxyConcurrency = 32
@@ -157,10 +159,33 @@ func proxyImpls(tb testing.TB, upstream string) []*proxyImpl {
 		{name: "direct"},
 		{name: "crossorigin", base: coBase, cmd: co},
 		{name: "crossorigin-cache", base: ccBase, cmd: cc},
-		{name: "reverseproxy", base: bareBase, cmd: bp},
 	}
+	impls = append(impls, proxyRedisImpls(tb, crossorigin, args)...)
+	impls = append(impls, &proxyImpl{name: "reverseproxy", base: bareBase, cmd: bp})
 	ca, caBase, skip := proxyCorsAnywhere(tb)
 	impls = append(impls, &proxyImpl{name: "cors-anywhere", base: caBase, cmd: ca, skip: skip})
+	return impls
+}
+
+// proxyRedisImpls starts crossorigin with per-IP and per-host limits (a
+// budget never reached) on a local redis-server, and once more with a
+// Redis that is killed after the proxy started (the limiter then fails
+// open and stops asking it).
+func proxyRedisImpls(tb testing.TB, crossorigin string, args []string) []*proxyImpl {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		skip := "redis-server is not installed (apt-get install redis-server): the Redis limiter not measured"
+		return []*proxyImpl{{name: "crossorigin-redis", skip: skip}, {name: "crossorigin-redis-dead", skip: skip}}
+	}
+	var impls []*proxyImpl
+	for _, name := range []string{"crossorigin-redis", "crossorigin-redis-dead"} {
+		srv := redistest.StartServer(tb)
+		cmd, base := proxyStart(tb, ".", crossorigin, append(args, "--rate-ip", "100000000/1s", "--rate-host", "100000000/1s",
+			"--redis", "redis://"+srv.Addr+"/0")...)
+		if name == "crossorigin-redis-dead" {
+			srv.Kill()
+		}
+		impls = append(impls, &proxyImpl{name: name, base: base, cmd: cmd})
+	}
 	return impls
 }
 
@@ -320,7 +345,7 @@ const (
 func proxyTable(b *testing.B, upstream string, impls []*proxyImpl) string {
 	var out strings.Builder
 	fmt.Fprintf(&out, "\ninterleaved: %d rounds of %v per implementation and body, concurrency %d, GOMAXPROCS %d\n", proxyRounds, proxySlice, proxyConcurrency, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(&out, "| body | impl | req/s | vs cors-anywhere | vs reverseproxy | proxy CPU µs/req | peak RSS MB |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&out, "| body | impl | req/s | vs cors-anywhere | vs reverseproxy | vs crossorigin | proxy CPU µs/req | peak RSS MB |\n|---|---|---|---|---|---|---|---|\n")
 	for _, body := range proxyBodies {
 		reqs := map[string]int{}
 		spent := map[string]time.Duration{}
@@ -370,7 +395,7 @@ func proxyTable(b *testing.B, upstream string, impls []*proxyImpl) string {
 			if im.cmd != nil && reqs[im.name] > 0 {
 				perReq = fmt.Sprintf("%.0f", float64(cpu[im.name].Microseconds())/float64(reqs[im.name]))
 			}
-			fmt.Fprintf(&out, "| %s | %s | %.0f | %s | %s | %s | %s |\n", body.name, im.name, r, ratio("cors-anywhere"), ratio("reverseproxy"), perReq, mem)
+			fmt.Fprintf(&out, "| %s | %s | %.0f | %s | %s | %s | %s | %s |\n", body.name, im.name, r, ratio("cors-anywhere"), ratio("reverseproxy"), ratio("crossorigin"), perReq, mem)
 		}
 	}
 	return out.String()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh installs what the tests need and is missing: Debian's chromium
 # (the browser tests' judge), firefox-esr (the playground must work there
-# too), redis-server (the proxy's shared rate limits) and staticcheck. It installs with apt-get when it can (root or sudo), and
+# too), redis-server, redis-sentinel and redis-tools (the proxy's shared rate limits, Sentinel and Cluster tests) and staticcheck. It installs with apt-get when it can (root or sudo), and
 # otherwise says exactly what to install. It never downloads a browser.
 set -euo pipefail
 
@@ -10,6 +10,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || missing+=(chromium)
 command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || [ -n "${FIREFOX:-}" ] || missing+=(firefox-esr)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 
 if [ ${#missing[@]} -gt 0 ]; then
 	sudo=""

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crossorigin/crossorigin/internal/redistest"
 	"github.com/redis/go-redis/v9"
@@ -119,5 +122,119 @@ func TestProxyCommandReadyz(t *testing.T) {
 	}
 	if _, body := proxyGet(t, base+"/metrics"); !strings.Contains(body, "crossorigin_proxy_rate_limiter_degraded 1") {
 		t.Error("metrics do not say the limiter is degraded")
+	}
+}
+
+// sharedLimit sends n requests alternately through the proxies at bases
+// and returns their statuses.
+func sharedLimit(t *testing.T, target string, n int, bases ...string) []int {
+	t.Helper()
+	var codes []int
+	for i := range n {
+		resp, _ := proxyGet(t, bases[i%len(bases)]+"/"+target)
+		codes = append(codes, resp.StatusCode)
+	}
+	return codes
+}
+
+func countOK(codes []int) int {
+	n := 0
+	for _, c := range codes {
+		if c == 200 {
+			n++
+		}
+	}
+	return n
+}
+
+// TestProxyCommandRedisCluster: two proxies given a 3-master Redis Cluster
+// (redis+cluster://) share their per-IP and per-host limits, and each
+// bucket is one key in one slot.
+func TestProxyCommandRedisCluster(t *testing.T) {
+	nodes := redistest.StartCluster(t, 3)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	defer up.Close()
+	url := "redis+cluster://" + nodes[0].Addr + "," + nodes[1].Addr + "," + nodes[2].Addr
+	args := []string{"--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none",
+		"--rate-ip", "4/1h", "--rate-host", "100/1h", "--redis", url}
+	a, _, _, _ := startProxyCmd(t, args...)
+	b, _, _, _ := startProxyCmd(t, args...)
+	codes := sharedLimit(t, up.URL+"/", 6, a, b)
+	if want := "[200 200 200 200 429 429]"; fmtCodes(codes) != want {
+		t.Fatalf("statuses %v, want %s: the proxies did not share the limit", codes, want)
+	}
+	var keys []string
+	for _, n := range nodes {
+		k, err := redistest.Do(n.Addr, "KEYS", "crossorigin:proxy:*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k != "" {
+			keys = append(keys, strings.Split(k, "\n")...)
+		}
+	}
+	if len(keys) != 2 {
+		t.Fatalf("keys %q across the cluster, want the IP bucket and the host bucket", keys)
+	}
+	for _, k := range keys {
+		tag := k[strings.IndexByte(k, '{')+1 : strings.IndexByte(k, '}')]
+		s1, _ := redistest.Do(nodes[0].Addr, "CLUSTER", "KEYSLOT", k)
+		s2, _ := redistest.Do(nodes[0].Addr, "CLUSTER", "KEYSLOT", tag)
+		if s1 != s2 {
+			t.Errorf("key %q: slot %s, its hash tag %q: slot %s", k, s1, tag, s2)
+		}
+	}
+}
+
+func fmtCodes(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}
+
+// TestProxyCommandRedisSentinelFailover: two proxies given a Sentinel
+// (redis+sentinel://) share one limit, and after the master is killed and
+// the Sentinel promotes the replica, the limit of the same window still
+// holds: the buckets were replicated, and the clients follow the new
+// master. (redistest's Failover, SENTINEL FAILOVER, works too but waits
+// some 10 s for the old master to be turned into a replica: until then it
+// takes writes from clients that have not moved yet.)
+func TestProxyCommandRedisSentinelFailover(t *testing.T) {
+	sn := redistest.StartSentinel(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	defer up.Close()
+	url := "redis+sentinel://" + sn.Sentinel.Addr + "/" + sn.MasterName
+	args := []string{"--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none",
+		"--rate-ip", "6/1h", "--redis", url, "--redis-fail", "closed", "--client-ip-header", "X-Client-Ip"}
+	a, _, _, _ := startProxyCmd(t, args...)
+	b, _, _, _ := startProxyCmd(t, args...)
+	if codes := sharedLimit(t, up.URL+"/", 4, a, b); countOK(codes) != 4 {
+		t.Fatalf("before the failover: statuses %v, want four 200", codes)
+	}
+	// The replica must hold the buckets before it is promoted.
+	if n, err := redistest.Do(sn.Master.Addr, "WAIT", "1", "2000"); err != nil || n != "1" {
+		t.Fatalf("WAIT: %q, %v", n, err)
+	}
+	sn.KillMaster(t)
+	// The proxies fail closed while their clients move to the new master:
+	// wait until each lets a fresh client through (Redis answered it).
+	deadline := time.Now().Add(10 * time.Second)
+	for i, base := range []string{a, b} {
+		for probe := 0; ; probe++ {
+			ip := fmt.Sprintf("192.0.2.%d", 10*i+probe%10)
+			if resp, _ := proxyGet(t, base+"/"+up.URL+"/", "X-Client-Ip", ip); resp.StatusCode == 200 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("proxies still refuse 10 s after the failover")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	codes := sharedLimit(t, up.URL+"/", 6, a, b)
+	if ok := countOK(codes); ok != 2 {
+		t.Errorf("after the failover: statuses %v, want exactly two more 200 (6 per window, 4 used)", codes)
 	}
 }

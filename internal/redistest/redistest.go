@@ -198,13 +198,31 @@ func (sn *Sentinel) MasterAddr() (string, error) {
 }
 
 // Failover makes the Sentinel promote the replica (SENTINEL FAILOVER)
-// and waits until it names the replica as master and the replica says
-// it is one.
+// and waits until it names the replica as master, the replica says it is
+// one, and the old master has become its replica (until then the old
+// master still takes writes from clients that have not moved yet).
 func (sn *Sentinel) Failover(t testing.TB) {
 	t.Helper()
 	if _, err := Do(sn.Sentinel.Addr, "SENTINEL", "FAILOVER", sn.MasterName); err != nil {
 		t.Fatalf("SENTINEL FAILOVER: %v", err)
 	}
+	sn.waitPromoted(t)
+	waitFor(t, 15*time.Second, func() bool {
+		role, err := Do(sn.Master.Addr, "ROLE")
+		return err == nil && strings.HasPrefix(role, "slave")
+	}, "the old master to follow the new one")
+}
+
+// KillMaster kills the master (SIGKILL, as a crash would) and waits until
+// the Sentinel has promoted the replica and the replica says it is master.
+func (sn *Sentinel) KillMaster(t testing.TB) {
+	t.Helper()
+	sn.Master.Kill()
+	sn.waitPromoted(t)
+}
+
+func (sn *Sentinel) waitPromoted(t testing.TB) {
+	t.Helper()
 	waitFor(t, 15*time.Second, func() bool {
 		addr, err := sn.MasterAddr()
 		if err != nil || addr != sn.Replica.Addr {
