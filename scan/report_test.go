@@ -204,7 +204,7 @@ func TestSARIF(t *testing.T) {
 	if err := dec.Decode(&log); err != nil {
 		t.Fatalf("SARIF does not have the expected shape: %v", err)
 	}
-	if log.Version != "2.1.0" || !strings.Contains(log.Schema, "sarif-2.1.0") || len(log.Runs) != 1 {
+	if log.Version != "2.1.0" || !strings.Contains(log.Schema, "sarif-schema-2.1.0") || len(log.Runs) != 1 {
 		t.Fatalf("version %q, schema %q, %d runs", log.Version, log.Schema, len(log.Runs))
 	}
 	run := log.Runs[0]
@@ -237,7 +237,8 @@ func TestSARIF(t *testing.T) {
 		if !slices.Contains([]string{"error", "warning", "note"}, r.Level) {
 			t.Errorf("level %q", r.Level)
 		}
-		if len(r.Locations) != 1 || !strings.HasPrefix(r.Locations[0].PhysicalLocation.ArtifactLocation.URI, "https://") {
+		// GitHub code scanning refuses URI schemes other than file.
+		if len(r.Locations) != 1 || !strings.HasPrefix(r.Locations[0].PhysicalLocation.ArtifactLocation.URI, "api.example.com_") {
 			t.Errorf("locations %+v", r.Locations)
 		}
 		if r.PartialFingerprints["crossoriginFindingId/v1"] == "" || r.Message.Text == "" {
@@ -246,6 +247,19 @@ func TestSARIF(t *testing.T) {
 	}
 	if inv := run.Invocations; len(inv) != 1 || inv[0].ExecutionSuccessful || len(inv[0].Notifications) != 1 {
 		t.Errorf("invocations %+v, want one unsuccessful with one notification", inv)
+	}
+}
+
+func TestSARIFPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://api.example.com/me":           "api.example.com/me",
+		"https://api.example.com:8443/a/b?q=1": "api.example.com_8443/a/b",
+		"http://[::1]:8080/":                   "__1_8080",
+		"https://api.example.com/a%20b":        "api.example.com/a%20b",
+	} {
+		if got := sarifPath(in); got != want {
+			t.Errorf("sarifPath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -3,7 +3,9 @@ package scan
 import (
 	"encoding/json"
 	"io"
+	"net/url"
 	"slices"
+	"strings"
 )
 
 // SARIF 2.1.0 (OASIS), the subset code-scanning dashboards read.
@@ -34,12 +36,17 @@ type sarifText struct {
 	Text string `json:"text"`
 }
 
+type sarifHelp struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown"`
+}
+
 type sarifRule struct {
 	ID                   string         `json:"id"`
 	Name                 string         `json:"name"`
 	ShortDescription     sarifText      `json:"shortDescription"`
 	FullDescription      sarifText      `json:"fullDescription"`
-	Help                 sarifText      `json:"help"`
+	Help                 sarifHelp      `json:"help"`
 	DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
 	Properties           map[string]any `json:"properties"`
 }
@@ -74,6 +81,11 @@ type sarifLocation struct {
 
 type sarifPhysical struct {
 	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           sarifRegion   `json:"region"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
 }
 
 type sarifArtifact struct {
@@ -109,7 +121,10 @@ func cwe(c Class) []string {
 }
 
 // WriteSARIF writes the report as a SARIF 2.1.0 log with one rule per
-// class and one result per finding, located at the scanned URL.
+// class and one result per finding. GitHub code scanning accepts only
+// repository paths as locations, so a result is located at the scanned
+// URL written as a path (host, port as _port, path: api.example.com/me);
+// the URL itself is the result's "url" property.
 func (r *Report) WriteSARIF(w io.Writer) error {
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
@@ -122,11 +137,14 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 	for _, c := range classList {
 		info := classes[c]
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID:                   string(c),
-			Name:                 ruleName(c),
-			ShortDescription:     sarifText{info.title},
-			FullDescription:      sarifText{info.help},
-			Help:                 sarifText{info.help + "\n\nFix: " + info.fix},
+			ID:               string(c),
+			Name:             ruleName(c),
+			ShortDescription: sarifText{info.title},
+			FullDescription:  sarifText{info.help},
+			Help: sarifHelp{
+				Text:     info.help + "\n\nFix: " + info.fix,
+				Markdown: mdText(info.help) + "\n\n**Fix:** " + mdText(info.fix),
+			},
 			DefaultConfiguration: sarifConfig{Level: "warning"},
 			Properties: map[string]any{
 				"tags":      append([]string{"security", "cors"}, cwe(c)...),
@@ -148,11 +166,14 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 			RuleIndex: slices.Index(classList, f.Class),
 			Level:     sarifLevel(f.Severity),
 			Message:   sarifText{f.Title + ": " + f.Description + " Fix: " + f.Fix},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: f.URL}}}},
+			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
+				ArtifactLocation: sarifArtifact{URI: sarifPath(f.URL)}, Region: sarifRegion{StartLine: 1},
+			}}},
 			PartialFingerprints: map[string]string{
 				"crossoriginFindingId/v1": f.ID,
 			},
 			Properties: map[string]any{
+				"url":               f.URL,
 				"severity":          f.Severity.String(),
 				"security-severity": securitySeverity[f.Severity],
 				"origin":            f.Origin,
@@ -163,7 +184,7 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		})
 	}
 	log := sarifLog{
-		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Schema:  "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
 	}
@@ -206,4 +227,18 @@ func ruleName(c Class) string {
 		out = append(out, ch)
 	}
 	return string(out)
+}
+
+// sarifPath writes a URL as a relative path: its host, "_" and the port if
+// any, and its escaped path; no scheme, query or fragment.
+func sarifPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "unknown"
+	}
+	p := strings.ReplaceAll(u.Hostname(), ":", "_") // IPv6
+	if port := u.Port(); port != "" {
+		p += "_" + port
+	}
+	return p + strings.TrimSuffix(u.EscapedPath(), "/")
 }
