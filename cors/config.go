@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crossorigin/crossorigin/internal/configerr"
 	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/internal/headerlist"
 	"github.com/crossorigin/crossorigin/origin"
@@ -121,33 +122,15 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ConfigError is one problem of a Config. New and Reconfigure return every
-// problem at once, joined with errors.Join; use errors.As or a type switch
-// over the joined errors to get at each.
-type ConfigError struct {
-	Field   string // the Config field, such as "Origins"
-	Value   string // the offending value, quoted as given
-	Problem string // what is wrong
-	Fix     string // how to fix it
-
-	err error // underlying error, such as an *origin.Error
-}
-
-// Error returns the problem in one line.
-func (e *ConfigError) Error() string {
-	s := "cors: " + e.Field
-	if e.Value != "" {
-		s += " " + strconv.Quote(e.Value)
-	}
-	s += ": " + e.Problem
-	if e.Fix != "" {
-		s += " (fix: " + e.Fix + ")"
-	}
-	return s
-}
-
-// Unwrap returns the underlying error, if any.
-func (e *ConfigError) Unwrap() error { return e.err }
+// ConfigError is one problem of a Config: its Field, the offending Value,
+// the Problem and how to Fix it. New and Reconfigure return every problem
+// at once, joined with errors.Join; use errors.As or a type switch over the
+// joined errors to get at each. Its Error method returns one line, such as
+//
+//	cors: Origins "null": the null origin is never safe to allow: ... (fix: ...)
+//
+// The type is shared by every package of the module that takes a Config.
+type ConfigError = configerr.Error
 
 // These problems are shared between fields.
 const (
@@ -189,7 +172,7 @@ type configProblems []error
 
 // add records one problem.
 func (ps *configProblems) add(field, value, problem, fix string) {
-	*ps = append(*ps, &ConfigError{Field: field, Value: value, Problem: problem, Fix: fix})
+	*ps = append(*ps, &ConfigError{Package: "cors", Field: field, Value: value, Problem: problem, Fix: fix})
 }
 
 // compile validates c and builds its compiled form, reporting every
@@ -270,7 +253,7 @@ func parseOrigin(s string, ps *configProblems) (origin.Pattern, bool) {
 	}
 	p, err := origin.ParsePattern(s)
 	if err != nil {
-		ce := &ConfigError{Field: "Origins", Value: s, Problem: err.Error(), err: err}
+		ce := &ConfigError{Package: "cors", Field: "Origins", Value: s, Problem: err.Error(), Err: err}
 		var oe *origin.Error
 		if errors.As(err, &oe) {
 			ce.Problem, ce.Fix = oe.Reason, oe.Hint

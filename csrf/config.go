@@ -2,33 +2,29 @@ package csrf
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"path"
 	"strings"
 
+	"github.com/crossorigin/crossorigin/internal/configerr"
 	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
-// ConfigError is one problem of a Config.
-type ConfigError struct {
-	Field string // the Config field, such as "TrustedOrigins"
-	Value string // the offending value
-	Issue string // what is wrong
-	Fix   string // how to fix it
-}
-
-// Error says what is wrong with which value and how to fix it.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("csrf: %s %q: %s; %s", e.Field, e.Value, e.Issue, e.Fix)
-}
+// ConfigError is one problem of a Config: its Field, the offending Value,
+// the Problem and how to Fix it. New returns every problem at once, joined
+// with errors.Join. Its Error method returns one line, such as
+//
+//	csrf: TrustedOrigins "https://*.example.com": wildcards are not allowed: ... (fix: ...)
+//
+// The type is shared by every package of the module that takes a Config.
+type ConfigError = configerr.Error
 
 func compile(c Config) (*Guard, error) {
 	var errs []error
 	bad := func(field, value, issue, fix string) {
-		errs = append(errs, &ConfigError{Field: field, Value: value, Issue: issue, Fix: fix})
+		errs = append(errs, &ConfigError{Package: "csrf", Field: field, Value: value, Problem: issue, Fix: fix})
 	}
 	g := &Guard{
 		trusted:       make(map[string]bool),
@@ -85,19 +81,19 @@ func compile(c Config) (*Guard, error) {
 // configOrigin parses an exact origin from a config, with the reasons a
 // human needs when it is not one.
 func configOrigin(s string) (origin.Origin, *ConfigError) {
-	e := &ConfigError{Value: s}
+	e := &ConfigError{Package: "csrf", Value: s}
 	if strings.Contains(s, "*") {
-		e.Issue = "wildcards are not allowed: they would trust subdomains an attacker may take over"
+		e.Problem = "wildcards are not allowed: they would trust subdomains an attacker may take over"
 		e.Fix = "list each origin exactly, or set AllowSameSite to trust your own site"
 		return origin.Origin{}, e
 	}
 	o, err := origin.Parse(s)
 	if err != nil {
-		e.Issue = "not an origin"
+		e.Problem = "not an origin"
 		e.Fix = "write an origin such as https://app.example.com"
 		var oe *origin.Error
 		if errors.As(err, &oe) {
-			e.Issue = "not an origin: " + oe.Reason
+			e.Problem, e.Err = "not an origin: "+oe.Reason, err
 			if oe.Hint != "" {
 				e.Fix = oe.Hint
 			}
@@ -105,7 +101,7 @@ func configOrigin(s string) (origin.Origin, *ConfigError) {
 		return origin.Origin{}, e
 	}
 	if o.IsOpaque() {
-		e.Issue = "null is the origin of sandboxed frames, data: URLs and redirected requests, which any site can produce"
+		e.Problem = "null is the origin of sandboxed frames, data: URLs and redirected requests, which any site can produce"
 		e.Fix = "remove it"
 		return origin.Origin{}, e
 	}

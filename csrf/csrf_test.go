@@ -311,7 +311,7 @@ func TestBypassConfigErrors(t *testing.T) {
 	} {
 		_, err := New(Config{Bypass: []string{tc.pattern}})
 		var ce *ConfigError
-		if !errors.As(err, &ce) || ce.Field != "Bypass" || !strings.Contains(ce.Issue, tc.says) || ce.Fix == "" {
+		if !errors.As(err, &ce) || ce.Field != "Bypass" || !strings.Contains(ce.Problem, tc.says) || ce.Fix == "" {
 			t.Errorf("Bypass %q: %v, want a Bypass error that says %q", tc.pattern, err, tc.says)
 		}
 	}
@@ -319,7 +319,7 @@ func TestBypassConfigErrors(t *testing.T) {
 	// the message names the other pattern, not where it was registered.
 	_, err := New(Config{Bypass: []string{"/a/{x}", "/a/{y}"}})
 	var ce *ConfigError
-	if !errors.As(err, &ce) || !strings.Contains(ce.Issue, "conflicts with another bypass: /a/{y} matches the same requests as /a/{x}") || strings.Contains(ce.Issue, ".go:") {
+	if !errors.As(err, &ce) || !strings.Contains(ce.Problem, "conflicts with another bypass: /a/{y} matches the same requests as /a/{x}") || strings.Contains(ce.Problem, ".go:") {
 		t.Errorf("conflict: %v", err)
 	}
 	// A host pattern may cover a whole host.
@@ -353,7 +353,7 @@ func TestConfigErrors(t *testing.T) {
 		if !errors.As(e, &ce) {
 			t.Fatalf("%T is not a *ConfigError", e)
 		}
-		if ce.Issue == "" || ce.Fix == "" {
+		if ce.Problem == "" || ce.Fix == "" {
 			t.Errorf("%v: empty issue or fix", ce)
 		}
 		got[ce.Field]++

@@ -41,9 +41,9 @@ func ExampleNew_errors() {
 	})
 	fmt.Println(err)
 	// Output:
-	// csrf: TrustedOrigins "https://*.example.com": wildcards are not allowed: they would trust subdomains an attacker may take over; list each origin exactly, or set AllowSameSite to trust your own site
-	// csrf: TrustedOrigins "null": null is the origin of sandboxed frames, data: URLs and redirected requests, which any site can produce; remove it
-	// csrf: Bypass "GET /api/{id}": GET requests are never checked, so the bypass has no effect; remove it, or name the unsafe method it is for
+	// csrf: TrustedOrigins "https://*.example.com": wildcards are not allowed: they would trust subdomains an attacker may take over (fix: list each origin exactly, or set AllowSameSite to trust your own site)
+	// csrf: TrustedOrigins "null": null is the origin of sandboxed frames, data: URLs and redirected requests, which any site can produce (fix: remove it)
+	// csrf: Bypass "GET /api/{id}": GET requests are never checked, so the bypass has no effect (fix: remove it, or name the unsafe method it is for)
 }
 
 func ExampleGuard_Check() {

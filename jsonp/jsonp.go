@@ -64,7 +64,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -72,6 +71,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/crossorigin/crossorigin/internal/configerr"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
@@ -134,18 +134,14 @@ type Config struct {
 	MaxResponseBytes int64
 }
 
-// ConfigError is one problem of a Config.
-type ConfigError struct {
-	Field string // the Config field, such as "Param"
-	Value string // the offending value
-	Issue string // what is wrong
-	Fix   string // how to fix it
-}
-
-// Error says what is wrong with which value and how to fix it.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("jsonp: %s %q: %s; %s", e.Field, e.Value, e.Issue, e.Fix)
-}
+// ConfigError is one problem of a Config: its Field, the offending Value,
+// the Problem and how to Fix it. New returns every problem at once, joined
+// with errors.Join. Its Error method returns one line, such as
+//
+//	jsonp: Param "cb&x": not a plain query parameter name (fix: use letters, ...)
+//
+// The type is shared by every package of the module that takes a Config.
+type ConfigError = configerr.Error
 
 // Responder wraps JSON handlers so that they can also answer JSONP. It is
 // safe for concurrent use. The zero value is the Responder that New makes
@@ -163,10 +159,8 @@ type Responder struct {
 // New returns a Responder for the config, or an error that lists every
 // problem of the config (errors.Join of *ConfigError).
 func New(c Config) (*Responder, error) {
-	var errs []error
-	bad := func(field, value, issue, fix string) {
-		errs = append(errs, &ConfigError{Field: field, Value: value, Issue: issue, Fix: fix})
-	}
+	problems := configerr.New("jsonp")
+	bad := problems.Add
 	j := &Responder{
 		param:      c.Param,
 		maxLen:     c.MaxCallbackLength,
@@ -208,8 +202,8 @@ func New(c Config) (*Responder, error) {
 		}
 		j.pattern = re
 	}
-	compileCallers(j.callers, c.CredentialedCallers, bad)
-	if err := errors.Join(errs...); err != nil {
+	compileCallers(j.callers, c.CredentialedCallers, problems)
+	if err := problems.Err(); err != nil {
 		return nil, err
 	}
 	return j, nil
@@ -217,7 +211,8 @@ func New(c Config) (*Responder, error) {
 
 // compileCallers adds the CredentialedCallers to callers, or reports the
 // problems of each.
-func compileCallers(callers map[string]bool, list []string, bad func(field, value, issue, fix string)) {
+func compileCallers(callers map[string]bool, list []string, problems *configerr.List) {
+	bad := problems.Add
 	for _, s := range list {
 		if strings.Contains(s, "*") {
 			bad("CredentialedCallers", s, "wildcards are not allowed", "list each calling origin exactly, such as https://app.example.com")
@@ -225,12 +220,15 @@ func compileCallers(callers map[string]bool, list []string, bad func(field, valu
 		}
 		o, err := origin.Parse(s)
 		if err != nil {
+			problem, fix := "not an origin", "write an origin such as https://app.example.com"
 			var oe *origin.Error
-			fix := "write an origin such as https://app.example.com"
-			if errors.As(err, &oe) && oe.Hint != "" {
-				fix = oe.Hint
+			if errors.As(err, &oe) {
+				problem += ": " + oe.Reason
+				if oe.Hint != "" {
+					fix = oe.Hint
+				}
 			}
-			bad("CredentialedCallers", s, "not an origin: "+err.Error(), fix)
+			problems.Wrap("CredentialedCallers", s, problem, fix, err)
 			continue
 		}
 		if o.IsOpaque() {

@@ -345,7 +345,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, e := range errs {
 		var ce *ConfigError
-		if !errors.As(e, &ce) || ce.Field == "" || ce.Issue == "" || ce.Fix == "" {
+		if !errors.As(e, &ce) || ce.Field == "" || ce.Problem == "" || ce.Fix == "" {
 			t.Errorf("%T %v", e, e)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crossorigin/crossorigin/cors"
+	"github.com/crossorigin/crossorigin/internal/configerr"
 	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -197,16 +198,18 @@ type Config struct {
 	Registerer prometheus.Registerer
 }
 
-// A ConfigError describes one problem of a Config.
-type ConfigError struct {
-	Field string // the Config field, e.g. "AllowPorts"
-	Value string // the offending value
-	Fix   string // how to fix it
-}
+// ConfigError is one problem of a Config: its Field, the offending Value,
+// the Problem and how to Fix it. New returns every problem at once, joined
+// with errors.Join. Its Error method returns one line, such as
+//
+//	proxy: AllowPorts "0": not a port (fix: use a port between 1 and 65535)
+//
+// The type is shared by every package of the module that takes a Config.
+type ConfigError = configerr.Error
 
-// Error returns the problem in one line: field, value and fix.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("proxy: %s %q: %s", e.Field, e.Value, e.Fix)
+// configError returns a problem of the proxy's Config.
+func configError(field, value, problem, fix string) *ConfigError {
+	return &ConfigError{Package: "proxy", Field: field, Value: value, Problem: problem, Fix: fix}
 }
 
 // hostPattern is a target host allow/deny entry.
@@ -242,7 +245,7 @@ func parseHostList(field string, ss []string, errs *[]error) hostList {
 			p = hostPattern{host: rest, subdomains: true}
 		}
 		if p.host == "" || strings.ContainsAny(p.host, "*/:@?#[] ") {
-			*errs = append(*errs, &ConfigError{field, s, `use a host name such as "api.example.com" or "*.example.com" (no scheme, port or path)`})
+			*errs = append(*errs, configError(field, s, "not a host name pattern", `use a host name such as "api.example.com" or "*.example.com" (no scheme, port or path)`))
 			continue
 		}
 		l = append(l, p)
@@ -289,27 +292,27 @@ func compile(c Config) (*compiled, error) {
 	}
 	for _, h := range c.RequireHeaders {
 		if !fetch.IsToken(h) {
-			errs = append(errs, &ConfigError{"RequireHeaders", h, "use a header name such as X-Requested-With"})
+			errs = append(errs, configError("RequireHeaders", h, "not a header name", "use a header name such as X-Requested-With"))
 			continue
 		}
 		cc.requireHeader = append(cc.requireHeader, http.CanonicalHeaderKey(h))
 	}
 	for _, h := range c.RemoveHeaders {
 		if !fetch.IsToken(h) {
-			errs = append(errs, &ConfigError{"RemoveHeaders", h, "use a header name such as Cookie"})
+			errs = append(errs, configError("RemoveHeaders", h, "not a header name", "use a header name such as Cookie"))
 			continue
 		}
 		cc.removeHeaders = append(cc.removeHeaders, http.CanonicalHeaderKey(h))
 	}
 	if c.ClientIPHeader != "" {
 		if !fetch.IsToken(c.ClientIPHeader) {
-			errs = append(errs, &ConfigError{"ClientIPHeader", c.ClientIPHeader, "use a header name such as X-Forwarded-For"})
+			errs = append(errs, configError("ClientIPHeader", c.ClientIPHeader, "not a header name", "use a header name such as X-Forwarded-For"))
 		}
 		cc.ClientIPHeader = http.CanonicalHeaderKey(c.ClientIPHeader)
 	}
 	for k, v := range c.SetHeaders {
 		if !fetch.IsToken(k) || strings.ContainsAny(v, "\r\n\x00") {
-			errs = append(errs, &ConfigError{"SetHeaders", k, "use a header name and a value without line breaks"})
+			errs = append(errs, configError("SetHeaders", k, "not a header name, or a value with CR, LF or NUL", "use a header name and a value without line breaks"))
 			continue
 		}
 		cc.setHeaders = append(cc.setHeaders, [2]string{http.CanonicalHeaderKey(k), v})
@@ -319,14 +322,14 @@ func compile(c Config) (*compiled, error) {
 	cc.credHosts = parseHostList("CredentialHosts", c.CredentialHosts, &errs)
 	for _, p := range c.AllowPrivate {
 		if !p.IsValid() {
-			errs = append(errs, &ConfigError{"AllowPrivate", p.String(), "use a CIDR prefix such as 127.0.0.1/32 or 10.0.0.0/8"})
+			errs = append(errs, configError("AllowPrivate", p.String(), "not a CIDR prefix", "use a CIDR prefix such as 127.0.0.1/32 or 10.0.0.0/8"))
 		} else if p.Bits() == 0 {
-			errs = append(errs, &ConfigError{"AllowPrivate", p.String(), "allowing every address disables the SSRF guard; list the internal ranges you need"})
+			errs = append(errs, configError("AllowPrivate", p.String(), "allowing every address disables the SSRF guard", "list the internal ranges you need"))
 		}
 	}
 	for _, p := range c.AllowPorts {
 		if p <= 0 || p > 65535 {
-			errs = append(errs, &ConfigError{"AllowPorts", fmt.Sprint(p), "use a port between 1 and 65535"})
+			errs = append(errs, configError("AllowPorts", fmt.Sprint(p), "not a port", "use a port between 1 and 65535"))
 		}
 	}
 	for _, d := range []struct {
@@ -342,13 +345,13 @@ func compile(c Config) (*compiled, error) {
 	} {
 		switch {
 		case *d.v < 0:
-			errs = append(errs, &ConfigError{d.field, d.v.String(), "use a positive duration, or 0 for the default"})
+			errs = append(errs, configError(d.field, d.v.String(), "negative", "use a positive duration, or 0 for the default"))
 		case *d.v == 0:
 			*d.v = d.def
 		}
 	}
 	if c.MaxAge < 0 {
-		errs = append(errs, &ConfigError{"MaxAge", c.MaxAge.String(), "use a positive duration, or 0 to omit Access-Control-Max-Age"})
+		errs = append(errs, configError("MaxAge", c.MaxAge.String(), "negative", "use a positive duration, or 0 to omit Access-Control-Max-Age"))
 	}
 	if cc.MaxRedirects == 0 {
 		cc.MaxRedirects = DefaultMaxRedirects
@@ -364,7 +367,7 @@ func compile(c Config) (*compiled, error) {
 	if cc.MaxHeaderBytes == 0 {
 		cc.MaxHeaderBytes = DefaultMaxHeaderBytes
 	} else if cc.MaxHeaderBytes < 0 {
-		errs = append(errs, &ConfigError{"MaxHeaderBytes", fmt.Sprint(c.MaxHeaderBytes), "use a positive size, or 0 for the default 64 KiB"})
+		errs = append(errs, configError("MaxHeaderBytes", fmt.Sprint(c.MaxHeaderBytes), "negative", "use a positive size, or 0 for the default 64 KiB"))
 	}
 	if cc.MaxInFlight == 0 {
 		cc.MaxInFlight = DefaultMaxInFlight
@@ -372,17 +375,17 @@ func compile(c Config) (*compiled, error) {
 	if cc.MaxIdleConnsPerHost == 0 {
 		cc.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
 	} else if cc.MaxIdleConnsPerHost < 0 {
-		errs = append(errs, &ConfigError{"MaxIdleConnsPerHost", fmt.Sprint(c.MaxIdleConnsPerHost), "use a positive number, at least the expected concurrency"})
+		errs = append(errs, configError("MaxIdleConnsPerHost", fmt.Sprint(c.MaxIdleConnsPerHost), "negative", "use a positive number, at least the expected concurrency"))
 	}
 	if c.CacheBytes < 0 {
-		errs = append(errs, &ConfigError{"CacheBytes", fmt.Sprint(c.CacheBytes), "use a positive size in bytes, or 0 for no cache"})
+		errs = append(errs, configError("CacheBytes", fmt.Sprint(c.CacheBytes), "negative", "use a positive size in bytes, or 0 for no cache"))
 	}
 	for _, r := range []struct {
 		field string
 		r     Rate
 	}{{"PerIP", c.PerIP}, {"PerOrigin", c.PerOrigin}, {"PerHost", c.PerHost}} {
 		if r.r.Requests < 0 || r.r.Per < 0 || r.r.Burst < 0 || (r.r.Requests > 0) != (r.r.Per > 0) {
-			errs = append(errs, &ConfigError{r.field, fmt.Sprintf("%d/%s burst %d", r.r.Requests, r.r.Per, r.r.Burst), "set both Requests and Per to positive values, or leave the Rate zero for no limit"})
+			errs = append(errs, configError(r.field, fmt.Sprintf("%d/%s burst %d", r.r.Requests, r.r.Per, r.r.Burst), "negative, or only one of Requests and Per set", "set both Requests and Per to positive values, or leave the Rate zero for no limit"))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -410,16 +413,16 @@ func compile(c Config) (*compiled, error) {
 	m, err := cors.New(corsConfig)
 	if err != nil {
 		var out []error
-		for _, e := range flatten(err) {
+		for _, e := range configerr.All(err) {
 			var ce *cors.ConfigError
 			if errors.As(e, &ce) {
-				fix := ce.Problem
-				if ce.Fix != "" {
-					fix += "; " + ce.Fix
-				}
-				out = append(out, &ConfigError{ce.Field, ce.Value, fix})
+				pe := *ce // the same field in the proxy's Config
+				pe.Package = "proxy"
+				out = append(out, &pe)
 			} else {
-				out = append(out, &ConfigError{"Origins", "", e.Error()})
+				pe := configError("Origins", "", e.Error(), "")
+				pe.Err = e
+				out = append(out, pe)
 			}
 		}
 		return nil, errors.Join(out...)
@@ -428,28 +431,17 @@ func compile(c Config) (*compiled, error) {
 	return cc, nil
 }
 
-// flatten returns the errors joined in err.
-func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
-
 // wrapOriginErrors turns origin parse errors into ConfigErrors naming the field.
 func wrapOriginErrors(field string, err error) []error {
 	var out []error
-	for _, e := range flatten(err) {
+	for _, e := range configerr.All(err) {
+		pe := configError(field, "", e.Error(), "")
 		var oe *origin.Error
 		if errors.As(e, &oe) {
-			fix := oe.Reason
-			if oe.Hint != "" {
-				fix += "; " + oe.Hint
-			}
-			out = append(out, &ConfigError{field, oe.Input, fix})
-		} else {
-			out = append(out, &ConfigError{field, "", e.Error()})
+			pe.Value, pe.Problem, pe.Fix = oe.Input, oe.Reason, oe.Hint
 		}
+		pe.Err = e
+		out = append(out, pe)
 	}
 	return out
 }

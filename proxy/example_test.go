@@ -49,8 +49,8 @@ func ExampleNew_errors() {
 	})
 	fmt.Println(err)
 	// Output:
-	// proxy: Origins "https://*.com": wildcard over the public suffix com; anyone can register a domain under com: list your own domain, as in https://*.yourdomain.com
-	// proxy: AllowPorts "70000": use a port between 1 and 65535
+	// proxy: Origins "https://*.com": wildcard over the public suffix com (fix: anyone can register a domain under com: list your own domain, as in https://*.yourdomain.com)
+	// proxy: AllowPorts "70000": not a port (fix: use a port between 1 and 65535)
 }
 
 var _ http.Handler = (*proxy.Proxy)(nil)

@@ -863,7 +863,7 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("not a *ConfigError: %v", e)
 			continue
 		}
-		if ce.Fix == "" {
+		if ce.Problem == "" || ce.Fix == "" {
 			t.Errorf("%v has no fix", ce)
 		}
 		fields[ce.Field] = true

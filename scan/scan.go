@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/crossorigin/crossorigin/internal/configerr"
 	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
@@ -63,17 +64,14 @@ type Config struct {
 	JSONPParams []string
 }
 
-// ConfigError is one problem with a Config.
-type ConfigError struct {
-	Field string // the Config field, such as "Method"
-	Value string // the offending value
-	Fix   string // what to do instead
-}
-
-// Error returns the problem and its fix in one line.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("scan: Config.%s %q: %s", e.Field, e.Value, e.Fix)
-}
+// ConfigError is one problem of a Config: its Field, the offending Value,
+// the Problem and how to Fix it. New returns every problem at once, joined
+// with errors.Join. Its Error method returns one line, such as
+//
+//	scan: Concurrency "-1": negative (fix: use a positive number, or 0 for the default (8))
+//
+// The type is shared by every package of the module that takes a Config.
+type ConfigError = configerr.Error
 
 // TargetError reports a URL that cannot be scanned.
 type TargetError struct {
@@ -117,8 +115,8 @@ var errOtherSite = errors.New("redirect to another site")
 // problems collects the problems of a Config.
 type problems []error
 
-func (p *problems) add(field, value, fix string) {
-	*p = append(*p, &ConfigError{Field: field, Value: value, Fix: fix})
+func (p *problems) add(field, value, problem, fix string) {
+	*p = append(*p, &ConfigError{Package: "scan", Field: field, Value: value, Problem: problem, Fix: fix})
 }
 
 // New checks cfg and returns a Scanner. Every problem is reported, joined,
@@ -138,12 +136,12 @@ func New(cfg Config) (*Scanner, error) {
 	}
 	for _, p := range s.jsonp {
 		if p == "" || url.QueryEscape(p) != p {
-			errs.add("JSONPParams", p, "use plain parameter names such as callback")
+			errs.add("JSONPParams", p, "not a plain query parameter name", "use plain parameter names such as callback")
 		}
 	}
 	tr, err := transport(cfg.Transport, cfg.InsecureSkipVerify)
 	if err != nil {
-		errs.add("InsecureSkipVerify", fmt.Sprintf("%T", cfg.Transport), err.Error())
+		errs.add("InsecureSkipVerify", fmt.Sprintf("%T", cfg.Transport), err.Error(), "")
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -172,9 +170,9 @@ func cmpOr(s, def string) string {
 
 func (s *Scanner) checkMethod(errs *problems) {
 	if !fetch.IsToken(s.method) {
-		errs.add("Method", s.method, "use an HTTP method token such as GET or PUT")
+		errs.add("Method", s.method, "not a method name", "use an HTTP method token such as GET or PUT")
 	} else if s.method == http.MethodOptions {
-		errs.add("Method", s.method, "preflights are probed anyway; give the method of the actual request")
+		errs.add("Method", s.method, "preflights are probed anyway", "give the method of the actual request")
 	}
 }
 
@@ -185,21 +183,21 @@ func checkHeader(errs *problems, header http.Header, cookie string) http.Header 
 	}
 	for name, values := range h {
 		if !fetch.IsToken(name) {
-			errs.add("Header", name, "header names are tokens (letters, digits and !#$%&'*+-.^_`|~)")
+			errs.add("Header", name, "not a header name", "use a token: letters, digits and !#$%&'*+-.^_`|~")
 		}
 		for _, v := range values {
 			if strings.ContainsAny(v, "\r\n\x00") {
-				errs.add("Header", name+": "+v, "remove CR, LF and NUL from header values")
+				errs.add("Header", name+": "+v, "the value holds CR, LF or NUL", "remove them")
 			}
 		}
 		switch http.CanonicalHeaderKey(name) {
 		case "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers":
-			errs.add("Header", name, "the scan sets this header itself in every probe")
+			errs.add("Header", name, "the scan sets this header itself in every probe", "remove it")
 		}
 	}
 	if cookie != "" {
 		if strings.ContainsAny(cookie, "\r\n\x00") {
-			errs.add("Cookie", cookie, "remove CR, LF and NUL")
+			errs.add("Cookie", cookie, "the value holds CR, LF or NUL", "remove them")
 		} else {
 			h.Set("Cookie", cookie)
 		}
@@ -215,7 +213,7 @@ func checkOrigins(errs *problems, origins []string) []string {
 	for _, o := range origins {
 		p, err := origin.Parse(o)
 		if err != nil || p.IsOpaque() {
-			errs.add("Origins", o, "give full origins as browsers send them, such as https://app.example.com")
+			errs.add("Origins", o, "not an origin", "give full origins as browsers send them, such as https://app.example.com")
 			continue
 		}
 		out = append(out, p.String())
@@ -225,18 +223,18 @@ func checkOrigins(errs *problems, origins []string) []string {
 
 func (s *Scanner) checkNumbers(errs *problems, perSecond float64) {
 	if s.concurrency < 0 {
-		errs.add("Concurrency", fmt.Sprint(s.concurrency), "use a positive number, or 0 for the default (8)")
+		errs.add("Concurrency", fmt.Sprint(s.concurrency), "negative", "use a positive number, or 0 for the default (8)")
 	} else if s.concurrency == 0 {
 		s.concurrency = defaultConcurrency
 	}
 	if s.timeout < 0 {
-		errs.add("Timeout", s.timeout.String(), "use a positive duration, or 0 for the default (30s)")
+		errs.add("Timeout", s.timeout.String(), "negative", "use a positive duration, or 0 for the default (30s)")
 	} else if s.timeout == 0 {
 		s.timeout = defaultTimeout
 	}
 	switch {
 	case perSecond < 0 || perSecond != perSecond:
-		errs.add("Rate", fmt.Sprint(perSecond), "use a positive number of requests per second, or 0 for no limit")
+		errs.add("Rate", fmt.Sprint(perSecond), "negative or not a number", "use a positive number of requests per second, or 0 for no limit")
 	case perSecond > 0:
 		s.limiter = rate.NewLimiter(rate.Limit(perSecond), 1)
 	}

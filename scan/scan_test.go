@@ -322,7 +322,7 @@ func TestNewReportsEveryProblem(t *testing.T) {
 		if !errors.As(e, &ce) {
 			t.Fatalf("%v is not a *ConfigError", e)
 		}
-		if ce.Fix == "" {
+		if ce.Problem == "" || ce.Fix == "" {
 			t.Errorf("%v has no fix", ce)
 		}
 		fields[ce.Field]++
