@@ -1,9 +1,11 @@
-// Package browser models the browser's side of CORS exactly as Chromium
-// implements it: which requests need a preflight, how the preflight is built
+// Package browser models the browser's side of CORS as the three browser
+// engines implement it, Chromium by default, Firefox and WebKit on
+// request: which requests need a preflight, how the preflight is built
 // and judged, how the preflight cache is keyed, the CORS check on every
 // response, which response headers script may read, and how redirects are
-// followed. It answers "would Chromium's fetch() let my page read this?"
-// without a browser, and explains every "no" in the words Chromium prints.
+// followed. It answers "would Chromium's (or Firefox's, or Safari's)
+// fetch() let my page read this?" without a browser, and explains every
+// "no" in the words the engine prints.
 //
 // Two faces share one implementation:
 //
@@ -90,6 +92,44 @@
 //   - A same-origin-mode fetch that is redirected cross-origin fails with
 //     net::ERR_ABORTED and no CORS error (no DisallowedByMode).
 //
+// # Firefox and WebKit
+//
+// Transport.Engine (and the methods of [Engine], such as
+// Firefox.CheckPreflight) select the engine. Error.Reason stays
+// Chromium's name whatever the engine, so code that switches on it works
+// for all three; Error.EngineReason and Error.EngineMessage carry the
+// engine's own name and console message where it is known (Firefox's
+// console keys, such as CORSAllowOriginNotMatchingOrigin). The same 493
+// cases of e2e/browserdiff run in Firefox 153 ESR and WebKitGTK 2.50,
+// each against the model of its engine. Where the engines differ from
+// Chromium:
+//
+//   - Access-Control-Max-Age is capped at 24 hours in Firefox and at 10
+//     minutes in WebKit (2 hours in Chromium); Firefox caches nothing when
+//     the value is not all digits ("abc", "1.5", "+600", "600, 600").
+//   - Neither safelists client hints or Intervention, and both let
+//     scripts set User-Agent, which then needs a preflight (WebKit sends
+//     it on the preflight too). WebKit safelists "BYTES=0-1".
+//   - Firefox checks each value of a repeated header on its own and names
+//     it once per value in Access-Control-Request-Headers.
+//   - Both cache preflights of opaque-origin pages. Firefox keys its cache
+//     by credentials mode too and adds a new preflight's methods and
+//     headers to the entry; WebKit lets a cached "*" cover Authorization
+//     and checks it against the new request's credentials mode.
+//   - Both preflight again after a redirect of a preflighted request, even
+//     one the redirect made simple (WebKit with the original header
+//     names); Firefox sends the page's origin, not "null", on a preflight
+//     after a cross-origin redirect. Both follow a same-origin redirect
+//     whose Location has credentials. WebKit refuses a redirect back to
+//     the page's origin of a request that began same-origin and left it.
+//   - Cookies without SameSite are None in both. Firefox partitions the
+//     cookies of cross-site requests by the page's site (Total Cookie
+//     Protection); WebKit sends its cookies from every page and lets only
+//     the page's own host set them (WebKitGTK's default policy; Safari
+//     adds Intelligent Tracking Prevention, which is not modelled).
+//   - All three let Access-Control-Allow-Headers: * cover Authorization
+//     on a fresh preflight, against the standard.
+//
 // # What the Transport does not model
 //
 // Go's net/http refuses to send a header value with a control character
@@ -98,10 +138,11 @@
 // that names one byte range into its canonical form ("BYTES = 0-1" is sent
 // as "bytes=0-1").
 //
-// Cookies go through Transport.Jar, which cannot say which cookies are
-// SameSite=None: every cookie is treated as SameSite=Lax, Chromium's default,
-// so cookies go along (and are stored) only when the URL is same-site with
-// the page. There is no cookie partitioning, no HTTP cache, no Private Network Access or Local Network Access
+// Cookies go through Transport.Jar, which cannot say which cookies have
+// which SameSite attribute: every cookie is treated as having none, which
+// Chromium reads as SameSite=Lax, so in Chromium cookies go along (and are
+// stored) only when the URL is same-site with the page. There is no HTTP
+// cache, no Private Network Access or Local Network Access
 // checks, no service workers, no mixed-content blocking, and no streaming
 // request bodies.
 package browser

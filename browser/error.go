@@ -17,8 +17,10 @@ type Error struct {
 	Reason Reason `json:"reason,omitempty"`
 	// Message is the console message Chromium prints for a CORS error
 	// (the pure functions do not know the URL, and leave "at '<url>'" out
-	// of it), or, for other failures, the TypeError message fetch()
-	// rejects with, sometimes followed by a detail in parentheses.
+	// of it), whatever the engine, or, for other failures, the TypeError
+	// message fetch() rejects with in the engine's words ("Failed to
+	// fetch", "NetworkError when attempting to fetch resource.", "Load
+	// failed"), sometimes followed by a detail in parentheses.
 	Message string `json:"message"`
 	// URL is the URL of the request that failed (after redirects).
 	URL string `json:"url,omitempty"`
@@ -42,10 +44,27 @@ type Error struct {
 	// (connection refused, DNS failure, timeout): the browser refused
 	// nothing, the server could not be reached.
 	Unreachable bool `json:"unreachable,omitempty"`
+	// Engine is the engine whose fetch() refused: Transport.Engine, or
+	// the engine of the pure function.
+	Engine Engine `json:"engine"`
+	// EngineReason is the engine's own name for the CORS error, where the
+	// engine names it: Chromium's is Reason; Firefox's is the key of its
+	// console message, such as "CORSAllowOriginNotMatchingOrigin" for
+	// AllowOriginMismatch. Firefox also logs a failed redirect in CORS
+	// mode as "CORSDidNotSucceed2", which Chromium reports without a CORS
+	// error. Empty for WebKit, whose console the tests cannot read.
+	EngineReason string `json:"engine_reason,omitempty"`
+	// EngineMessage is the engine's console message for the error, in the
+	// engine's words, where known (Chromium's is Message).
+	EngineMessage string `json:"engine_message,omitempty"`
 	// Fix says what the server must change so that the request passes.
 	Fix Fix `json:"fix"`
 	// Trace is every step of the exchange up to the failure.
 	Trace []Step `json:"trace"`
+
+	status    int    // the status of the response that failed, for Firefox's message
+	acaoLines int    // how many Access-Control-Allow-Origin lines it had
+	firefox   string // Firefox's wording of a refusal, "" when not known
 }
 
 // Fix is what a server must do so that Chromium allows the request.
@@ -61,7 +80,14 @@ type Fix struct {
 	Advice string `json:"advice,omitempty"`
 }
 
-func (e *Error) Error() string { return e.Message }
+// Error returns EngineMessage when the engine's console message is known,
+// else Message.
+func (e *Error) Error() string {
+	if e.EngineMessage != "" {
+		return e.EngineMessage
+	}
+	return e.Message
+}
 
 // newError builds the error for a CorsError name.
 func newError(reason Reason, param, origin string, preflight bool) *Error {

@@ -142,9 +142,17 @@ type Transport struct {
 	// happens, from the goroutine of the RoundTrip: concurrently when
 	// requests run concurrently.
 	OnStep func(Step)
+	// Engine is the browser engine whose fetch() the Transport models:
+	// Chromium (the zero value), Firefox or WebKit.
+	Engine Engine
+	// Now is the preflight cache's clock; nil means time.Now.
+	Now func() time.Time
 
 	mu    sync.Mutex
 	cache map[cacheKey]*preflightResult
+	// partitions are Firefox's cookie jars for cross-site requests, by
+	// the page's site.
+	partitions map[string]http.CookieJar
 }
 
 // cacheKey is how Chromium keys its preflight cache: the page's origin (not
@@ -152,6 +160,8 @@ type Transport struct {
 // against the entry, not part of the key.
 type cacheKey struct {
 	origin, url string
+	// credentials is part of the key in Firefox only.
+	credentials bool
 }
 
 // netError returns an error for a failure fetch() reports as a TypeError
@@ -177,6 +187,10 @@ type fetch struct {
 	tainted                bool
 	crossSite, crossOrigin bool // the request chain has left the page's site / origin
 	reached                bool // an actual (non-preflight) request was sent
+	rules                  *engineRules
+	startedSameOrigin      bool     // the first URL is same-origin with the page
+	preflighted            bool     // a hop so far needed a preflight
+	preflightNames         []string // the header names of the first preflight
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -191,6 +205,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if errors.As(err, &e) {
 			e.Trace = slices.Clone(f.x.steps)
 			e.ReachedServer = f.reached
+			f.inEngineWords(e)
 		}
 		return nil, err
 	}
@@ -205,16 +220,17 @@ func (f *fetch) step(s Step) {
 }
 
 // refuse records a refusal before anything was sent and returns it as an
-// error fetch() would throw.
-func (f *fetch) refuse(rule string) error {
+// error fetch() would throw. firefox is Firefox's wording of the refusal,
+// "" when it is not known.
+func (f *fetch) refuse(rule, firefox string) error {
 	f.step(Step{Kind: StepBlocked, URL: f.req.URL.String(), Rule: rule})
-	return netError("", "TypeError: Failed to execute 'fetch' on 'Window': "+rule)
+	return f.refusal("TypeError: Failed to execute 'fetch' on 'Window': "+rule, firefox)
 }
 
 // refuseHeaders is refuse for what the Headers object rejects.
-func (f *fetch) refuseHeaders(what, name string) error {
+func (f *fetch) refuseHeaders(what, name, firefox string) error {
 	f.step(Step{Kind: StepBlocked, URL: f.req.URL.String(), Rule: fmt.Sprintf("%s: header %q", what, name)})
-	return netError("", "TypeError: Failed to execute 'fetch' on 'Window': "+what)
+	return f.refusal("TypeError: Failed to execute 'fetch' on 'Window': "+what, firefox)
 }
 
 // corsError finishes the exchange with a CORS error.
@@ -232,6 +248,8 @@ func (f *fetch) run() (*http.Response, error) {
 	u := *f.req.URL
 	f.url = &u
 	f.initial = u.String()
+	f.rules = f.t.Engine.rules()
+	f.startedSameOrigin = f.sameOrigin(f.url)
 	if err := f.construct(); err != nil {
 		return nil, err
 	}
@@ -283,38 +301,43 @@ func (f *fetch) setOrigin() error {
 func (f *fetch) construct() error {
 	u := f.url
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return f.refuse(fmt.Sprintf("URL scheme %q is not supported.", u.Scheme))
+		return f.refuse(fmt.Sprintf("URL scheme %q is not supported.", u.Scheme), "")
 	}
 	if u.User != nil {
-		return f.refuse("Request cannot be constructed from a URL that includes credentials: " + u.String())
+		return f.refuse("Request cannot be constructed from a URL that includes credentials: "+u.String(), u.String()+" is an url with embedded credentials.")
 	}
 	m := f.req.Method
 	if m == "" {
 		m = http.MethodGet
 	}
 	if !fetchspec.IsToken(m) {
-		return f.refuse(fmt.Sprintf("'%s' is not a valid HTTP method.", m))
+		return f.refuse(fmt.Sprintf("'%s' is not a valid HTTP method.", m), "Invalid request method "+m+".")
 	}
 	if isForbiddenMethod(m) {
-		return f.refuse(fmt.Sprintf("'%s' HTTP method is unsupported.", m))
+		return f.refuse(fmt.Sprintf("'%s' HTTP method is unsupported.", m), "Invalid request method "+m+".")
 	}
 	f.method = normalizeMethod(m)
 	for k, vs := range f.req.Header {
 		if !fetchspec.IsToken(k) {
-			return f.refuseHeaders("Invalid name", k)
+			// Firefox quotes the name as the script wrote it, which
+			// http.Header has canonicalized: lower case is the nearer guess.
+			return f.refuseHeaders("Invalid name", k, strings.ToLower(k)+" is an invalid header name.")
 		}
 		for _, v := range vs {
 			if !fetchspec.IsHeaderValue(fetchspec.NormalizeHeaderValue(v)) {
-				return f.refuseHeaders("Invalid value", k)
+				// Firefox's message ends the value at a NUL byte
+				// (case hdr-invalid-value).
+				bad, _, _ := strings.Cut(fetchspec.NormalizeHeaderValue(v), "\x00")
+				return f.refuseHeaders("Invalid value", k, bad+" is an invalid header value.")
 			}
 		}
 	}
-	f.headers = scriptHeaders(f.req.Header)
+	f.headers = f.t.Engine.scriptHeaders(f.req.Header)
 	if f.t.Mode != ModeNoCORS {
 		return nil
 	}
 	if !isSafelistedMethod(f.method) {
-		return f.refuse(fmt.Sprintf("'%s' is unsupported in no-cors mode.", f.method))
+		return f.refuse(fmt.Sprintf("'%s' is unsupported in no-cors mode.", f.method), "Invalid request method "+f.method+".")
 	}
 	if f.t.Redirect != RedirectFollow {
 		// Chromium names this one in the DevTools Issues panel only.
@@ -335,7 +358,7 @@ func (f *fetch) readBody() error {
 		return nil
 	}
 	if f.method == http.MethodGet || f.method == http.MethodHead {
-		return f.refuse("Request with GET/HEAD method cannot have body.")
+		return f.refuse("Request with GET/HEAD method cannot have body.", "HEAD or GET Request cannot have a body.")
 	}
 	b, err := io.ReadAll(f.req.Body)
 	if err != nil {
@@ -361,10 +384,15 @@ func (f *fetch) follow(next *url.URL, redirects int) error {
 			// quotes an empty location.
 			return f.corsError(newError(RedirectContainsCredentials, "", f.requestOrigin(), false))
 		}
-		// Chromium fails this one too, without a CORS error
-		// (net::ERR_ABORTED); the standard allows it.
-		f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule})
-		return netError("net::ERR_ABORTED", "TypeError: Failed to fetch (the redirect's Location contains credentials)")
+		if !f.rules.redirectCredentialsSameOrigin {
+			// Chromium fails this one too, without a CORS error
+			// (net::ERR_ABORTED); the standard allows it.
+			f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: rule})
+			return netError("net::ERR_ABORTED", "TypeError: Failed to fetch (the redirect's Location contains credentials)")
+		}
+	}
+	if err := f.returnsToPage(next); err != nil {
+		return err
 	}
 	rule := "follow the redirect"
 	if !sameOriginURL(next, f.url) && !f.sameOrigin(f.url) && !f.tainted {
@@ -449,14 +477,10 @@ func (f *fetch) send(tainting string) (*http.Response, Step, error) {
 	if err != nil {
 		return nil, Step{}, err
 	}
-	// A CookieJar does not tell which cookies are SameSite=None, so every
-	// cookie counts as Lax, Chromium's default: a request whose URL is not
-	// same-site with the page (an opaque page is same-site with nothing)
-	// carries none, and cookies it sets are refused.
 	creds := t.Credentials == Include || t.Credentials == SameOrigin && tainting == taintBasic
-	cookies := creds && t.Jar != nil && !f.page.IsOpaque() && f.page.SameSite(origin.FromURL(f.url))
-	if cookies {
-		for _, c := range t.Jar.Cookies(f.url) {
+	jar, store := f.cookieJar(creds)
+	if jar != nil {
+		for _, c := range jar.Cookies(f.url) {
 			req.AddCookie(c)
 		}
 		if c := req.Header.Get("Cookie"); c != "" {
@@ -474,9 +498,9 @@ func (f *fetch) send(tainting string) (*http.Response, Step, error) {
 	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && resp.Body != nil && resp.Body != http.NoBody {
 		resp.Body = &gzipBody{r: resp.Body}
 	}
-	if cookies {
+	if store {
 		if cs := resp.Cookies(); len(cs) > 0 {
-			t.Jar.SetCookies(f.url, cs)
+			jar.SetCookies(f.url, cs)
 		}
 	}
 	st := Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Status: resp.StatusCode, Received: corsOnly(resp.Header)}
@@ -499,7 +523,7 @@ func (f *fetch) newRequest() (*http.Request, http.Header, error) {
 	sent := http.Header{}
 	for _, h := range f.headers {
 		v := h.value
-		if h.name == "range" && f.method == http.MethodGet {
+		if h.name == "range" && f.method == http.MethodGet && f.t.Engine == Chromium {
 			v = cacheRange(v)
 		}
 		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
@@ -541,6 +565,7 @@ func (f *fetch) checkCORS(resp *http.Response, st *Step, tainting string) error 
 		discard(resp)
 		st.OK, st.Rule, st.Reason = false, detail(e.Reason, e.Param), e.Reason
 		f.step(*st)
+		e.status, e.acaoLines = resp.StatusCode, len(resp.Header.Values("Access-Control-Allow-Origin"))
 		return f.corsError(e)
 	}
 	st.Rule = "CORS check passed: Access-Control-Allow-Origin allows " + f.requestOrigin()
@@ -601,9 +626,9 @@ func (f *fetch) deliver(resp *http.Response, tainting string) *http.Response {
 // the server, when the request is not CORS-safelisted.
 func (f *fetch) preflight() error {
 	t := f.t
-	unsafe := unsafeNames(f.headers)
+	unsafe := f.unsafeNames()
 	safeMethod := isSafelistedMethod(f.method)
-	if safeMethod && len(unsafe) == 0 {
+	if safeMethod && len(unsafe) == 0 && !(f.preflighted && f.rules.preflightAfterRedirect) {
 		f.step(Step{Kind: StepClassify, URL: f.url.String(), OK: true,
 			Rule: f.method + " with only CORS-safelisted headers: no preflight"})
 		return nil
@@ -615,10 +640,14 @@ func (f *fetch) preflight() error {
 	if len(unsafe) > 0 {
 		why = append(why, "headers "+strings.Join(unsafe, ", ")+" are not CORS-safelisted")
 	}
+	if len(why) == 0 {
+		why = append(why, t.Engine.String()+" preflights again after a redirect of a preflighted request")
+	}
 	f.step(Step{Kind: StepClassify, URL: f.url.String(), OK: true, Rule: strings.Join(why, "; ") + ": preflight needed"})
+	f.preflighted = true
 
 	creds := t.Credentials == Include
-	key := cacheKey{f.pageSer, f.url.String()}
+	key := cacheKey{origin: f.pageSer, url: f.url.String(), credentials: creds && f.rules.cacheKeyCredentials}
 	if t.lookup(key, creds, f.method, unsafe) {
 		f.step(Step{Kind: StepCache, URL: f.url.String(), OK: true,
 			Rule: "the preflight cache holds an entry for this origin and URL that allows " + f.method + " and these headers"})
@@ -630,7 +659,7 @@ func (f *fetch) preflight() error {
 		return err
 	}
 	req.Header.Set("Accept", "*/*")
-	req.Header.Set("Origin", f.requestOrigin())
+	req.Header.Set("Origin", f.preflightOrigin())
 	req.Header.Set("Access-Control-Request-Method", f.method)
 	if len(unsafe) > 0 {
 		req.Header.Set("Access-Control-Request-Headers", requestHeadersValue(unsafe))
@@ -638,6 +667,7 @@ func (f *fetch) preflight() error {
 	req.Header.Set("Sec-Fetch-Mode", "cors")
 	req.Header.Set("Sec-Fetch-Site", f.fetchSite())
 	req.Header.Set("Sec-Fetch-Dest", "empty")
+	f.preflightHeaders(req.Header)
 	sent := req.Header.Clone()
 	for _, k := range []string{"Accept", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest"} {
 		sent.Del(k)
@@ -656,18 +686,20 @@ func (f *fetch) preflight() error {
 	fail := func(e *Error) error {
 		st.Rule, st.Reason = detail(e.Reason, e.Param), e.Reason
 		f.step(st)
+		e.status, e.acaoLines = resp.StatusCode, len(resp.Header.Values("Access-Control-Allow-Origin"))
 		return f.corsError(e)
 	}
 	if _, redirect, _ := redirectLocation(resp, f.url); redirect {
 		// Chromium never follows a redirect of a preflight.
-		return fail(newError("PreflightDisallowedRedirect", "", f.requestOrigin(), true))
+		return fail(newError("PreflightDisallowedRedirect", "", f.preflightOrigin(), true))
 	}
-	r, reason, param := parsePreflight(f.requestOrigin(), creds, resp.StatusCode, resp.Header)
+	r, reason, param := parsePreflight(f.preflightOrigin(), creds, resp.StatusCode, resp.Header)
 	if reason == "" {
+		r.maxAge = t.Engine.parseMaxAge(headerValue(resp.Header, "Access-Control-Max-Age"))
 		reason, param = r.check(f.method, unsafe)
 	}
 	if reason != "" {
-		return fail(newError(reason, param, f.requestOrigin(), true))
+		return fail(newError(reason, param, f.preflightOrigin(), true))
 	}
 	st.OK = true
 	st.Rule = fmt.Sprintf("the preflight allows %s", f.method)
@@ -694,13 +726,14 @@ func (t *Transport) lookup(key cacheKey, creds bool, method string, names []stri
 	if r == nil {
 		return false
 	}
-	// A cached "*" in Access-Control-Allow-Headers never covers
-	// Authorization, although a fresh one does: Chromium checks cache
-	// entries with the standard's rule.
-	if time.Now().Before(r.expires) && r.allows(creds, method, names, true) {
+	live := t.now().Before(r.expires)
+	if live && t.Engine.cacheAllows(r, creds, method, names) {
 		return true
 	}
-	delete(t.cache, key)
+	if !live || !t.Engine.rules().cacheMerge {
+		// Firefox keeps the entry, to add a new preflight's answer to it.
+		delete(t.cache, key)
+	}
 	return false
 }
 
@@ -708,14 +741,18 @@ func (t *Transport) lookup(key cacheKey, creds bool, method string, names []stri
 func (t *Transport) store(key cacheKey, r *preflightResult) {
 	// Chromium caches nothing for an opaque page (its network isolation
 	// key is transient), so a sandboxed page preflights every time.
-	if r.maxAge <= 0 || len(key.url) >= maxCacheURL || key.origin == "null" {
+	rules := t.Engine.rules()
+	if r.maxAge <= 0 || len(key.url) >= maxCacheURL || key.origin == "null" && !rules.cacheOpaque {
 		return
 	}
-	r.expires = time.Now().Add(r.maxAge)
+	r.expires = t.now().Add(r.maxAge)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.cache == nil {
 		t.cache = make(map[cacheKey]*preflightResult)
+	}
+	if old := t.cache[key]; rules.cacheMerge && old != nil && t.now().Before(old.expires) {
+		r = merge(old, r)
 	}
 	if _, ok := t.cache[key]; !ok && len(t.cache) >= maxCacheEntries {
 		for k := range t.cache { // evict an arbitrary entry, as Chromium does

@@ -169,7 +169,7 @@ func renderResults(e engine, rows []row, product string, knownDiff map[string]st
 			known++
 		}
 	}
-	fmt.Fprintf(&b, "%d cases, %d agree, %d known differences (see knownDiff in ours_test.go).\n\n", len(rows), agree, known)
+	fmt.Fprintf(&b, "%d cases, %d agree, %d known differences (see knownDiff in ours_test.go and engines_test.go).\n\n", len(rows), agree, known)
 	var notes []row
 	fmt.Fprintf(&b, "| case | request | %s | ours | agree |\n|---|---|---|---|---|\n", name)
 	for _, r := range rows {

@@ -56,8 +56,8 @@ func runOurs(t *testing.T, srv *server, cases []*tcase, e engine) map[string]res
 // they share its preflight cache as the steps in Chromium share the
 // browser's. Each step sets the fetch options of the Transport, as the
 // init of each fetch() does, and its Origin, as the page of the step.
-func runOursCase(srv *server, base http.RoundTripper, c *tcase, _ engine) result {
-	tr := &browser.Transport{Base: base}
+func runOursCase(srv *server, base http.RoundTripper, c *tcase, e engine) result {
+	tr := &browser.Transport{Base: base, Engine: modelOf(e)}
 	// The jar holds what Chromium's profile holds: sid=1 for api, set by
 	// api itself without a SameSite attribute (so Lax). Whether it goes
 	// along, from which page, is the Transport's business.
@@ -79,7 +79,7 @@ func runOursCase(srv *server, base http.RoundTripper, c *tcase, _ engine) result
 		tr.Mode = requestMode(s.Mode)
 		tr.Redirect = redirectMode(s.Redirect)
 		before := len(srv.hits(srv.ours, c.Name))
-		o, ce, trace := fetchOurs(client, s.url(srv, srv.ours, c.Name), s)
+		o, ce, trace := fetchOurs(client, s.url(srv, srv.ours, c.Name), s, e)
 		o.Message = srv.shorten(o.Message)
 		o.Selfcheck = selfcheck(ce, trace, srv.hits(srv.ours, c.Name)[before:])
 		res.Steps = append(res.Steps, o)
@@ -135,7 +135,7 @@ func requestLine(preflight bool, method, path string) string {
 
 // fetchOurs runs one step through the client and also returns the
 // *browser.Error it failed with, if any, and the trace of the exchange.
-func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error, []browser.Step) {
+func fetchOurs(client *http.Client, u string, s step, e engine) (outcome, *browser.Error, []browser.Step) {
 	method := s.Method
 	if method == "" {
 		method = http.MethodGet
@@ -162,6 +162,13 @@ func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error, 
 			return o, nil, nil
 		}
 		o.Reason, o.Message, o.Net = string(ce.Reason), ce.Message, ce.NetError
+		if e == engFirefox {
+			// Firefox's console names the error by its own key.
+			o.Reason = ce.EngineReason
+			if ce.EngineMessage != "" {
+				o.Message = ce.EngineMessage
+			}
+		}
 		return o, ce, ce.Trace
 	}
 	defer resp.Body.Close()
@@ -176,6 +183,17 @@ func fetchOurs(client *http.Client, u string, s step) (outcome, *browser.Error, 
 	}
 	sortHeaders(o.Headers)
 	return o, nil, browser.Trace(resp)
+}
+
+// modelOf returns the model of the engine.
+func modelOf(e engine) browser.Engine {
+	switch e {
+	case engFirefox:
+		return browser.Firefox
+	case engWebKit:
+		return browser.WebKit
+	}
+	return browser.Chromium
 }
 
 func credentialsMode(s string) browser.CredentialsMode {
