@@ -247,6 +247,9 @@ func readList(name string, stderr io.Writer) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--list: %w", err)
 	}
+	if name == "-" {
+		name = "stdin"
+	}
 	var urls []string
 	n := 0
 	for line := range strings.Lines(string(b)) {
