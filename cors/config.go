@@ -63,7 +63,8 @@ type Config struct {
 
 	// OriginFunc, when set, is asked about origins that Origins does not
 	// allow, with the request and its raw Origin header value (never
-	// "null", never a value that does not parse as an origin). It is meant
+	// "null", never a value that is not an origin in the form browsers
+	// send, such as "https://App.example.com" or "https://x.example/"). It is meant
 	// for origins known only at run time, and for servers that decide by
 	// the request: a multi-tenant server allows each tenant's origins on
 	// that tenant's host or path only (r.Host, r.URL.Path). It is asked

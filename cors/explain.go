@@ -171,12 +171,9 @@ func (cc *compiled) explain(r *http.Request, v verdict) string {
 	return s
 }
 
-// validForFunc reports whether o may be shown to OriginFunc: an origin
-// that parses and is not opaque.
-func validForFunc(o string) bool {
-	p, err := origin.Parse(o)
-	return err == nil && !p.IsOpaque()
-}
+// validForFunc reports whether o may be shown to OriginFunc: a tuple
+// origin in the form browsers send.
+func validForFunc(o string) bool { return origin.IsSerialized(o) }
 
 // recorder is the ResponseWriter of Explain: it keeps the headers and
 // status and drops the body.

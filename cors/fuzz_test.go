@@ -34,7 +34,7 @@ func referenceAllows(c Config, r *http.Request, o string) bool {
 			return true
 		}
 	}
-	return c.OriginFunc != nil && c.OriginFunc(r, o)
+	return c.OriginFunc != nil && p.String() == o && c.OriginFunc(r, o)
 }
 
 func FuzzMiddleware(f *testing.F) {

@@ -184,7 +184,7 @@ func (cc *compiled) serveAny(w http.ResponseWriter, r *http.Request, h http.Hand
 }
 
 // actual adds the headers of an actual (not preflight) CORS request from an
-// allowed origin, in the slots of vw.
+// allowed origin, in slots from vw's stripe.
 func (cc *compiled) actual(r *http.Request, hdr http.Header, origins []string, vw *varyWriter) verdict {
 	if len(origins) > 1 {
 		return verdict{Actual, reasonManyOrigins}
@@ -192,22 +192,19 @@ func (cc *compiled) actual(r *http.Request, hdr http.Header, origins []string, v
 	if !cc.allowOrigin(r, origins[0]) {
 		return verdict{Actual, reasonOrigin}
 	}
-	vw.vals[1] = origins[0]
-	hdr[hdrAllowOrigin] = vw.vals[1:2:2]
-	n := 0
+	n := 1
 	if cc.credentials {
 		n++
 	}
 	if cc.exposeHeaders != "" {
 		n++
 	}
-	if n == 0 {
-		return verdict{Actual, reasonAllowed}
-	}
 	buf := strs.carve(vw.hint, n)
+	buf[0] = origins[0]
+	hdr[hdrAllowOrigin] = buf[0:1:1]
 	if cc.credentials {
-		buf[0] = "true"
-		hdr[hdrAllowCredentials] = buf[0:1:1]
+		buf[1] = "true"
+		hdr[hdrAllowCredentials] = buf[1:2:2]
 	}
 	if cc.exposeHeaders != "" {
 		buf[n-1] = cc.exposeHeaders

@@ -29,15 +29,18 @@ func (cc *compiled) refuse(w http.ResponseWriter, r *http.Request, rs reason, or
 	}
 	what, value, quoted := cc.refused(rs, origins, acrm, acrh)
 	n := len("cors: ") + len(what) + len("\n")
+	clean := false
 	if quoted {
-		n += quotedLen(value) + len(" is not allowed")
+		q, c := quotedLen(value)
+		n += q + len(" is not allowed")
+		clean = c
 	}
 	hint := hintOf(r)
 	b := bodies.carve(hint, n)[:0]
 	b = append(b, "cors: "...)
 	b = append(b, what...)
 	if quoted {
-		b = appendQuoted(b, value)
+		b = appendQuoted(b, value, clean)
 		b = append(b, " is not allowed"...)
 	}
 	b = append(b, '\n')
@@ -68,47 +71,62 @@ func (cc *compiled) refused(rs reason, origins, acrm, acrh []string) (what, valu
 	return "Access-Control-Request-Headers is too long", "", false
 }
 
-// quotedLen is the length of appendQuoted(nil, s).
-func quotedLen(s string) int {
-	cut := len(s) > maxQuoted
-	if cut {
-		s = s[:maxQuoted]
-	}
-	n := 2
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
+// quotedWidth is the length of each byte in appendQuoted's output: 1 for
+// printable ASCII, 2 for a quote or backslash, 4 (\xNN) for the rest.
+var quotedWidth = func() (t [256]uint8) {
+	for c := range t {
+		switch {
 		case c == '"' || c == '\\':
-			n += 2
+			t[c] = 2
 		case c < 0x20 || c >= 0x7f:
-			n += 4
+			t[c] = 4
 		default:
-			n++
+			t[c] = 1
 		}
 	}
-	if cut {
+	return t
+}()
+
+// quotedLen is the length of appendQuoted(nil, s, clean), and whether s
+// is clean: nothing in it needs an escape.
+func quotedLen(s string) (n int, clean bool) {
+	n = 2
+	if len(s) > maxQuoted {
+		s = s[:maxQuoted]
 		n += len("...")
 	}
-	return n
+	var widths uint8 // the widths seen, or'ed: 1 if all are 1
+	for i := 0; i < len(s); i++ {
+		w := quotedWidth[s[i]]
+		n += int(w)
+		widths |= w
+	}
+	return n, widths <= 1
 }
 
 // appendQuoted appends s, cut to maxQuoted bytes, in double quotes, with
 // quotes, backslashes and every byte outside printable ASCII escaped as in
 // Go, so that the body stays one line of ASCII whatever the request sent.
-func appendQuoted(b []byte, s string) []byte {
+// clean, from quotedLen, says that s needs no escape.
+func appendQuoted(b []byte, s string, clean bool) []byte {
 	const hex = "0123456789abcdef"
 	cut := len(s) > maxQuoted
 	if cut {
 		s = s[:maxQuoted]
 	}
 	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20 || c >= 0x7f:
-			b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
+	if clean {
+		b = append(b, s...)
+	} else {
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; quotedWidth[c] {
+			case 1:
+				b = append(b, c)
+			case 2:
+				b = append(b, '\\', c)
+			default:
+				b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
+			}
 		}
 	}
 	b = append(b, '"')

@@ -22,17 +22,16 @@ import (
 // http.ResponseController, through Unwrap.
 //
 // Wrappers come from a slab (see slab.go): each is handed to one request
-// only, and carries the slots of the header values the middleware sets, so
-// that an actual request costs one carve and, amortized, no allocation.
+// only, and carries the slot of its Vary value, so that a request costs,
+// amortized, no allocation.
 type varyWriter struct {
 	rw      http.ResponseWriter
 	written bool // the header went out with Vary: Origin
 	hint    byte // the request's stripe, for strs
 
-	// vals are the slots of Vary and Access-Control-Allow-Origin; the
-	// values that only some configurations send come from strs, so that
-	// every request does not pay for their room.
-	vals [2]string
+	// vary is the slot of Vary: Origin. The values of allowed requests
+	// come from strs, so that others do not pay for their room.
+	vary [1]string
 }
 
 // newVaryWriter returns a fresh varyWriter around w.
@@ -128,8 +127,8 @@ func (w *varyWriter) addVary() {
 	}
 	switch {
 	case len(old) == 0:
-		w.vals[0] = hdrOrigin
-		hdr[hdrVary] = w.vals[0:1:1]
+		w.vary[0] = hdrOrigin
+		hdr[hdrVary] = w.vary[:]
 	case varyCovers(old):
 	case len(old) == 1: // a handler's Set("Vary", ...): two fresh slots
 		buf := strs.carve(w.hint, 2)

@@ -26,3 +26,15 @@ func BenchmarkMatch(b *testing.B) {
 		})
 	}
 }
+// BenchmarkMatchWildcard is the shape of bench/'s wildcardAllowed scenario.
+func BenchmarkMatchWildcard(b *testing.B) {
+	m, err := Compile("https://*.example.com")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if !m.Match("https://api.eu.example.com") {
+			b.Fatal("no match")
+		}
+	}
+}

@@ -136,8 +136,10 @@ func (m *Matcher) Match(origin string) bool {
 	if origin == "null" {
 		return m.null
 	}
-	if _, ok := m.exact[origin]; ok {
-		return true
+	if len(m.exact) > 0 { // saves hashing origin when only patterns are set
+		if _, ok := m.exact[origin]; ok {
+			return true
+		}
 	}
 	if len(m.anyPort) == 0 && len(m.wild) == 0 {
 		return false
@@ -194,6 +196,17 @@ func (n *labelNode) matchSubdomain(host string) bool {
 	return false
 }
 
+// IsSerialized reports whether s is a tuple origin exactly as browsers
+// serialize it in an Origin header: s parses and Parse(s).String() == s,
+// and s is not "null". It does not allocate, and costs less than Parse.
+func IsSerialized(s string) bool {
+	if len(s) > MaxLength {
+		return false
+	}
+	_, ok := splitCanonical(s)
+	return ok
+}
+
 // canonical describes a canonically serialized tuple origin.
 type canonical struct {
 	schemeEnd int  // index of "://"
@@ -202,23 +215,47 @@ type canonical struct {
 	bracketed bool // IPv6 host
 }
 
+// Byte classes of the canonical serialization, for splitCanonical: one
+// table load per byte instead of a chain of comparisons.
+const (
+	classScheme = 1 << iota // may follow the first letter of a scheme
+	classHost               // may appear in a canonical host name
+	classDot                // '.'
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = classScheme | classHost
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = classScheme | classHost
+	}
+	t['+'] = classScheme
+	t['-'] = classScheme | classHost
+	t['.'] = classScheme | classHost | classDot
+	t['_'] = classHost
+	return t
+}()
+
 // splitCanonical checks, without allocating, that s is exactly what
 // Parse(s).String() would return, and splits it.
 func splitCanonical(s string) (canonical, bool) {
 	var c canonical
-	i := strings.Index(s, "://")
-	if i <= 0 {
+	// The scheme: a lower-case letter, then letters, digits, '+', '-' or
+	// '.', up to the first "://" (':' is not a scheme byte).
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
 		return c, false
 	}
-	for j := 0; j < i; j++ {
-		b := s[j]
-		if !('a' <= b && b <= 'z') && (j == 0 || !isDigit(b) && b != '+' && b != '-' && b != '.') {
-			return c, false
-		}
+	i := 1
+	for i < len(s) && byteClass[s[i]]&classScheme != 0 {
+		i++
+	}
+	if len(s)-i < 3 || s[i] != ':' || s[i+1] != '/' || s[i+2] != '/' {
+		return c, false
 	}
 	c.schemeEnd = i
 	rest := s[i+3:]
-	hostLen := len(rest)
+	hostLen := 0
 	if strings.HasPrefix(rest, "[") {
 		end := strings.IndexByte(rest, ']')
 		if end < 0 {
@@ -234,8 +271,13 @@ func splitCanonical(s string) (canonical, bool) {
 		}
 		c.bracketed = true
 		hostLen = end + 1
-	} else if k := strings.LastIndexByte(rest, ':'); k >= 0 {
-		hostLen = k
+	} else {
+		// One pass over the host name checks its bytes and finds where
+		// it ends: ':' is not a host byte.
+		var ok bool
+		if hostLen, ok = scanName(rest); !ok {
+			return c, false
+		}
 	}
 	if hostLen < len(rest) {
 		p := rest[hostLen:]
@@ -249,28 +291,31 @@ func splitCanonical(s string) (canonical, bool) {
 		c.port = n
 	}
 	c.hostEnd = i + 3 + hostLen
-	if !c.bracketed && !canonicalName(rest[:hostLen]) {
-		return c, false
-	}
 	return c, true
 }
 
-// canonicalName reports whether h is a host name or IPv4 address in the
-// form canonicalHost returns.
-func canonicalName(h string) bool {
+// scanName scans the host name at the start of s, up to the end of s or a
+// byte that cannot be part of one, and reports its length and whether it
+// is in the form canonicalHost returns.
+func scanName(s string) (int, bool) {
+	prev := uint8(0)
+	n := 0
+	for n < len(s) {
+		cl := byteClass[s[n]]
+		if cl&classHost == 0 {
+			break
+		}
+		if cl&prev&classDot != 0 {
+			return n, false // empty label
+		}
+		prev = cl
+		n++
+	}
+	h := s[:n]
 	if h == "" || len(h) > 254 || len(h) == 254 && h[253] != '.' || h[0] == '.' {
-		return false
+		return n, false
 	}
-	for i := 0; i < len(h); i++ {
-		b := h[i]
-		if !('a' <= b && b <= 'z') && !isDigit(b) && b != '-' && b != '_' && b != '.' {
-			return false
-		}
-		if b == '.' && i > 0 && h[i-1] == '.' {
-			return false
-		}
-	}
-	return !ParsesAsIPv4(h) || isCanonicalIPv4(h)
+	return n, !ParsesAsIPv4(h) || isCanonicalIPv4(h)
 }
 
 // isCanonicalIPv4 reports whether s is a dotted-decimal IPv4 address with

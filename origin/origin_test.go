@@ -153,6 +153,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		o, err := Parse(s)
+		if want := err == nil && !o.IsOpaque() && o.String() == s; IsSerialized(s) != want {
+			t.Fatalf("IsSerialized(%q) = %v, want %v (Parse: %v, %v)", s, !want, want, o, err)
+		}
 		if err != nil {
 			return
 		}
@@ -168,6 +171,20 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("serialization %q is not canonical (%+v)", out, c)
 		}
 	})
+}
+
+func TestIsSerialized(t *testing.T) {
+	for s, want := range map[string]bool{
+		"https://example.com": true, "http://localhost:8080": true, "http://[::1]:3000": true, "http://127.0.0.1": true,
+		"https://a_b.example": true, "https://example.com.": true,
+		"null": false, "": false, "https://Example.com": false, "https://example.com:443": false, "https://example.com/": false,
+		"https://a..b": false, "http://[::0001]": false, "http://0x7f.1": false, "https://example.com:": false, "https://example.com:080": false,
+		"HTTPS://example.com": false, "https//example.com": false, "https://": false,
+	} {
+		if got := IsSerialized(s); got != want {
+			t.Errorf("IsSerialized(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
 
 func TestParsesAsIPv4(t *testing.T) {
