@@ -99,6 +99,17 @@ func TestJSONSchema(t *testing.T) {
 			t.Errorf("request Cookie = %v, want (redacted)", hs["Cookie"])
 		}
 	}
+	for _, tg := range doc["targets"].([]any) {
+		tg := tg.(map[string]any)
+		for k, kind := range map[string]string{"url": "string", "requests": "number", "seconds": "number"} {
+			if got := jsonKind(tg[k]); got != kind {
+				t.Errorf("target %q is a %s, want %s: %v", k, got, kind, tg)
+			}
+		}
+		if tr, ok := tg["trusted_origins"]; ok && jsonKind(tr) != "array" {
+			t.Errorf("trusted_origins is a %s", jsonKind(tr))
+		}
+	}
 	sum := doc["summary"].(map[string]any)
 	if sum["critical"].(float64) < 1 {
 		t.Errorf("summary = %v", sum)
