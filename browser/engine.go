@@ -2,6 +2,7 @@ package browser
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -239,4 +240,12 @@ func (e Engine) rules() *engineRules {
 		e = Chromium
 	}
 	return &rulesByEngine[e]
+}
+
+// PreflightMaxAge returns how long the engine caches the result of a
+// successful preflight whose response has the headers h: its
+// Access-Control-Max-Age as the engine parses and caps it, or the 5
+// second default. Zero means not cached.
+func (e Engine) PreflightMaxAge(h http.Header) time.Duration {
+	return e.parseMaxAge(headerValue(h, "Access-Control-Max-Age"))
 }

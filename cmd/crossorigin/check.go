@@ -23,7 +23,10 @@ const checkUsage = `Usage: crossorigin check URL --origin ORIGIN [flags]
 Sends what Chromium sends when a page of ORIGIN calls fetch(URL): the
 preflight when one is needed, then the request, following redirects as
 fetch does. Prints each step with its CORS headers, the verdict, the
-console message Chromium would print, and the fix.
+console message Chromium would print, and the fix. Then it judges the
+same exchange as Firefox and WebKit (Safari) would, from the answers
+already received (asking the server only what Chromium did not), and
+says whether the three engines agree, or where they differ.
 
 Flags:
   --origin ORIGIN      the page's origin, such as https://app.example.com
@@ -38,8 +41,11 @@ Flags:
   --timeout D          timeout of the whole exchange (default 30s)
   --proxy URL          send requests through this proxy (overrides
                        HTTPS_PROXY, HTTP_PROXY and NO_PROXY)
+  --engine E           chromium, firefox, webkit or all (default all): the
+                       first named runs the trace, the others are compared
 
-Exit status: 0 allowed, 1 blocked, 2 usage or network error.
+Exit status: 0 allowed, 1 blocked (in any engine asked), 2 usage or
+network error.
 `
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -54,6 +60,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	asJSON := fs.Bool("json", false, "")
 	timeout := fs.Duration("timeout", 30*time.Second, "")
 	proxyURL := fs.String("proxy", "", "")
+	engineName := fs.String("engine", "all", "")
 	pos, err := parseWithPositionals(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, checkUsage)
@@ -72,6 +79,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return usageErr("give exactly one URL")
 	case *pageOrigin == "":
 		return usageErr("--origin is required: the origin of the page that calls fetch()")
+	}
+	engines, err := parseEngines(*engineName)
+	if err != nil {
+		return usageErr(err.Error())
 	}
 	target, err := url.Parse(pos[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
@@ -126,27 +137,36 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		reqHeader.Set("Content-Type", "text/plain;charset=UTF-8") // what fetch() sets for a string body
 	}
 
-	bt := &browser.Transport{Origin: *pageOrigin, Base: base}
+	// The engines after the first get the first one's answers replayed.
+	replayed := &replay{base: base}
+	bt := &browser.Transport{Origin: *pageOrigin, Base: replayed, Engine: engines[0]}
 	if *creds {
 		bt.Credentials = browser.Include
 		if cookie != "" {
-			bt.Base = &cookieTransport{base: base, host: target.Host, cookie: cookie}
+			bt.Base = &cookieTransport{base: replayed, host: target.Host, cookie: cookie}
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	var body io.Reader
-	if hasData {
-		body = strings.NewReader(*data)
+	newReq := func(ctx context.Context) (*http.Request, error) {
+		var body io.Reader
+		if hasData {
+			body = strings.NewReader(*data)
+		}
+		req, err := http.NewRequestWithContext(ctx, m, target.String(), body)
+		if err == nil {
+			req.Header = reqHeader.Clone()
+		}
+		return req, err
 	}
-	req, err := http.NewRequestWithContext(ctx, m, target.String(), body)
+	req, err := newReq(ctx)
 	if err != nil {
 		return usageErr(err.Error())
 	}
-	req.Header = reqHeader
 	resp, err := (&http.Client{Transport: bt}).Do(req)
+	first := engineVerdict(engines[0], resp, err)
 
-	out := checkResult{URL: target.String(), Origin: *pageOrigin, Method: m, Credentials: *creds, Notes: notes}
+	out := checkResult{URL: target.String(), Origin: *pageOrigin, Method: m, Credentials: *creds, Notes: notes, Engine: engines[0]}
 	var be *browser.Error
 	switch {
 	case err == nil:
@@ -160,7 +180,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case errors.As(err, &be):
 		out.Verdict = "blocked"
 		out.Trace = be.Trace
-		out.Reason, out.Message, out.ReachedServer = be.Reason, be.Message, be.ReachedServer
+		// Error() is the console message in the engine's words.
+		out.Reason, out.Message, out.ReachedServer = be.Reason, be.Error(), be.ReachedServer
+		out.EngineReason = be.EngineReason
 		if be.Fix != (browser.Fix{}) {
 			out.Fix = &be.Fix
 		}
@@ -171,6 +193,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		out.Verdict = "error"
 		out.Message = err.Error()
 	}
+	if len(engines) > 1 {
+		out.Engines = otherEngines(ctx, engines, bt, newReq, first)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -180,6 +205,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	} else {
 		out.writeText(stdout, isTerminal(stdout))
+	}
+	for _, r := range out.Engines {
+		if r.Verdict == "blocked" && out.Verdict == "allowed" {
+			return 1
+		}
 	}
 	switch out.Verdict {
 	case "allowed":
@@ -234,6 +264,9 @@ type checkResult struct {
 	Fix                 *browser.Fix
 	Trace               []browser.Step
 	Notes               []string
+	Engine              browser.Engine // the engine of the trace
+	EngineReason        string         // its own name for the error
+	Engines             []engineResult // every engine asked, when more than one
 }
 
 type jsonCheck struct {
@@ -251,6 +284,10 @@ type jsonCheck struct {
 	Fix             *browser.Fix   `json:"fix,omitempty"`
 	Trace           []browser.Step `json:"trace"`
 	Notes           []string       `json:"notes,omitempty"`
+	Engine          browser.Engine `json:"engine"`
+	EngineReason    string         `json:"engine_reason,omitempty"`
+	Engines         []engineResult `json:"engines,omitempty"`
+	Differences     []string       `json:"differences,omitempty"`
 }
 
 func (c *checkResult) json() jsonCheck {
@@ -258,6 +295,7 @@ func (c *checkResult) json() jsonCheck {
 		URL: c.URL, Origin: c.Origin, Method: c.Method, Credentials: c.Credentials, Verdict: c.Verdict,
 		Status: c.Status, ResponseType: c.Type, ReadableHeaders: c.Readable, Reason: c.Reason, Message: c.Message,
 		ReachedServer: c.ReachedServer || c.Verdict == "allowed", Fix: c.Fix, Trace: c.Trace, Notes: c.Notes,
+		Engine: c.Engine, EngineReason: c.EngineReason, Engines: c.Engines, Differences: engineDifferences(c.Engines),
 	}
 	if j.Trace == nil {
 		j.Trace = []browser.Step{}
@@ -316,9 +354,12 @@ func (c *checkResult) writeText(w io.Writer, color bool) {
 			fmt.Fprintf(w, "Readable response headers: %s\n", strings.Join(c.Readable, ", "))
 		}
 	case "blocked":
-		what := "Chromium blocks this request"
+		what := c.Engine.String() + " blocks this request"
 		if c.Reason != "" {
 			what += " (" + string(c.Reason) + ")"
+		}
+		if c.EngineReason != "" && c.EngineReason != string(c.Reason) {
+			what += ", which " + c.Engine.String() + " calls " + c.EngineReason
 		}
 		fmt.Fprintf(w, "%s %s.\n", paint(ansiRed, "BLOCKED:"), what)
 		if c.Message != "" {
@@ -346,6 +387,7 @@ func (c *checkResult) writeText(w io.Writer, color bool) {
 	for _, n := range c.Notes {
 		fmt.Fprintf(w, "Note:     %s\n", n)
 	}
+	writeEngines(w, c.Engines)
 }
 
 // writeHeaderLines prints headers sorted, CORS headers highlighted.
