@@ -2,56 +2,50 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 
 	"github.com/crossorigin/crossorigin/demo"
 )
 
+const demoSynopsis = `Usage: crossorigin demo [flags]
+
+Start the two-origin playground: a page origin, an API origin with a live CORS
+policy, and a CORS proxy in front of an upstream without CORS. Open the printed
+URL, run a scenario, and compare what the browser did with what the browser
+package predicted. Every server listens on loopback only. Ctrl-C stops it.`
+
 // runDemo starts the two-origin playground and serves it until ctx is
 // cancelled (SIGINT or SIGTERM), then shuts it down gracefully.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	cl := newCmdLine("demo", demoSynopsis, "Exit status: 0 stopped cleanly, 2 usage or runtime error.")
+	fs := cl.FlagSet
 	var cfg demo.Config
-	fs.StringVar(&cfg.ListenHost, "listen-host", "127.0.0.1", "IPv4 loopback `address` every server listens on (127.0.0.1 is addressed as localhost)")
-	fs.IntVar(&cfg.PagePort, "page-port", 3000, "`port` of the page origin (http://localhost:PORT); 0 picks a free one")
-	fs.IntVar(&cfg.APIPort, "api-port", 3001, "`port` of the API origin; 0 picks a free one")
-	fs.IntVar(&cfg.ProxyPort, "proxy-port", 3002, "`port` of the CORS proxy; 0 picks a free one")
-	fs.IntVar(&cfg.UpstreamPort, "upstream-port", 0, "`port` of the upstream without CORS behind the proxy; 0 picks a free one")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossorigin demo [flags]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Start the two-origin playground: a page origin, an API origin with a live CORS")
-		fmt.Fprintln(stderr, "policy, and a CORS proxy in front of an upstream without CORS. Open the printed")
-		fmt.Fprintln(stderr, "URL, run a scenario, and compare what the browser did with what the browser")
-		fmt.Fprintln(stderr, "package predicted. Every server listens on loopback only. Ctrl-C stops it.")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Flags:")
-		fs.PrintDefaults()
+	fs.StringVar(&cfg.ListenHost, "listen-host", "127.0.0.1", "IPv4 loopback `ADDRESS` every server listens on, e.g. 127.0.0.2 (127.0.0.1 is addressed as localhost)")
+	fs.IntVar(&cfg.PagePort, "page-port", 3000, "`PORT` of the page origin (http://localhost:PORT), e.g. 8000; 0 picks a free one")
+	fs.IntVar(&cfg.APIPort, "api-port", 3001, "`PORT` of the API origin, e.g. 8001; 0 picks a free one")
+	fs.IntVar(&cfg.ProxyPort, "proxy-port", 3002, "`PORT` of the CORS proxy, e.g. 8002; 0 picks a free one")
+	fs.IntVar(&cfg.UpstreamPort, "upstream-port", 0, "`PORT` of the upstream without CORS behind the proxy, e.g. 8003; 0 picks a free one")
+	pos, help := cl.Parse(args)
+	if help {
+		cl.Help(stdout)
+		return 0
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "crossorigin demo: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
+	for _, a := range pos {
+		cl.Problem(fmt.Sprintf("unexpected argument %q: demo takes only flags", a))
 	}
 	for _, p := range []struct {
 		name string
 		v    int
-	}{{"--page-port", cfg.PagePort}, {"--api-port", cfg.APIPort}, {"--proxy-port", cfg.ProxyPort}, {"--upstream-port", cfg.UpstreamPort}} {
+	}{{"page-port", cfg.PagePort}, {"api-port", cfg.APIPort}, {"proxy-port", cfg.ProxyPort}, {"upstream-port", cfg.UpstreamPort}} {
 		if p.v < 0 || p.v > 65535 {
-			fmt.Fprintf(stderr, "crossorigin demo: %s %d: want a port from 0 to 65535\n", p.name, p.v)
-			return 2
+			cl.Bad(p.name, strconv.Itoa(p.v), "want a port from 0 to 65535")
 		}
+	}
+	if code, failed := cl.Failed(stderr); failed {
+		return code
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	d, err := demo.Listen(cfg)

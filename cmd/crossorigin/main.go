@@ -4,6 +4,7 @@
 //	crossorigin scan URL...                 find CORS misconfigurations
 //	crossorigin proxy                       run the SSRF-safe CORS proxy
 //	crossorigin demo                        start the two-origin playground
+//	crossorigin version                     print the version and VCS revision
 //
 // Exit codes: 0 fine, 1 the finding the command exists to report (blocked,
 // vulnerable), 2 usage or runtime error.
@@ -30,6 +31,7 @@ var commands = []command{
 	{"scan", "probe URLs for CORS misconfigurations", runScan},
 	{"proxy", "run the SSRF-safe CORS proxy", runProxy},
 	{"demo", "start the two-origin playground", runDemo},
+	{"version", "print the module version and VCS revision", runVersion},
 }
 
 func main() {
@@ -43,20 +45,22 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	switch {
+	case len(args) == 0:
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	case args[0] == "-h" || args[0] == "--help" || args[0] == "help":
+		usage(stdout)
 		return 0
+	case args[0] == "--version":
+		return runVersion(ctx, nil, stdout, stderr)
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "crossorigin: unknown command %q\n\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "crossorigin: unknown command %q\nsee 'crossorigin --help'\n", args[0])
 	return 2
 }
 
@@ -65,7 +69,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-6s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-7s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'crossorigin <command> --help' for a command's flags.")
