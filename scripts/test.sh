@@ -9,7 +9,10 @@ root=$PWD
 
 scripts/setup.sh
 staticcheck="$(go env GOPATH)/bin/staticcheck"
-modules=(. e2e bench)
+# The framework adapters are modules of their own, so that the root
+# module never depends on a framework.
+adapters=(adapters/gin adapters/echo adapters/fiber adapters/examples)
+modules=(. e2e bench "${adapters[@]}")
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
@@ -22,10 +25,19 @@ for m in "${modules[@]}"; do
 	(cd "$root/$m" && go vet ./... && "$staticcheck" ./...)
 done
 
+echo "== the root module depends on no web framework"
+if go list -m all | grep -E 'gin-gonic|labstack/echo|gofiber|valyala/fasthttp|go-chi|gorilla/mux'; then
+	echo "the root go.mod must not depend on a framework: keep it in adapters/"; exit 1
+fi
+
 echo "== go test -race (root module)"
 go test -race -count=1 -timeout 10m ./...
 echo "== go test -race (e2e: real headless Chromium)"
 (cd e2e && go test -race -count=1 -timeout 10m ./...)
 echo "== go test (bench: harness sanity checks, no benchmarks)"
 (cd bench && go test -count=1 -timeout 5m ./...)
+for m in "${adapters[@]}"; do
+	echo "== go test -race ($m: real servers of the framework on loopback)"
+	(cd "$root/$m" && go test -race -count=1 -timeout 5m ./...)
+done
 echo "all tests passed"
