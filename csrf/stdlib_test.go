@@ -196,3 +196,103 @@ func TestAgainstNetHTTPBypass(t *testing.T) {
 		})
 	}
 }
+
+// TestAgainstNetHTTPServer is net/http's TestCrossOriginProtectionServer
+// run against both: real servers on loopback, one behind
+// CrossOriginProtection and one behind a Guard with the same trusted
+// origin and bypass pattern, get the same requests and give the same
+// statuses.
+func TestAgainstNetHTTPServer(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	std := http.NewCrossOriginProtection()
+	if err := std.AddTrustedOrigin("https://trusted.example"); err != nil {
+		t.Fatal(err)
+	}
+	std.AddInsecureBypassPattern("/bypass/")
+	g, err := New(Config{TrustedOrigins: []string{"https://trusted.example"}, Bypass: []string{"/bypass/"}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdSrv, ourSrv := httptest.NewServer(std.Handler(ok)), httptest.NewServer(g.Handler(ok))
+	defer stdSrv.Close()
+	defer ourSrv.Close()
+
+	cases := []struct {
+		name, path, origin, site string
+		self                     bool // Origin is the server's own URL
+		want                     int
+	}{
+		{name: "cross-site", origin: "https://attacker.example", site: "cross-site", want: 403},
+		{name: "same-origin", site: "same-origin", want: 200},
+		{name: "origin matches host", self: true, want: 200},
+		{name: "trusted origin", origin: "https://trusted.example", want: 200},
+		{name: "untrusted origin", origin: "https://attacker.example", want: 403},
+		{name: "bypass path", path: "/bypass/", origin: "https://attacker.example", want: 200},
+		{name: "below the bypass path", path: "/bypass/x", origin: "https://attacker.example", site: "cross-site", want: 200},
+		{name: "redirect to the bypass path", path: "/bypass", origin: "https://attacker.example", site: "cross-site", want: 403},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, base := range []string{stdSrv.URL, ourSrv.URL} {
+				req, err := http.NewRequest("POST", base+tc.path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o := tc.origin; o != "" || tc.self {
+					if tc.self {
+						o = base
+					}
+					req.Header.Set("Origin", o)
+				}
+				if tc.site != "" {
+					req.Header.Set("Sec-Fetch-Site", tc.site)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = resp.Body.Close()
+				if resp.StatusCode != tc.want {
+					t.Errorf("%s: status %d, want %d", base, resp.StatusCode, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestAgainstNetHTTPTrustedOrigins runs net/http's
+// TestCrossOriginProtectionAddTrustedOriginErrors cases, and more, through
+// AddTrustedOrigin and Config.TrustedOrigins: both accept and refuse the
+// same, except where a difference is written down.
+func TestAgainstNetHTTPTrustedOrigins(t *testing.T) {
+	cases := []struct{ origin, differ string }{
+		// net/http's.
+		{origin: "https://example.com"},
+		{origin: "https://example.com:8080"},
+		{origin: "http://example.com"},
+		{origin: "example.com"},
+		{origin: "https://"},
+		{origin: "https://example.com/"},
+		{origin: "https://example.com/path"},
+		{origin: "https://example.com?query=value"},
+		{origin: "https://example.com#fragment"},
+		{origin: "https://ex ample.com"},
+		{origin: ""},
+		{origin: "null"},
+		// More.
+		{origin: "https://Partner.example:443"}, // both accept; only here it then matches
+		{origin: "https://*.p.example", differ: "net/http stores the wildcard as a literal that never matches"},
+		{origin: "https://user@p.example", differ: "net/http accepts userinfo, which browsers never send"},
+	}
+	for _, tc := range cases {
+		stdErr := http.NewCrossOriginProtection().AddTrustedOrigin(tc.origin)
+		_, ourErr := New(Config{TrustedOrigins: []string{tc.origin}})
+		agree := (stdErr == nil) == (ourErr == nil)
+		if tc.differ == "" && !agree {
+			t.Errorf("%q: net/http %v; csrf %v", tc.origin, stdErr, ourErr)
+		}
+		if tc.differ != "" && agree {
+			t.Errorf("%q: expected to differ (%s), both gave %v / %v", tc.origin, tc.differ, stdErr, ourErr)
+		}
+	}
+}
