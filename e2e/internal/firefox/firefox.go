@@ -303,3 +303,44 @@ func (b *Browser) ConsoleCORS(n int) ([]ConsoleMessage, int, error) {
 	}
 	return out, res.Count, nil
 }
+
+// NewWindow opens a new tab and returns its handle; the session stays in
+// the current one until SwitchTo.
+func (b *Browser) NewWindow() (string, error) {
+	res, err := b.call("WebDriver:NewWindow", map[string]any{"type": "tab"})
+	if err != nil {
+		return "", err
+	}
+	var v struct {
+		Handle string `json:"handle"`
+	}
+	if err := json.Unmarshal(res, &v); err != nil {
+		return "", err
+	}
+	return v.Handle, nil
+}
+
+// SwitchTo makes the window with handle the session's current one.
+func (b *Browser) SwitchTo(handle string) error {
+	_, err := b.call("WebDriver:SwitchToWindow", map[string]any{"handle": handle, "focus": false})
+	return err
+}
+
+// Window returns the handle of the current window.
+func (b *Browser) Window() (string, error) {
+	res, err := b.call("WebDriver:GetWindowHandle", map[string]any{})
+	if err != nil {
+		return "", err
+	}
+	var v struct {
+		Value string `json:"value"`
+	}
+	err = json.Unmarshal(res, &v)
+	return v.Value, err
+}
+
+// CloseWindow closes the current window.
+func (b *Browser) CloseWindow() error {
+	_, err := b.call("WebDriver:CloseWindow", map[string]any{})
+	return err
+}

@@ -271,3 +271,30 @@ func (b *Browser) do(method, url string, body, out any) error {
 	}
 	return json.Unmarshal(v.Value, out)
 }
+
+// NewWindow opens a new window and returns its handle; the session stays
+// in the current one until SwitchTo.
+func (b *Browser) NewWindow() (string, error) {
+	var v struct {
+		Handle string `json:"handle"`
+	}
+	err := b.do(http.MethodPost, b.base+"/window/new", map[string]any{}, &v)
+	return v.Handle, err
+}
+
+// SwitchTo makes the window with handle the session's current one.
+func (b *Browser) SwitchTo(handle string) error {
+	return b.do(http.MethodPost, b.base+"/window", map[string]any{"handle": handle}, nil)
+}
+
+// Window returns the handle of the current window.
+func (b *Browser) Window() (string, error) {
+	var h string
+	err := b.do(http.MethodGet, b.base+"/window", nil, &h)
+	return h, err
+}
+
+// CloseWindow closes the current window.
+func (b *Browser) CloseWindow() error {
+	return b.do(http.MethodDelete, b.base+"/window", nil, nil)
+}
