@@ -26,78 +26,104 @@ const redisForms = `share rate limits among replicas through Redis. Forms:
 // redisUsage is the fix shown for a --redis value that cannot be used.
 const redisUsage = "use redis://host:6379/0, rediss://host:6380/0, redis+sentinel://host:26379,host2:26379/mastername or redis+cluster://host:7000,host2:7000,host3:7000"
 
-// newRedisClient builds the go-redis client that --redis names. The
-// client bounds every socket read by its context's deadline
-// (ContextTimeoutEnabled), so the limiter's timeout holds without a
-// goroutine per check.
-func newRedisClient(raw string) (redis.UniversalClient, error) {
+// redisURL is a --redis value taken apart.
+type redisURL struct {
+	base     string // redis or rediss
+	kind     string // "", "cluster" or "sentinel"
+	userinfo string // "user:password@" or ""
+	hosts    []string
+	path     string
+	query    url.Values
+}
+
+// parseRedisURL splits scheme[+kind]://[userinfo@]host:port[,host:port...][/path][?query].
+func parseRedisURL(raw string) (*redisURL, error) {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
 		return nil, fmt.Errorf("no scheme")
 	}
-	base, kind, _ := strings.Cut(scheme, "+")
-	if base != "redis" && base != "rediss" {
+	u := &redisURL{}
+	u.base, u.kind, _ = strings.Cut(scheme, "+")
+	if (u.base != "redis" && u.base != "rediss") || (u.kind != "" && u.kind != "cluster" && u.kind != "sentinel") {
 		return nil, fmt.Errorf("unknown scheme %q", scheme)
 	}
 	authority, tail := rest, ""
 	if i := strings.IndexAny(rest, "/?"); i >= 0 {
 		authority, tail = rest[:i], rest[i:]
 	}
-	userinfo, hostlist := "", authority
+	hostlist := authority
 	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
-		userinfo, hostlist = authority[:i+1], authority[i+1:]
+		u.userinfo, hostlist = authority[:i+1], authority[i+1:]
 	}
-	hosts := strings.Split(hostlist, ",")
-	for _, h := range hosts {
+	u.hosts = strings.Split(hostlist, ",")
+	for _, h := range u.hosts {
 		if host, port, err := net.SplitHostPort(h); err != nil || host == "" || port == "" {
 			return nil, fmt.Errorf("address %q is not host:port", h)
 		}
 	}
-	path, query, _ := strings.Cut(tail, "?")
-	q, err := url.ParseQuery(query)
-	if err != nil {
+	var query string
+	u.path, query, _ = strings.Cut(tail, "?")
+	var err error
+	if u.query, err = url.ParseQuery(query); err != nil {
 		return nil, fmt.Errorf("query: %v", err)
 	}
-	for _, h := range hosts[1:] {
+	return u, nil
+}
+
+// goRedis writes u in go-redis's own URL form with this path: the first
+// address in the authority, the others as addr parameters.
+func (u *redisURL) goRedis(path string) string {
+	q := url.Values{}
+	for k, v := range u.query {
+		q[k] = v
+	}
+	for _, h := range u.hosts[1:] {
 		q.Add("addr", h)
 	}
-	// go-redis's own URL forms: the first address in the authority, the
-	// others as addr parameters.
-	u := func(path string) string {
-		s := base + "://" + userinfo + hosts[0] + path
-		if len(q) > 0 {
-			s += "?" + q.Encode()
-		}
-		return s
+	s := u.base + "://" + u.userinfo + u.hosts[0] + path
+	if len(q) > 0 {
+		s += "?" + q.Encode()
 	}
-	switch kind {
+	return s
+}
+
+// newRedisClient builds the go-redis client that --redis names. The
+// client bounds every socket read by its context's deadline
+// (ContextTimeoutEnabled), so the limiter's timeout holds without a
+// goroutine per check.
+func newRedisClient(raw string) (redis.UniversalClient, error) {
+	u, err := parseRedisURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	switch u.kind {
 	case "":
-		if len(hosts) > 1 {
+		if len(u.hosts) > 1 {
 			return nil, fmt.Errorf("several addresses: use redis+cluster:// for a cluster or redis+sentinel:// for Sentinels")
 		}
-		o, err := redis.ParseURL(u(path))
+		o, err := redis.ParseURL(u.goRedis(u.path))
 		if err != nil {
 			return nil, err
 		}
 		o.ContextTimeoutEnabled = true
 		return redis.NewClient(o), nil
 	case "cluster":
-		if strings.Trim(path, "/") != "" {
-			return nil, fmt.Errorf("a cluster has no database number (path %q)", path)
+		if strings.Trim(u.path, "/") != "" {
+			return nil, fmt.Errorf("a cluster has no database number (path %q)", u.path)
 		}
-		o, err := redis.ParseClusterURL(u(""))
+		o, err := redis.ParseClusterURL(u.goRedis(""))
 		if err != nil {
 			return nil, err
 		}
 		o.ContextTimeoutEnabled = true
 		return redis.NewClusterClient(o), nil
 	case "sentinel":
-		master, db, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		master, db, _ := strings.Cut(strings.TrimPrefix(u.path, "/"), "/")
 		if master == "" {
 			return nil, fmt.Errorf("no master name: write the Sentinels' name for it as the path (/mymaster)")
 		}
-		q.Set("master_name", master)
-		o, err := redis.ParseFailoverURL(u("/" + db))
+		u.query.Set("master_name", master)
+		o, err := redis.ParseFailoverURL(u.goRedis("/" + db))
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +135,7 @@ func newRedisClient(raw string) (redis.UniversalClient, error) {
 		o.ContextTimeoutEnabled = true
 		return redis.NewFailoverClient(o), nil
 	}
-	return nil, fmt.Errorf("unknown scheme %q", scheme)
+	return nil, fmt.Errorf("unknown scheme %q", u.base+"+"+u.kind)
 }
 
 // redactURL hides the password of a --redis value in messages.
@@ -161,7 +187,7 @@ func redisLimiter(ctx context.Context, raw, failMode string, reg prometheus.Regi
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--redis: cannot reach Redis at %q: %v", redactURL(raw), err))
 	}
-	lim := redislimit.New(rc, redislimit.Options{FailClosed: failClosed, Logger: log})
+	lim := redislimit.New(rc, redislimit.Options{FailClosed: failClosed, Logger: log, AutoPipeline: true})
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "crossorigin", Subsystem: "proxy", Name: "rate_limiter_degraded",
 		Help: "1 while Redis is unreachable and rate limits are not enforced (or, with --redis-fail closed, every request is refused).",
@@ -173,7 +199,17 @@ func redisLimiter(ctx context.Context, raw, failMode string, reg prometheus.Regi
 	}))
 	return lim, func() {
 		_ = lim.Close()
-		_ = rc.Close()
+		// A batch stuck on a hung Redis would hold Close for its read
+		// timeouts; shutdown waits a second at most.
+		done := make(chan struct{})
+		go func() {
+			_ = rc.Close()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
 	}, errs
 }
 

@@ -238,3 +238,18 @@ func TestProxyCommandRedisSentinelFailover(t *testing.T) {
 		t.Errorf("after the failover: statuses %v, want exactly two more 200 (6 per window, 4 used)", codes)
 	}
 }
+
+// FuzzRedisURL: no --redis value makes the parser panic, and what it
+// accepts has at least one host:port address.
+func FuzzRedisURL(f *testing.F) {
+	for _, s := range []string{"redis://127.0.0.1:6379/0", "redis+sentinel://:p@a:1,b:2/m/0?db=1", "redis+cluster://a:1,b:2", "rediss://u@[::1]:6380", "redis://@:/?%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := parseRedisURL(s)
+		if err == nil && (len(u.hosts) == 0 || u.hosts[0] == "") {
+			t.Errorf("%q: accepted without an address", s)
+		}
+		_ = redactURL(s)
+	})
+}

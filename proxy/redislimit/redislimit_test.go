@@ -96,13 +96,14 @@ func (q *quietLog) String() string {
 func (q *quietLog) logger() *slog.Logger { return slog.New(slog.NewTextHandler(q, nil)) }
 
 // TestRedisSharedLimit: two proxy instances (two replicas behind a load
-// balancer) with their own Redis clients enforce one limit together.
+// balancer) with their own Redis clients enforce one limit together; one
+// of them batches its checks (AutoPipeline).
 func TestRedisSharedLimit(t *testing.T) {
 	up := upstream(t)
 	addr := redistest.Start(t)
 	var proxies []string
-	for range 2 {
-		l := newLimiter(t, client(t, &redis.Options{Addr: addr}), redislimit.Options{Prefix: "test:"})
+	for i := range 2 {
+		l := newLimiter(t, client(t, &redis.Options{Addr: addr}), redislimit.Options{Prefix: "test:", AutoPipeline: i == 1})
 		proxies = append(proxies, newProxy(t, proxy.Config{PerIP: proxy.Rate{Requests: 5, Per: time.Hour}, Limiter: l}, up))
 	}
 	var codes []int
@@ -134,7 +135,7 @@ func fmtInts(v []int) string {
 }
 
 func TestRedisLimiterRefill(t *testing.T) {
-	l := newLimiter(t, client(t, &redis.Options{Addr: redistest.Start(t)}), redislimit.Options{})
+	l := newLimiter(t, client(t, &redis.Options{Addr: redistest.Start(t)}), redislimit.Options{AutoPipeline: true})
 	r := proxy.Rate{Requests: 4, Per: time.Second, Burst: 2} // a token every 250 ms
 	ctx := context.Background()
 	for i, want := range []bool{true, true, false} {
@@ -162,8 +163,9 @@ func TestKeyHashTag(t *testing.T) {
 	}
 }
 
-// hungRedis is a TCP listener that accepts connections and never answers.
-func hungRedis(t testing.TB) string {
+// hungRedis is a TCP listener that accepts connections and never answers,
+// until the test ends or stop is called.
+func hungRedis(t testing.TB) (addr string, stop func()) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -181,15 +183,16 @@ func hungRedis(t testing.TB) string {
 			mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() {
+	stop = func() {
 		_ = l.Close()
 		mu.Lock()
 		defer mu.Unlock()
 		for _, c := range conns {
 			_ = c.Close()
 		}
-	})
-	return l.Addr().String()
+	}
+	t.Cleanup(stop)
+	return l.Addr().String(), stop
 }
 
 // TestBug6HungRedisStallsEveryRequest: a Redis that accepts connections and
@@ -201,16 +204,22 @@ func TestBug6HungRedisStallsEveryRequest(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		opt  redis.Options
+		auto bool
 	}{
-		{"default client", redis.Options{}},
-		{"ContextTimeoutEnabled", redis.Options{ContextTimeoutEnabled: true}},
-		{"no read timeout", redis.Options{ReadTimeout: -1, MaxRetries: 5}},
+		{"default client", redis.Options{}, false},
+		{"ContextTimeoutEnabled", redis.Options{ContextTimeoutEnabled: true}, false},
+		{"no read timeout", redis.Options{ReadTimeout: -1, MaxRetries: 5}, false},
+		{"AutoPipeline", redis.Options{ContextTimeoutEnabled: true}, true}, // closing the client then takes seconds: go-redis drains the stuck batch
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			up := upstream(t)
-			tc.opt.Addr = hungRedis(t)
+			var stop func()
+			tc.opt.Addr, stop = hungRedis(t)
+			// Before the client closes: a batch stuck in a pipeline would
+			// hold Close for the read timeouts of all its retries.
+			defer stop()
 			var logs quietLog
-			l := newLimiter(t, client(t, &tc.opt), redislimit.Options{Timeout: 100 * time.Millisecond, Logger: logs.logger()})
+			l := newLimiter(t, client(t, &tc.opt), redislimit.Options{Timeout: 100 * time.Millisecond, Logger: logs.logger(), AutoPipeline: tc.auto})
 			base := newProxy(t, proxy.Config{
 				PerIP:   proxy.Rate{Requests: 1, Per: time.Hour},
 				PerHost: proxy.Rate{Requests: 1, Per: time.Hour},
@@ -318,7 +327,8 @@ func TestFailClosed(t *testing.T) {
 func TestDegradedNotLoggedPerRequest(t *testing.T) {
 	up := upstream(t)
 	var proxyLog quietLog
-	lim := newLimiter(t, client(t, &redis.Options{Addr: hungRedis(t)}), redislimit.Options{
+	addr, _ := hungRedis(t)
+	lim := newLimiter(t, client(t, &redis.Options{Addr: addr}), redislimit.Options{
 		Timeout: 50 * time.Millisecond, Logger: (&quietLog{}).logger(),
 	})
 	base := newProxy(t, proxy.Config{PerIP: proxy.Rate{Requests: 1, Per: time.Hour}, Limiter: lim, Logger: proxyLog.logger()}, up)
@@ -336,5 +346,36 @@ func TestLoggerAdapter(t *testing.T) {
 	redislimit.Logger{L: logs.logger()}.Printf(context.Background(), "redis: dial %s: %v", "127.0.0.1:1", "refused")
 	if got := logs.String(); !strings.Contains(got, `msg="redis: dial 127.0.0.1:1: refused"`) || !strings.Contains(got, "level=WARN") {
 		t.Errorf("log record %q", got)
+	}
+}
+
+// TestConcurrentChecksExact: checks from many goroutines at once, batched
+// or not, spend a bucket exactly: no token is lost or granted twice.
+func TestConcurrentChecksExact(t *testing.T) {
+	addr := redistest.Start(t)
+	for _, auto := range []bool{false, true} {
+		l := newLimiter(t, client(t, &redis.Options{Addr: addr, ContextTimeoutEnabled: true}), redislimit.Options{AutoPipeline: auto, Timeout: 2 * time.Second})
+		key := "exact:" + strconv.FormatBool(auto)
+		var mu sync.Mutex
+		var allowed, errs int
+		var wg sync.WaitGroup
+		for range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d, err := l.Allow(context.Background(), key, proxy.Rate{Requests: 50, Per: time.Hour})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs++
+				} else if d.Allowed {
+					allowed++
+				}
+			}()
+		}
+		wg.Wait()
+		if allowed != 50 || errs != 0 {
+			t.Errorf("AutoPipeline %v: %d of 200 allowed, %d errors; want 50 and 0", auto, allowed, errs)
+		}
 	}
 }
