@@ -79,13 +79,17 @@ func benchGuard(b *testing.B, check func(*http.Request) error, r *http.Request) 
 func BenchmarkCheck(b *testing.B) {
 	std := http.NewCrossOriginProtection()
 	std.AddTrustedOrigin("https://partner.example")
-	g, _ := New(Config{TrustedOrigins: []string{"https://partner.example"}})
+	std.AddInsecureBypassPattern("/hooks/")
+	std.AddInsecureBypassPattern("POST /api/{id}/webhook")
+	g, _ := New(Config{TrustedOrigins: []string{"https://partner.example"}, Bypass: []string{"/hooks/", "POST /api/{id}/webhook"}})
 	reqs := map[string]*http.Request{
-		"SecFetchSite":   req{header: hdr("Sec-Fetch-Site", "same-origin", "Origin", "https://app.example.com")}.build(),
-		"OriginFallback": req{header: hdr("Origin", "https://app.example.com")}.build(),
-		"Trusted":        req{header: hdr("Sec-Fetch-Site", "cross-site", "Origin", "https://partner.example")}.build(),
+		"SecFetchSite":     req{header: hdr("Sec-Fetch-Site", "same-origin", "Origin", "https://app.example.com")}.build(),
+		"OriginFallback":   req{header: hdr("Origin", "https://app.example.com")}.build(),
+		"Trusted":          req{header: hdr("Sec-Fetch-Site", "cross-site", "Origin", "https://partner.example")}.build(),
+		"Bypassed":         req{target: "/hooks/stripe", header: hdr("Sec-Fetch-Site", "cross-site")}.build(),
+		"BypassedWildcard": req{target: "/api/42/webhook", header: hdr("Sec-Fetch-Site", "cross-site")}.build(),
 	}
-	for _, name := range []string{"SecFetchSite", "OriginFallback", "Trusted"} {
+	for _, name := range []string{"SecFetchSite", "OriginFallback", "Trusted", "Bypassed", "BypassedWildcard"} {
 		b.Run(name+"/csrf", func(b *testing.B) { benchGuard(b, g.Check, reqs[name]) })
 		b.Run(name+"/net-http", func(b *testing.B) { benchGuard(b, std.Check, reqs[name]) })
 	}
