@@ -20,7 +20,7 @@ func ExampleScanner_Scan() {
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
 			w.Header().Set("Vary", "Origin")
 		}
-		fmt.Fprint(w, `{"user":"alice"}`)
+		_, _ = fmt.Fprint(w, `{"user":"alice"}`)
 	}))
 	defer api.Close()
 

@@ -67,37 +67,7 @@ func TestJSONSchema(t *testing.T) {
 		t.Fatalf("%d findings, want at least 3", len(findings))
 	}
 	for _, f := range findings {
-		f := f.(map[string]any)
-		for k, kind := range map[string]string{
-			"id": "string", "class": "string", "severity": "string", "origin": "string", "url": "string",
-			"evidence": "object", "browsers": "array", "description": "string", "fix": "string", "credentials": "bool",
-		} {
-			v, ok := f[k]
-			if !ok {
-				t.Errorf("finding without %q: %v", k, f)
-				continue
-			}
-			if got := jsonKind(v); got != kind {
-				t.Errorf("%q is a %s, want %s", k, got, kind)
-			}
-		}
-		if _, err := ParseSeverity(f["severity"].(string)); err != nil {
-			t.Error(err)
-		}
-		if !slices.Contains(Classes(), Class(f["class"].(string))) {
-			t.Errorf("unknown class %v", f["class"])
-		}
-		ev := f["evidence"].(map[string]any)
-		for _, k := range []string{"request", "status", "headers", "browser_verdict"} {
-			if _, ok := ev[k]; !ok {
-				t.Errorf("evidence without %q: %v", k, ev)
-			}
-		}
-		req := ev["request"].(map[string]any)
-		hs := req["headers"].(map[string]any)
-		if hs["Cookie"] != "(redacted)" {
-			t.Errorf("request Cookie = %v, want (redacted)", hs["Cookie"])
-		}
+		checkJSONFinding(t, f.(map[string]any))
 	}
 	for _, tg := range doc["targets"].([]any) {
 		tg := tg.(map[string]any)
@@ -122,6 +92,41 @@ func TestJSONSchema(t *testing.T) {
 	}
 	if len(back.Findings) != len(rep.Findings) || back.Findings[0].Severity != rep.Findings[0].Severity {
 		t.Error("findings do not survive a JSON round trip")
+	}
+}
+
+// checkJSONFinding checks the fields and types of one JSON finding.
+func checkJSONFinding(t *testing.T, f map[string]any) {
+	t.Helper()
+	for k, kind := range map[string]string{
+		"id": "string", "class": "string", "severity": "string", "origin": "string", "url": "string",
+		"evidence": "object", "browsers": "array", "description": "string", "fix": "string", "credentials": "bool",
+	} {
+		v, ok := f[k]
+		if !ok {
+			t.Errorf("finding without %q: %v", k, f)
+			continue
+		}
+		if got := jsonKind(v); got != kind {
+			t.Errorf("%q is a %s, want %s", k, got, kind)
+		}
+	}
+	if _, err := ParseSeverity(f["severity"].(string)); err != nil {
+		t.Error(err)
+	}
+	if !slices.Contains(Classes(), Class(f["class"].(string))) {
+		t.Errorf("unknown class %v", f["class"])
+	}
+	ev := f["evidence"].(map[string]any)
+	for _, k := range []string{"request", "status", "headers", "browser_verdict"} {
+		if _, ok := ev[k]; !ok {
+			t.Errorf("evidence without %q: %v", k, ev)
+		}
+	}
+	req := ev["request"].(map[string]any)
+	hs := req["headers"].(map[string]any)
+	if hs["Cookie"] != "(redacted)" {
+		t.Errorf("request Cookie = %v, want (redacted)", hs["Cookie"])
 	}
 }
 
@@ -170,6 +175,62 @@ func TestEmptyJSON(t *testing.T) {
 	}
 }
 
+// checkSARIFResults checks each result against the rules.
+func checkSARIFResults(t *testing.T, log sarifTestLog, ids map[string]int) {
+	t.Helper()
+	for _, r := range log.Runs[0].Results {
+		if i, ok := ids[r.RuleID]; !ok || i != r.RuleIndex {
+			t.Errorf("result rule %s index %d, rules say %d", r.RuleID, r.RuleIndex, i)
+		}
+		if !slices.Contains([]string{"error", "warning", "note"}, r.Level) {
+			t.Errorf("level %q", r.Level)
+		}
+		// GitHub code scanning refuses URI schemes other than file.
+		if len(r.Locations) != 1 || !strings.HasPrefix(r.Locations[0].PhysicalLocation.ArtifactLocation.URI, "api.example.com_") {
+			t.Errorf("locations %+v", r.Locations)
+		}
+		if r.PartialFingerprints["crossoriginFindingId/v1"] == "" || r.Message.Text == "" {
+			t.Errorf("result without fingerprint or message: %+v", r)
+		}
+	}
+}
+
+// sarifTestLog is the part of a SARIF log the tests read.
+type sarifTestLog struct {
+	Schema  string `json:"$schema"`
+	Version string `json:"version"`
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name  string `json:"name"`
+				Rules []struct {
+					ID               string                `json:"id"`
+					Name             string                `json:"name"`
+					ShortDescription struct{ Text string } `json:"shortDescription"`
+					Help             struct{ Text string } `json:"help"`
+					Properties       map[string]any        `json:"properties"`
+				} `json:"rules"`
+			} `json:"driver"`
+		} `json:"tool"`
+		Invocations []struct {
+			ExecutionSuccessful bool  `json:"executionSuccessful"`
+			Notifications       []any `json:"toolExecutionNotifications"`
+		} `json:"invocations"`
+		Results []struct {
+			RuleID    string `json:"ruleId"`
+			RuleIndex int    `json:"ruleIndex"`
+			Level     string `json:"level"`
+			Message   struct{ Text string }
+			Locations []struct {
+				PhysicalLocation struct {
+					ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+				} `json:"physicalLocation"`
+			} `json:"locations"`
+			PartialFingerprints map[string]string `json:"partialFingerprints"`
+		} `json:"results"`
+	} `json:"runs"`
+}
+
 func TestSARIF(t *testing.T) {
 	rep := scanZoo(t, Config{}, "reflect", "jsonp", "wildcard-credentials")
 	rep.Targets = append(rep.Targets, Target{URL: "https://down.example/", Error: "connection refused"})
@@ -177,40 +238,7 @@ func TestSARIF(t *testing.T) {
 	if err := rep.WriteSARIF(&buf); err != nil {
 		t.Fatal(err)
 	}
-	var log struct {
-		Schema  string `json:"$schema"`
-		Version string `json:"version"`
-		Runs    []struct {
-			Tool struct {
-				Driver struct {
-					Name  string `json:"name"`
-					Rules []struct {
-						ID               string                `json:"id"`
-						Name             string                `json:"name"`
-						ShortDescription struct{ Text string } `json:"shortDescription"`
-						Help             struct{ Text string } `json:"help"`
-						Properties       map[string]any        `json:"properties"`
-					} `json:"rules"`
-				} `json:"driver"`
-			} `json:"tool"`
-			Invocations []struct {
-				ExecutionSuccessful bool  `json:"executionSuccessful"`
-				Notifications       []any `json:"toolExecutionNotifications"`
-			} `json:"invocations"`
-			Results []struct {
-				RuleID    string `json:"ruleId"`
-				RuleIndex int    `json:"ruleIndex"`
-				Level     string `json:"level"`
-				Message   struct{ Text string }
-				Locations []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string } `json:"artifactLocation"`
-					} `json:"physicalLocation"`
-				} `json:"locations"`
-				PartialFingerprints map[string]string `json:"partialFingerprints"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
+	var log sarifTestLog
 	dec := json.NewDecoder(&buf)
 	if err := dec.Decode(&log); err != nil {
 		t.Fatalf("SARIF does not have the expected shape: %v", err)
@@ -241,21 +269,7 @@ func TestSARIF(t *testing.T) {
 	if len(run.Results) != len(rep.Findings) || len(run.Results) == 0 {
 		t.Fatalf("%d results for %d findings", len(run.Results), len(rep.Findings))
 	}
-	for _, r := range run.Results {
-		if i, ok := ids[r.RuleID]; !ok || i != r.RuleIndex {
-			t.Errorf("result rule %s index %d, rules say %d", r.RuleID, r.RuleIndex, i)
-		}
-		if !slices.Contains([]string{"error", "warning", "note"}, r.Level) {
-			t.Errorf("level %q", r.Level)
-		}
-		// GitHub code scanning refuses URI schemes other than file.
-		if len(r.Locations) != 1 || !strings.HasPrefix(r.Locations[0].PhysicalLocation.ArtifactLocation.URI, "api.example.com_") {
-			t.Errorf("locations %+v", r.Locations)
-		}
-		if r.PartialFingerprints["crossoriginFindingId/v1"] == "" || r.Message.Text == "" {
-			t.Errorf("result without fingerprint or message: %+v", r)
-		}
-	}
+	checkSARIFResults(t, log, ids)
 	if inv := run.Invocations; len(inv) != 1 || inv[0].ExecutionSuccessful || len(inv[0].Notifications) != 1 {
 		t.Errorf("invocations %+v, want one unsuccessful with one notification", inv)
 	}

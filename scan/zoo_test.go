@@ -51,10 +51,10 @@ func corsServer(allow func(o string) bool, creds bool) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if r.Header.Get("Cookie") == "" {
-			w.Write([]byte(`{"user":null}`))
+			_, _ = w.Write([]byte(`{"user":null}`))
 			return
 		}
-		w.Write([]byte(`{"user":"alice","balance":42}`))
+		_, _ = w.Write([]byte(`{"user":"alice","balance":42}`))
 	})
 }
 
@@ -115,7 +115,7 @@ func zooEntries() []zooEntry {
 					return false
 				}
 				end := strings.IndexFunc(rest, func(r rune) bool {
-					return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.' || r == '-')
+					return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '.' && r != '-'
 				})
 				if end >= 0 {
 					rest = rest[:end]
@@ -136,13 +136,13 @@ func zooEntries() []zooEntry {
 		{name: "wildcard-intranet", want: []Class{WildcardOrigin}, plain: true, host: "wiki.internal",
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
-				w.Write([]byte("internal wiki"))
+				_, _ = w.Write([]byte("internal wiki"))
 			})},
 		{name: "wildcard-private-cache", want: []Class{WildcardOrigin},
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
 				w.Header().Set("Cache-Control", "private, no-store")
-				w.Write([]byte(`{"user":"alice"}`))
+				_, _ = w.Write([]byte(`{"user":"alice"}`))
 			})},
 		{name: "wildcard-credentials", want: []Class{WildcardWithCredentials},
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +167,7 @@ func zooEntries() []zooEntry {
 					w.Header().Set("Access-Control-Allow-Origin", o)
 				}
 				w.Header().Set("Cache-Control", "public, max-age=600")
-				w.Write([]byte(`{"public":true}`))
+				_, _ = w.Write([]byte(`{"public":true}`))
 			})},
 		{name: "preflight-origin", want: []Class{PreflightReflectsOrigin},
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -216,11 +216,11 @@ func zooEntries() []zooEntry {
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if cb := r.URL.Query().Get("callback"); cb != "" {
 					w.Header().Set("Content-Type", "text/javascript")
-					w.Write([]byte(cb + `({"user":"alice"});`))
+					_, _ = w.Write([]byte(cb + `({"user":"alice"});`))
 					return
 				}
 				w.Header().Set("Content-Type", "application/json")
-				w.Write([]byte(`{"user":"alice"}`))
+				_, _ = w.Write([]byte(`{"user":"alice"}`))
 			})},
 
 		// Correct configurations: no finding at all.
@@ -240,7 +240,7 @@ func zooEntries() []zooEntry {
 						return
 					}
 				}
-				w.Write([]byte(`{"user":"alice"}`))
+				_, _ = w.Write([]byte(`{"user":"alice"}`))
 			})},
 		{name: "public-wildcard", want: []Class{WildcardOrigin},
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -252,12 +252,12 @@ func zooEntries() []zooEntry {
 					w.WriteHeader(http.StatusNoContent)
 					return
 				}
-				w.Write([]byte(`{"exchange_rate":1.08}`))
+				_, _ = w.Write([]byte(`{"exchange_rate":1.08}`))
 			})},
 		{name: "ok-no-cors",
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Cache-Control", "public, max-age=3600")
-				w.Write([]byte(`hello`))
+				_, _ = w.Write([]byte(`hello`))
 			})},
 		{name: "ok-jsonp-package", handler: mustJSONP()},
 		{name: "ok-cors-package", handler: mustCORS(cors.Config{
@@ -285,7 +285,7 @@ func mustCORS(c cors.Config) http.Handler {
 	return m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=600")
 		w.Header().Set("X-Request-Id", "1")
-		w.Write([]byte(`{"rates":[1.08]}`))
+		_, _ = w.Write([]byte(`{"rates":[1.08]}`))
 	}))
 }
 
@@ -296,7 +296,7 @@ func mustJSONP() http.Handler {
 	}
 	return j.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"version":3}`))
+		_, _ = w.Write([]byte(`{"version":3}`))
 	}))
 }
 
@@ -493,7 +493,7 @@ func TestCredentialsDecideSeverity(t *testing.T) {
 			w.Header().Set("Access-Control-Allow-Origin", o)
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
 		}
-		w.Write([]byte(`{"public":true}`))
+		_, _ = w.Write([]byte(`{"public":true}`))
 	})
 	for _, tc := range []struct {
 		name    string
@@ -544,7 +544,9 @@ func TestThrottledTargets(t *testing.T) {
 		t.Errorf("target %+v", tg)
 	}
 	var b strings.Builder
-	rep.WriteText(&b, TextOptions{})
+	if err := rep.WriteText(&b, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(b.String(), "findings may be missing") {
 		t.Errorf("no warning:\n%s", b.String())
 	}
@@ -582,7 +584,7 @@ func TestWildcardSeverity(t *testing.T) {
 			header: http.Header{"Authorization": {"Bearer t"}},
 			handler: star(func(w http.ResponseWriter, r *http.Request) {
 				if r.Header.Get("Authorization") != "" {
-					w.Write([]byte(`{"user":"alice"}`))
+					_, _ = w.Write([]byte(`{"user":"alice"}`))
 				}
 			})},
 		{name: "WWW-Authenticate without the header", want: Medium, reason: "WWW-Authenticate",

@@ -102,11 +102,11 @@ func parseScanFlags(args []string, stdout, stderr io.Writer) (*scanFlags, int, b
 	var err error
 	f.targets, err = parseWithPositionals(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, scanUsage)
+		_, _ = fmt.Fprint(stdout, scanUsage)
 		return nil, 0, false
 	}
 	usageErr := func(msg string) (*scanFlags, int, bool) {
-		fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
+		_, _ = fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
 		return nil, 2, false
 	}
 	formats := 0
@@ -138,7 +138,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	usageErr := func(msg string) int {
-		fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
+		_, _ = fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
 		return 2
 	}
 	for _, t := range f.targets {
@@ -154,7 +154,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		f.targets = append(f.targets, more...)
 	}
 	if len(f.targets) == 0 {
-		fmt.Fprintf(stderr, "crossorigin scan: no target to scan in %s\n", f.list)
+		_, _ = fmt.Fprintf(stderr, "crossorigin scan: no target to scan in %s\n", f.list)
 		return 2
 	}
 	tr, err := scanTransport(f.proxy, f.resolves)
@@ -177,11 +177,11 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rep, err := s.Scan(ctx, f.targets...)
 	if rep == nil {
-		fmt.Fprintf(stderr, "crossorigin scan: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "crossorigin scan: %v\n", err)
 		return 2
 	}
 	if err := f.write(rep, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "crossorigin scan: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "crossorigin scan: %v\n", err)
 		return 2
 	}
 	return scanExitCode(rep, f.threshold)
@@ -202,15 +202,15 @@ func (f *scanFlags) write(rep *scan.Report, stdout, stderr io.Writer) error {
 		return rep.WriteText(stdout, scan.TextOptions{Color: isTerminal(stdout), Verbose: f.verbose})
 	}
 	for _, t := range rep.Errors() {
-		fmt.Fprintf(stderr, "crossorigin scan: %s: %s\n", t.URL, t.Error)
+		_, _ = fmt.Fprintf(stderr, "crossorigin scan: %s: %s\n", t.URL, t.Error)
 	}
 	if f.verbose {
 		for _, t := range rep.Targets {
-			fmt.Fprintf(stderr, "crossorigin scan: %s: %d probes in %.2fs\n", t.URL, t.Requests, t.Seconds)
+			_, _ = fmt.Fprintf(stderr, "crossorigin scan: %s: %d probes in %.2fs\n", t.URL, t.Requests, t.Seconds)
 		}
 	}
 	if rep.Interrupted {
-		fmt.Fprintln(stderr, "crossorigin scan: interrupted; the report holds the findings so far")
+		_, _ = fmt.Fprintln(stderr, "crossorigin scan: interrupted; the report holds the findings so far")
 	}
 	return err
 }
@@ -263,7 +263,7 @@ func readList(name string, stderr io.Writer) ([]string, error) {
 			if errors.As(err, &te) {
 				reason = strconv.Quote(te.URL) + ": " + te.Reason
 			}
-			fmt.Fprintf(stderr, "%s:%d: %s (skipped)\n", name, n, reason)
+			_, _ = fmt.Fprintf(stderr, "%s:%d: %s (skipped)\n", name, n, reason)
 			continue
 		}
 		urls = append(urls, line)

@@ -125,7 +125,7 @@ func TestBug8InterruptStopsScan(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		_ = cmd.Process.Kill()
-		<-done
+		t.Logf("killed: %v", <-done)
 		t.Fatalf("the CLI ignored SIGINT\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 	}
 	for _, want := range []string{"[reflect-any-origin] " + reflect, "interrupted"} {
