@@ -27,6 +27,12 @@ type corsConfig struct {
 	// (crossorigin's OriginFunc, rs/cors's AllowOriginVaryRequestFunc);
 	// jub0bs/cors has no such function and gets origins instead.
 	originFunc func(r *http.Request, origin string) bool
+	// refusalReason keeps crossorigin's default one-line body on refused
+	// preflights. Neither peer sends one (rs/cors answers 204 without
+	// headers, jub0bs/cors a bare 403), so the other scenarios turn it off
+	// (cors.Config.OmitRefusalReason) to compare like with like, and the
+	// *Reason scenarios show what it costs.
+	refusalReason bool
 }
 
 var corsTenHeaders = []string{"Accept", "Authorization", "Content-Type", "X-A", "X-B", "X-C", "X-D", "X-E", "X-F", "X-G"}
@@ -58,6 +64,11 @@ var (
 		c.originFunc = func(r *http.Request, origin string) bool { return corsTenants[r.Host] == origin }
 		return c
 	}()
+	corsReason = func() corsConfig {
+		c := corsBase
+		c.refusalReason = true
+		return c
+	}()
 	corsCreds = func() corsConfig {
 		c := corsBase
 		c.credentials = true
@@ -76,7 +87,7 @@ var corsImpls = []struct {
 		cfg := cors.Config{
 			Origins: c.origins, Credentials: c.credentials, Methods: c.methods,
 			RequestHeaders: c.requestHeaders, ExposedHeaders: c.exposed,
-			MaxAge: corsSeconds(c.maxAge),
+			MaxAge: corsSeconds(c.maxAge), OmitRefusalReason: !c.refusalReason,
 		}
 		if c.originFunc != nil {
 			cfg.Origins, cfg.OriginFunc = nil, c.originFunc
@@ -136,6 +147,8 @@ var corsScenarios = []corsScenario{
 	{"preflight10Headers", corsBase, "OPTIONS", corsPreflight("https://app.example.com", "accept,authorization,content-type,x-a,x-b,x-c,x-d,x-e,x-f,x-g"), true},
 	{"preflightDisallowed", corsBase, "OPTIONS", corsPreflight("https://evil.example.com", "content-type"), false},
 	{"preflightHostile4KB", corsBase, "OPTIONS", corsPreflight("https://app.example.com", strings.Repeat("a,", 2048)), false},
+	{"preflightDisallowedReason", corsReason, "OPTIONS", corsPreflight("https://evil.example.com", "content-type"), false},
+	{"preflightHostile4KBReason", corsReason, "OPTIONS", corsPreflight("https://app.example.com", strings.Repeat("a,", 2048)), false},
 	{"origins100Allowed", corsHundred, "GET", map[string]string{"Origin": "https://app99.example.com"}, true},
 	{"origins100Disallowed", corsHundred, "GET", map[string]string{"Origin": "https://evil.example.com"}, false},
 	{"wildcardAllowed", corsWildcard, "GET", map[string]string{"Origin": "https://api.eu.example.com"}, true},

@@ -202,8 +202,11 @@ func TestVaryWriterKeepsInterfaces(t *testing.T) {
 	for r := range results {
 		t.Error(r)
 	}
+}
 
-	// A ResponseWriter that cannot flush or hijack says so.
+// TestVaryWriterSaysWhatItCannot checks that Flush and Hijack through a
+// ResponseWriter that cannot do them report it.
+func TestVaryWriterSaysWhatItCannot(t *testing.T) {
 	w := newVaryWriter(&benchWriter{h: http.Header{}}, preq("GET", app))
 	if err := http.NewResponseController(w).Flush(); err == nil {
 		t.Error("Flush through a writer that cannot flush succeeded")

@@ -26,6 +26,7 @@ func BenchmarkMatch(b *testing.B) {
 		})
 	}
 }
+
 // BenchmarkMatchWildcard is the shape of bench/'s wildcardAllowed scenario.
 func BenchmarkMatchWildcard(b *testing.B) {
 	m, err := Compile("https://*.example.com")

@@ -3,6 +3,7 @@ package origin
 import (
 	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -15,6 +16,11 @@ type Matcher struct {
 	anyPort  map[string]struct{} // "scheme://host" whose every port matches
 	wild     []wildGroup
 	patterns []Pattern
+	// fastWild: the only patterns beyond exact origins are subdomain
+	// patterns in small groups with a fixed port, over names: Match can
+	// then compare the raw origin with each group's prefix and suffixes
+	// and check only the labels in between (see matchWildFast).
+	fastWild bool
 }
 
 // A wildGroup holds the subdomain patterns of one scheme and port.
@@ -26,6 +32,11 @@ type wildGroup struct {
 	// suffix comparisons beat a walk through the trie's maps.
 	dotBases []string
 	root     *labelNode
+	// prefix is "scheme://" and suffixes are the dotBases followed by
+	// ":port" when the port is not the default, for matchWildFast.
+	prefix     string
+	portSuffix string
+	suffixes   []string
 }
 
 // maxLinearBases is the group size up to which bases are compared one by
@@ -94,6 +105,21 @@ func NewMatcher(ps ...Pattern) *Matcher {
 			m.exact[p.origin.String()] = struct{}{}
 		}
 	}
+	m.fastWild = len(m.wild) > 0 && len(m.anyPort) == 0
+	for i := range m.wild {
+		g := &m.wild[i]
+		g.prefix = g.scheme + "://"
+		if g.port != 0 {
+			g.portSuffix = ":" + strconv.Itoa(g.port)
+		}
+		for _, b := range g.dotBases {
+			g.suffixes = append(g.suffixes, b+g.portSuffix)
+			// A base whose last label is numeric would make some hosts
+			// parse as IPv4 addresses, which the fast path does not check.
+			m.fastWild = m.fastWild && !ParsesAsIPv4(b[1:])
+		}
+		m.fastWild = m.fastWild && !g.anyPort && len(g.dotBases) <= maxLinearBases
+	}
 	return m
 }
 
@@ -144,6 +170,9 @@ func (m *Matcher) Match(origin string) bool {
 	if len(m.anyPort) == 0 && len(m.wild) == 0 {
 		return false
 	}
+	if m.fastWild {
+		return m.matchWildFast(origin)
+	}
 	c, ok := splitCanonical(origin)
 	if !ok {
 		return false
@@ -176,6 +205,48 @@ func (m *Matcher) Match(origin string) bool {
 		}
 	}
 	return false
+}
+
+// matchWildFast is Match for a fastWild Matcher. A group's prefix and one
+// of its suffixes, which were canonical when compiled, bracket the labels
+// that the subdomain wildcard stands for; what splitCanonical would check
+// of the whole origin then comes down to those labels (host bytes, no
+// empty label) and the host's length.
+func (m *Matcher) matchWildFast(origin string) bool {
+	for i := range m.wild {
+		g := &m.wild[i]
+		if !strings.HasPrefix(origin, g.prefix) {
+			continue
+		}
+		rest := origin[len(g.prefix):]
+		host := rest[:len(rest)-min(len(rest), len(g.portSuffix))]
+		if len(host) > 254 || len(host) == 254 && host[253] != '.' {
+			continue
+		}
+		for _, suf := range g.suffixes {
+			if len(rest) > len(suf) && strings.HasSuffix(rest, suf) && validLabels(rest[:len(rest)-len(suf)]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// validLabels reports whether s is one or more non-empty labels of a
+// canonical host name, without a leading or trailing dot.
+func validLabels(s string) bool {
+	if s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	prev := uint8(0)
+	for i := 0; i < len(s); i++ {
+		cl := byteClass[s[i]]
+		if cl&classHost == 0 || cl&prev&classDot != 0 {
+			return false
+		}
+		prev = cl
+	}
+	return true
 }
 
 // matchSubdomain walks host's labels from the right and reports whether a

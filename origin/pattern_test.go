@@ -184,6 +184,9 @@ func FuzzMatcher(f *testing.F) {
 	f.Add("https://a.b", "https://*.b:*", "https://x.a.b:8")
 	f.Add("http://[::1]:*", "null", "http://[::1]:80")
 	f.Add("https://*.x.y", "https://z.x.y", "https://.x.y")
+	f.Add("https://*.x.y:8443", "http://*.x.y", "https://a.b.x.y:8443")
+	f.Add("https://*.x.y", "https://*.b.x.y", "https://a..b.x.y")
+	f.Add("http://*.example.com", "https://a.example", "http://1.2.example.com")
 	f.Fuzz(func(t *testing.T, p1, p2, s string) {
 		var ps []Pattern
 		for _, raw := range []string{p1, p2} {
@@ -199,4 +202,35 @@ func FuzzMatcher(f *testing.F) {
 			t.Fatalf("patterns %q: Match(%q) = %v, reference says %v", ps, s, got, want)
 		}
 	})
+}
+
+// TestMatchWildFastAgrees checks the raw-string fast path of subdomain
+// patterns against the reference on the edges the fuzzer seldom reaches:
+// host lengths around the limit, ports, empty and dotted labels, case.
+func TestMatchWildFastAgrees(t *testing.T) {
+	ps := []Pattern{MustParsePattern("https://*.example.com"), MustParsePattern("https://*.example.org:8443"), MustParsePattern("https://app.example.net")}
+	m := NewMatcher(ps...)
+	if !m.fastWild {
+		t.Fatal("fast path not used")
+	}
+	label := strings.Repeat("a", 63)
+	long := func(n int) string { // a host of n bytes under example.com
+		h := ""
+		for len(h)+len(label)+1+len("example.com") <= n {
+			h += label + "."
+		}
+		h = strings.Repeat("b", n-len(h)-len("example.com")-1) + "." + h
+		return h + "example.com"
+	}
+	for _, o := range []string{
+		"https://a.example.com", "https://a.b.example.com", "https://example.com", "https://.example.com", "https://a..example.com",
+		"https://a.example.com.", "https://A.example.com", "https://a_b.example.com", "https://a.example.com:443", "https://a.example.com:8443",
+		"https://a.example.org:8443", "https://a.example.org", "https://a.example.org:08443", "http://a.example.com", "https://a/.example.com",
+		"https://a.example.com/", "https://app.example.net", "https://x.app.example.net", "https://1.2.3.example.com",
+		"https://" + long(252), "https://" + long(253), "https://" + long(254), "https://" + long(255),
+	} {
+		if got, want := m.Match(o), slowMatch(ps, o); got != want {
+			t.Errorf("Match(%.60q) = %v, reference says %v", o, got, want)
+		}
+	}
 }

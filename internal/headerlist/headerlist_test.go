@@ -119,7 +119,7 @@ func TestFirstRefused(t *testing.T) {
 		{[]string{"Content-Type, X-Api-Key"}, "X-Api-Key", false},
 		{[]string{"content-type", "x-b"}, "x-b", false},
 		{[]string{strings.Repeat("a,", 1<<19)}, "a", false},
-		{[]string{strings.Repeat("x-foo,", 1<<10)}, "", false},                    // too long, nothing refused within the budget
+		{[]string{strings.Repeat("x-foo,", 1<<10)}, "", false},                     // too long, nothing refused within the budget
 		{[]string{strings.Repeat(",", set.Budget()-4) + "x-foo,x-bar"}, "", false}, // the budget ends inside x-foo
 		{make([]string, MaxLines+1), "", false},
 	} {
