@@ -18,7 +18,7 @@ import (
 	"github.com/crossorigin/crossorigin/origin"
 )
 
-const checkUsage = `Usage: crossorigin check URL --origin ORIGIN [flags]
+const checkSynopsis = `Usage: crossorigin check URL --origin ORIGIN [flags]
 
 Sends what Chromium sends when a page of ORIGIN calls fetch(URL): the
 preflight when one is needed, then the request, following redirects as
@@ -26,77 +26,64 @@ fetch does. Prints each step with its CORS headers, the verdict, the
 console message Chromium would print, and the fix. Then it judges the
 same exchange as Firefox and WebKit (Safari) would, from the answers
 already received (asking the server only what Chromium did not), and
-says whether the three engines agree, or where they differ.
+says whether the three engines agree, or where they differ.`
 
-Flags:
-  --origin ORIGIN      the page's origin, such as https://app.example.com
-                       (required; "null" for a sandboxed page)
-  -X METHOD            request method (default GET, or POST with --data)
-  -H 'Name: value'     a header the script sets (repeatable); a Cookie
-                       header is the target's cookie (SameSite=None), sent
-                       by the browser with --credentials
-  --credentials        fetch with credentials: "include"
-  --data BODY          request body (a string body, as fetch sends it)
-  --json               the trace and verdict as JSON
-  --timeout D          timeout of the whole exchange (default 30s)
-  --proxy URL          send requests through this proxy (overrides
-                       HTTPS_PROXY, HTTP_PROXY and NO_PROXY)
-  --engine E           chromium, firefox, webkit or all (default all): the
-                       first named runs the trace, the others are compared
-
-Exit status: 0 allowed, 1 blocked (in any engine asked), 2 usage or
-network error.
-`
+const checkFooter = `Exit status: 0 allowed, 1 blocked (in any engine asked), 2 usage or
+network error.`
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	cl := newCmdLine("check", checkSynopsis, checkFooter)
+	fs := cl.FlagSet
 	var headers headerFlag
-	fs.Var(&headers, "H", "")
-	pageOrigin := fs.String("origin", "", "")
-	method := fs.String("X", "", "")
-	creds := fs.Bool("credentials", false, "")
-	data := fs.String("data", "", "")
-	asJSON := fs.Bool("json", false, "")
-	timeout := fs.Duration("timeout", 30*time.Second, "")
-	proxyURL := fs.String("proxy", "", "")
-	engineName := fs.String("engine", "all", "")
-	pos, err := parseWithPositionals(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, checkUsage)
+	fs.Var(&headers, "H", "a header the script sets, `'NAME: VALUE'`, e.g. 'Content-Type: application/json' (repeatable); a Cookie header is the target's cookie (SameSite=None), sent by the browser with --credentials")
+	pageOrigin := fs.String("origin", "", "the page's `ORIGIN`, e.g. https://app.example.com (required; \"null\" for a sandboxed page)")
+	method := fs.String("X", "", "request `METHOD`, e.g. PUT (default GET, or POST with --data)")
+	creds := fs.Bool("credentials", false, "fetch with credentials: \"include\"")
+	data := fs.String("data", "", "request `BODY`, a string body as fetch sends it, e.g. '{\"a\":1}'")
+	asJSON := fs.Bool("json", false, "the trace and verdict as JSON")
+	timeout := fs.Duration("timeout", 30*time.Second, "timeout of the whole exchange, a `DURATION`, e.g. 10s")
+	proxyURL := fs.String("proxy", "", "send requests through this proxy `URL`, e.g. http://127.0.0.1:3128 (overrides HTTPS_PROXY, HTTP_PROXY and NO_PROXY)")
+	engineName := fs.String("engine", "all", "`ENGINE`: chromium, firefox, webkit or all, e.g. firefox; the first named runs the trace, the others are compared")
+	pos, help := cl.Parse(args)
+	if help {
+		cl.Help(stdout)
 		return 0
 	}
 	usageErr := func(msg string) int {
-		fmt.Fprintf(stderr, "crossorigin check: %s\n\n%s", msg, checkUsage)
-		return 2
+		cl.Problem(msg)
+		code, _ := cl.Failed(stderr)
+		return code
 	}
 	hasData := false
 	fs.Visit(func(f *flag.Flag) { hasData = hasData || f.Name == "data" })
-	switch {
-	case err != nil:
-		return usageErr(err.Error())
-	case len(pos) != 1:
-		return usageErr("give exactly one URL")
-	case *pageOrigin == "":
-		return usageErr("--origin is required: the origin of the page that calls fetch()")
+	if len(pos) != 1 {
+		cl.Problem("give exactly one URL")
+	}
+	if *pageOrigin == "" {
+		cl.Bad("origin", "", "required: the origin of the page that calls fetch()")
 	}
 	engines, err := parseEngines(*engineName)
 	if err != nil {
-		return usageErr(err.Error())
+		cl.Problem(err.Error())
 	}
-	target, err := url.Parse(pos[0])
-	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return usageErr(fmt.Sprintf("%q is not an http or https URL", pos[0]))
+	var target *url.URL
+	if len(pos) == 1 {
+		target, err = url.Parse(pos[0])
+		if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+			cl.Problem(fmt.Sprintf("%q is not an http or https URL", pos[0]))
+		} else if target.Path == "" {
+			target.Path = "/" // the URL parser of browsers always has a path
+		}
 	}
-	if target.Path == "" {
-		target.Path = "/" // the URL parser of browsers always has a path
-	}
-	if *pageOrigin != "null" {
+	if *pageOrigin != "null" && *pageOrigin != "" {
 		o, err := origin.Parse(*pageOrigin)
 		if err != nil {
-			return usageErr("--origin: " + err.Error())
+			cl.Bad("origin", *pageOrigin, err.Error())
 		}
 		*pageOrigin = o.String()
+	}
+	if code, failed := cl.Failed(stderr); failed {
+		return code
 	}
 	m := *method
 	if m == "" {

@@ -174,7 +174,13 @@ func TestCheckUsageAndNetworkErrors(t *testing.T) {
 		want string
 	}{
 		{"help", []string{"--help"}, 0, ""},
-		{"no origin", []string{"http://127.0.0.1:1/"}, 2, "--origin is required"},
+		{"no origin", []string{"http://127.0.0.1:1/"}, 2, "--origin: required"},
+		{"every problem at once", []string{"--engine", "lynx", "--timeout", "soon"}, 2,
+			"crossorigin check: --timeout \"soon\": want a duration such as 30s, 1m or 2h (DURATION, e.g. 10s)\n" +
+				"crossorigin check: give exactly one URL\n" +
+				"crossorigin check: --origin: required: the origin of the page that calls fetch()\n" +
+				"crossorigin check: --engine: want chromium, firefox, webkit or all, not \"lynx\"\n" +
+				"see 'crossorigin check --help'\n"},
 		{"no URL", []string{"--origin", "https://a.example"}, 2, "exactly one URL"},
 		{"two URLs", []string{"http://127.0.0.1:1/", "http://127.0.0.1:2/", "--origin", "https://a.example"}, 2, "exactly one URL"},
 		{"bad URL", []string{"ftp://x/", "--origin", "https://a.example"}, 2, "not an http or https URL"},
