@@ -210,3 +210,24 @@ func TestZeroScanner(t *testing.T) {
 		t.Fatal("Scanner{}.Scan blocks")
 	}
 }
+
+// TestTimeoutExcludesRateWaits: the timeout bounds the time a target has
+// requests in flight, so a slow Rate does not eat it: about 60 probes at
+// 25 per second take over two seconds, within a one-second timeout.
+func TestTimeoutExcludesRateWaits(t *testing.T) {
+	t.Parallel()
+	u, cert := zooURL(t, zooEntry{handler: corsServer(isTrusted, true)})
+	s, err := New(Config{Transport: loopbackTransport(t, cert), Timeout: time.Second, Rate: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	rep, err := s.Scan(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := rep.Targets[0]
+	if elapsed := time.Since(start); elapsed < 2*time.Second || tg.Error != "" || tg.Failed != 0 {
+		t.Errorf("%d probes in %v, target %+v: want a complete scan slower than the timeout", tg.Requests, elapsed, tg)
+	}
+}

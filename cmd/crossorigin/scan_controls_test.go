@@ -349,3 +349,14 @@ func TestParseResolve(t *testing.T) {
 		}
 	}
 }
+
+func TestScanMarkdown(t *testing.T) {
+	reflect := reflectingAPI(t, nil)
+	code, out, _ := scanCmd(t, reflect, "--markdown")
+	if code != 1 || !strings.Contains(out, "### crossorigin scan: ") || !strings.Contains(out, "| critical | `reflect-any-origin` |") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	if code, _, errOut := scanCmd(t, reflect, "--markdown", "--json"); code != 2 || !strings.Contains(errOut, "exclusive") {
+		t.Errorf("--markdown --json: exit %d, %s", code, errOut)
+	}
+}
