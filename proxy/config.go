@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -253,6 +255,39 @@ func parseHostList(field string, ss []string, errs *[]error) hostList {
 	return l
 }
 
+// compileSetHeaders validates SetHeaders, in the order of their names so
+// that the problems are listed the same way every time. A value must be a
+// header value (Fetch) that Go will also send: no control characters but
+// tab, no leading or trailing white space. Go's transport would refuse the
+// others on every request, and CR or LF would split the header.
+func compileSetHeaders(m map[string]string, errs *[]error) [][2]string {
+	names := slices.Sorted(maps.Keys(m))
+	out := make([][2]string, 0, len(names))
+	for _, k := range names {
+		v := m[k]
+		switch {
+		case !fetch.IsToken(k):
+			*errs = append(*errs, configError("SetHeaders", k, "not a header name", "a header name is a token: letters, digits and !#$%&'*+-.^_`|~, nothing else (no spaces, colons or control characters)"))
+		case !fetch.IsHeaderValue(v) || hasControl(v):
+			*errs = append(*errs, configError("SetHeaders", k+": "+v, "the value has control characters (CR, LF, NUL, DEL ...) or white space at an end", "write the value without control characters (a tab inside is fine) and without leading or trailing white space"))
+		default:
+			out = append(out, [2]string{http.CanonicalHeaderKey(k), v})
+		}
+	}
+	return out
+}
+
+// hasControl reports whether s holds a control character other than tab,
+// which RFC 9110's field-value excludes and Go's transport refuses.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 // compiled is a validated Config with defaults applied.
 type compiled struct {
 	Config
@@ -310,13 +345,7 @@ func compile(c Config) (*compiled, error) {
 		}
 		cc.ClientIPHeader = http.CanonicalHeaderKey(c.ClientIPHeader)
 	}
-	for k, v := range c.SetHeaders {
-		if !fetch.IsToken(k) || strings.ContainsAny(v, "\r\n\x00") {
-			errs = append(errs, configError("SetHeaders", k, "not a header name, or a value with CR, LF or NUL", "use a header name and a value without line breaks"))
-			continue
-		}
-		cc.setHeaders = append(cc.setHeaders, [2]string{http.CanonicalHeaderKey(k), v})
-	}
+	cc.setHeaders = compileSetHeaders(c.SetHeaders, &errs)
 	cc.allowHosts = parseHostList("AllowHosts", c.AllowHosts, &errs)
 	cc.denyHosts = parseHostList("DenyHosts", c.DenyHosts, &errs)
 	cc.credHosts = parseHostList("CredentialHosts", c.CredentialHosts, &errs)

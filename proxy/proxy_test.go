@@ -841,6 +841,46 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
+// TestSetHeadersControlCharacters is issue 11's bug 4: SetHeaders names
+// and values with control characters, which would split a header (CR, LF),
+// be cut short (NUL) or make Go's transport refuse every request (any
+// other control character), are configuration errors from New, each one
+// listed.
+func TestSetHeadersControlCharacters(t *testing.T) {
+	bad := map[string]string{
+		"X-A\r\nX-B": "v",
+		"X-Nul\x00":  "v",
+		"X-Cr":       "v\rX-Injected: 1",
+		"X-Lf":       "v\nX-Injected: 1",
+		"X-Crlf":     "v\r\nX-Injected: 1",
+		"X-Nul":      "v\x00w",
+		"X-Soh":      "v\x01w",
+		"X-Del":      "v\x7fw",
+		"X-Esc":      "\x1b[31m",
+		"X-Space":    " v",
+		"X-Tab-End":  "v\t",
+	}
+	_, err := New(Config{SetHeaders: bad})
+	if err == nil {
+		t.Fatal("New accepted SetHeaders with control characters")
+	}
+	errs := err.(interface{ Unwrap() []error }).Unwrap()
+	if len(errs) != len(bad) {
+		t.Errorf("%d problems listed, want %d:\n%v", len(errs), len(bad), err)
+	}
+	for _, e := range errs {
+		var ce *ConfigError
+		if !errors.As(e, &ce) || ce.Field != "SetHeaders" || ce.Fix == "" {
+			t.Errorf("%v: want a *ConfigError for SetHeaders with a fix", e)
+		}
+	}
+	// Tabs inside a value and every visible character are fine.
+	ok := map[string]string{"X-Ok": "a\tb ~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}", "X-Utf8": "caf\u00e9"}
+	if _, err := New(Config{SetHeaders: ok}); err != nil {
+		t.Errorf("valid SetHeaders refused: %v", err)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	_, err := New(Config{
 		Origins:      []string{"https://ok.example", "https://*.com/path"},
