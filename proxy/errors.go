@@ -23,6 +23,7 @@ const (
 	classOriginDenied           // the calling origin is not allowed
 	classPreflightRefused       // a preflight asked for what the proxy does not allow
 	classMissingHeader          // a required request header is missing
+	classMethodNotAllowed       // CONNECT, TRACE, TRACK: never proxied
 	classRequestTooLarge        // request body over the cap
 	classHeaderTooLarge         // request headers over the cap
 	classRateLimited            // a rate limit is exhausted
@@ -47,6 +48,7 @@ var classInfo = [...]struct {
 	classOriginDenied:     {"origin_denied", http.StatusForbidden, "requests from this origin are not allowed"},
 	classPreflightRefused: {"preflight_refused", http.StatusForbidden, "the preflight asks for a method or header that is not allowed"},
 	classMissingHeader:    {"missing_header", http.StatusBadRequest, "a required request header is missing"},
+	classMethodNotAllowed: {"method_not_allowed", http.StatusMethodNotAllowed, "the proxy does not forward CONNECT, TRACE or TRACK"},
 	classRequestTooLarge:  {"request_too_large", http.StatusRequestEntityTooLarge, "the request body is too large"},
 	classHeaderTooLarge:   {"header_too_large", http.StatusRequestHeaderFieldsTooLarge, "the request headers are too large"},
 	classRateLimited:      {"rate_limited", http.StatusTooManyRequests, "too many requests, retry later"},

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -86,6 +87,13 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 			return
 		}
 		p.metrics.upstream.Observe(time.Since(sent).Seconds())
+		if resp.StatusCode == http.StatusSwitchingProtocols {
+			// The proxy never forwards Upgrade, so nobody asked for this; its
+			// body is the raw connection, which nothing would ever end.
+			_ = resp.Body.Close()
+			p.fail(w, ex, errorf(classUpstream, "the target switched protocols, which the proxy never asks for"))
+			return
+		}
 		loc := resp.Header.Get("Location")
 		if !isRedirect(resp.StatusCode) || loc == "" {
 			p.respond(w, r, resp, first, t, ex)
@@ -283,12 +291,17 @@ func (p *Proxy) copyBody(w http.ResponseWriter, rc *http.ResponseController, res
 	buf := *bp
 	flush := resp.ContentLength < 0
 	limit := p.c.MaxResponseBody
+	hf := newHeaderFlusher(rc)
+	defer hf.stop()
 	var n int64
 	for {
 		nr, rerr := resp.Body.Read(buf)
 		if nr > 0 {
 			if limit > 0 && n+int64(nr) > limit {
 				return n, errResponseTooLarge
+			}
+			if n == 0 {
+				hf.stop()
 			}
 			nw, werr := w.Write(buf[:nr])
 			n += int64(nw)
@@ -306,6 +319,43 @@ func (p *Proxy) copyBody(w http.ResponseWriter, rc *http.ResponseController, res
 			return n, rerr
 		}
 	}
+}
+
+// headerFlushDelay is how long the response headers may wait for the
+// first bytes of the body, so that they go out in one write with them.
+const headerFlushDelay = 50 * time.Millisecond
+
+// A headerFlusher sends the response headers on their own if the body's
+// first bytes take longer than headerFlushDelay: a stalled upstream body
+// must not hold back headers that have arrived.
+type headerFlusher struct {
+	mu    sync.Mutex
+	done  bool
+	rc    *http.ResponseController
+	timer *time.Timer
+}
+
+func newHeaderFlusher(rc *http.ResponseController) *headerFlusher {
+	f := &headerFlusher{rc: rc}
+	f.timer = time.AfterFunc(headerFlushDelay, f.flush)
+	return f
+}
+
+func (f *headerFlusher) flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.done {
+		_ = f.rc.Flush()
+	}
+}
+
+// stop makes sure that flush neither runs now nor will run: the caller is
+// about to write, or the handler to return.
+func (f *headerFlusher) stop() {
+	f.mu.Lock()
+	f.done = true
+	f.mu.Unlock()
+	f.timer.Stop()
 }
 
 // skipResponseHeader drops hop-by-hop fields, the upstream's own CORS

@@ -45,6 +45,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/internal/sharedcache"
 	"github.com/crossorigin/crossorigin/origin"
 )
@@ -208,6 +209,13 @@ type exchangeKey struct{}
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	ex := r.Context().Value(exchangeKey{}).(*exchange)
 	originHdr := r.Header.Get("Origin")
+	if fetch.IsForbiddenMethod(r.Method) {
+		// No page can send these, and a proxied CONNECT or TRACE is a tunnel
+		// or a mirror of the caller's headers.
+		w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+		p.fail(w, ex, errorf(classMethodNotAllowed, ""))
+		return
+	}
 	if headerSize(r) > p.c.MaxHeaderBytes {
 		p.fail(w, ex, errorf(classHeaderTooLarge, ""))
 		return
