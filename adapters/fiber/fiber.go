@@ -28,7 +28,10 @@
 //   - A Fiber handler that replaces Vary (c.Set("Vary", ...)) would drop
 //     the Vary: Origin that cors needs for caches to stay correct, so the
 //     adapter adds the middleware's Vary values back after the chain ran.
-//   - Each request is converted to an *http.Request, which allocates.
+//   - Each request is converted to an *http.Request, which allocates;
+//     its header is copied out of fasthttp's buffers with every value of
+//     a repeated header kept (fasthttp's adaptor keeps only the last, and
+//     a guard must see two Origin headers).
 package fiberadapter
 
 import (
@@ -80,6 +83,7 @@ func wrap(mw func(http.Handler) http.Handler, passed func(fiber.Ctx, *http.Reque
 		if err != nil {
 			return err
 		}
+		r.Header = requestHeader(c)
 		rec := &recorder{header: make(http.Header)}
 		var next *http.Request
 		mw(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -98,6 +102,23 @@ func wrap(mw func(http.Handler) http.Handler, passed func(fiber.Ctx, *http.Reque
 		keepVary(&c.Response().Header, rec.header.Values("Vary"))
 		return err
 	}
+}
+
+// requestHeader returns the request's header as net/http would: every
+// value of a repeated header (fasthttp's adaptor keeps only the last, and
+// a guard must see that a request has two Origin headers), copied out of
+// fasthttp's buffers, which it reuses after the request (a Denial may be
+// logged later), and without Host, which is r.Host.
+func requestHeader(c fiber.Ctx) http.Header {
+	h := make(http.Header)
+	for k, v := range c.Request().Header.All() {
+		key := http.CanonicalHeaderKey(string(k))
+		if key == "Host" || key == "Transfer-Encoding" {
+			continue
+		}
+		h[key] = append(h[key], string(v))
+	}
+	return h
 }
 
 // recorder is the ResponseWriter the middleware writes to.

@@ -205,3 +205,35 @@ func TestCSRFReportOnly(t *testing.T) {
 		t.Fatalf("%d %q", resp.StatusCode, body)
 	}
 }
+
+// TestCSRFHostileHeaders: what fasthttp receives reaches the guard whole,
+// so two Origin headers, which no browser sends, are refused.
+func TestCSRFHostileHeaders(t *testing.T) {
+	g, err := csrf.New(csrf.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New()
+	app.Use(fiberadapter.CSRF(g))
+	app.Post("/transfer", func(c fiber.Ctx) error { return c.SendString("done") })
+	srv := startFiber(t, app)
+	// fasthttp's own adaptor keeps the last value only: in this order the
+	// request would pass as same-origin.
+	resp, body := do(t, "POST", srv.URL+"/transfer", "Origin", "https://evil.example", "Origin", srv.URL)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "several Origin") {
+		t.Fatalf("two Origins: %d %q", resp.StatusCode, body)
+	}
+	resp, body = do(t, "POST", srv.URL+"/transfer", "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Site", "same-origin")
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "several Origin") {
+		t.Fatalf("two Sec-Fetch-Site: %d %q", resp.StatusCode, body)
+	}
+	// The Origin fallback compares with the Host fasthttp received.
+	resp, body = do(t, "POST", srv.URL+"/transfer", "Origin", srv.URL)
+	if resp.StatusCode != http.StatusOK || body != "done" {
+		t.Fatalf("same origin: %d %q", resp.StatusCode, body)
+	}
+	resp, _ = do(t, "POST", srv.URL+"/transfer", "Origin", "https://evil.example")
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("other origin: %d", resp.StatusCode)
+	}
+}

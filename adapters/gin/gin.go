@@ -17,6 +17,7 @@
 package ginadapter
 
 import (
+	"io"
 	"net/http"
 
 	"github.com/crossorigin/crossorigin/cors"
@@ -38,7 +39,9 @@ func CSRF(g *csrf.Guard) gin.HandlerFunc { return Wrap(g.Handler) }
 // ResponseWriter mw passes to it: headers and body that gin's handlers
 // write go through mw's writer, as they would in net/http. When mw does
 // not call the next handler (it answered the request itself), the chain
-// is aborted.
+// is aborted. Middleware that rewrites the response works too: gin's
+// handlers write through its writer, so Wrap(j.Handler) of a
+// *jsonp.Responder j serves JSONP from a handler that calls c.JSON.
 func Wrap(mw func(http.Handler) http.Handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		orig := c.Writer
@@ -46,10 +49,16 @@ func Wrap(mw func(http.Handler) http.Handler) gin.HandlerFunc {
 		next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			called = true
 			c.Request = r
-			if w != http.ResponseWriter(orig) {
-				c.Writer = &writer{ResponseWriter: orig, w: w}
+			if w == http.ResponseWriter(orig) {
+				c.Next()
+				return
 			}
+			ww := &writer{ResponseWriter: orig, w: w}
+			c.Writer = ww
 			c.Next()
+			if ww.status != 0 {
+				ww.WriteHeaderNow() // a status without a body (c.Status)
+			}
 		})
 		mw(next).ServeHTTP(orig, c.Request)
 		c.Writer = orig
@@ -61,31 +70,71 @@ func Wrap(mw func(http.Handler) http.Handler) gin.HandlerFunc {
 
 // writer is gin's ResponseWriter with the header, the status and the body
 // sent through the writer that net/http middleware passed on, which ends
-// in gin's own: gin's bookkeeping (Status, Size, Written) stays right.
+// in gin's own. Like gin's, it holds the status back until the body or
+// WriteHeaderNow: gin handlers set the status before the Content-Type
+// (c.JSON does), and the middleware must see both.
 type writer struct {
 	gin.ResponseWriter
-	w http.ResponseWriter
+	w      http.ResponseWriter
+	status int  // held back; 0 when none was set
+	sent   bool // the header went to w
 }
 
 func (w *writer) Header() http.Header { return w.w.Header() }
 
-func (w *writer) WriteHeader(code int) { w.w.WriteHeader(code) }
-
-func (w *writer) Write(p []byte) (int, error) { return w.w.Write(p) }
-
-func (w *writer) WriteString(s string) (int, error) { return w.w.Write([]byte(s)) }
-
-// WriteHeaderNow sends the header through the middleware's writer, which
-// gin calls before it writes a body-less response (c.Status, c.AbortWithStatus).
-func (w *writer) WriteHeaderNow() {
-	if !w.ResponseWriter.Written() {
-		w.w.WriteHeader(w.ResponseWriter.Status())
+func (w *writer) WriteHeader(code int) {
+	if code > 0 && !w.sent {
+		w.status = code
 	}
 }
 
-// Flush flushes through the middleware's writer, so that it can finish
-// its headers first.
-func (w *writer) Flush() { _ = http.NewResponseController(w.w).Flush() }
+// WriteHeaderNow sends the header, which gin calls before it writes a
+// body-less response (c.Status, c.AbortWithStatus).
+func (w *writer) WriteHeaderNow() {
+	if w.sent {
+		return
+	}
+	w.sent = true
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.w.WriteHeader(w.status)
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	w.send()
+	return w.w.Write(p)
+}
+
+func (w *writer) WriteString(s string) (int, error) {
+	w.send()
+	return io.WriteString(w.w, s)
+}
+
+// send sends the held-back status, if any, before the first byte.
+func (w *writer) send() {
+	if !w.sent && w.status != 0 {
+		w.WriteHeaderNow()
+	}
+	w.sent = true
+}
+
+// Status returns the status set so far, sent or not.
+func (w *writer) Status() int {
+	if w.status != 0 {
+		return w.status
+	}
+	return w.ResponseWriter.Status()
+}
+
+// Written reports whether the header was sent.
+func (w *writer) Written() bool { return w.sent || w.ResponseWriter.Written() }
+
+// Flush sends the header and flushes through the middleware's writer.
+func (w *writer) Flush() {
+	w.WriteHeaderNow()
+	_ = http.NewResponseController(w.w).Flush()
+}
 
 // Unwrap returns the middleware's writer, for http.ResponseController.
 func (w *writer) Unwrap() http.ResponseWriter { return w.w }

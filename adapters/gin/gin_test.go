@@ -11,6 +11,7 @@ import (
 	ginadapter "github.com/crossorigin/crossorigin/adapters/gin"
 	"github.com/crossorigin/crossorigin/cors"
 	"github.com/crossorigin/crossorigin/csrf"
+	"github.com/crossorigin/crossorigin/jsonp"
 	"github.com/gin-gonic/gin"
 )
 
@@ -157,4 +158,32 @@ func TestWrapStatusOnly(t *testing.T) {
 	}
 	wantHeader(t, resp, "Access-Control-Allow-Origin", "https://app.example.com")
 	wantHeader(t, resp, "Vary", "Origin")
+}
+
+// TestWrapJSONP: Wrap carries over middleware that rewrites the response,
+// since gin's handlers write through the middleware's writer.
+func TestWrapJSONP(t *testing.T) {
+	j, err := jsonp.New(jsonp.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.GET("/weather", ginadapter.Wrap(j.Handler), func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"city": "Oslo"})
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	resp, body := do(t, "GET", srv.URL+"/weather?callback=show")
+	if resp.StatusCode != http.StatusOK || body != `/**/ typeof show === 'function' && show({"city":"Oslo"});` {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	wantHeader(t, resp, "Content-Type", "text/javascript; charset=utf-8")
+	resp, body = do(t, "GET", srv.URL+"/weather?callback=opener.document.body.click")
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("gadget: %d %q", resp.StatusCode, body)
+	}
+	resp, body = do(t, "GET", srv.URL+"/weather")
+	if resp.StatusCode != http.StatusOK || body != `{"city":"Oslo"}` {
+		t.Fatalf("plain JSON: %d %q", resp.StatusCode, body)
+	}
 }
