@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -19,10 +18,7 @@ import (
 	"time"
 
 	"github.com/crossorigin/crossorigin/proxy"
-	"github.com/crossorigin/crossorigin/proxy/tracing"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // proxyEnvPrefix prefixes the environment variable of every proxy flag:
@@ -30,42 +26,119 @@ import (
 const proxyEnvPrefix = "CROSSORIGIN_PROXY_"
 
 // runProxy runs the CORS proxy until ctx is cancelled, then shuts down
-// gracefully.
+// gracefully. SIGHUP reloads the configuration (flags, environment and
+// --config file, read again).
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f := newProxyFlags(stderr)
+	if err := f.parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
+		return 2
+	}
+	s, errs := f.settings(stderr)
+	if *f.checkConfig {
+		return checkProxyConfig(s, errs, stdout, stderr)
+	}
+	rt, rerrs := newProxyRuntime(ctx, s, stderr)
+	defer rt.close()
+	errs = append(errs, rerrs...)
+	// The proxy's own checks run too, so that every problem is listed.
+	p, err := rt.newProxy(s)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintf(stderr, "crossorigin proxy: invalid configuration:\n%v\n", err)
+		return 2
+	}
+	live := &liveHandler{}
+	live.swap(p)
+	defer func() { live.current().Close() }()
+	stop := onHangup(ctx, func() { rt.reload(args, s, live) })
+	defer stop()
+	return serveProxy(ctx, s, rt, live, stderr)
+}
+
+// checkProxyConfig is --check-config: it reports whether the configuration
+// is valid without serving (nor reaching Redis).
+func checkProxyConfig(s *proxySettings, errs []error, stdout, stderr io.Writer) int {
+	if raw := *s.flags.redisURL; raw != "" {
+		if rc, err := newRedisClient(raw); err != nil {
+			errs = append(errs, fmt.Errorf("--redis %q: %v; %s", redactURL(raw), err, redisUsage))
+		} else {
+			_ = rc.Close()
+		}
+	}
+	if m := *s.flags.redisFail; m != "open" && m != "closed" {
+		errs = append(errs, fmt.Errorf("--redis-fail %q: use open or closed", m))
+	}
+	s.config.Registerer = prometheus.NewRegistry()
+	if p, err := proxy.New(s.config); err != nil {
+		errs = append(errs, err)
+	} else {
+		p.Close()
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintf(stderr, "crossorigin proxy: invalid configuration:\n%v\n", err)
+		return 2
+	}
+	fmt.Fprintln(stdout, "crossorigin proxy: the configuration is valid")
+	return 0
+}
+
+// proxyFlags are the proxy command's flags, bound to what they set.
+type proxyFlags struct {
+	fs *flag.FlagSet
+	c  proxy.Config // the fields flags set directly
+
+	listen, helpFile, clientIP, rateIP, rateOrig, rateHost *string
+	redisURL, redisFail, logFmt, tlsCert, tlsKey, upCA     *string
+	otlp, configFile                                       *string
+	origins, deny, require, remove, set                    *[]string
+	allowH, denyH, credH, private, ports                   *[]string
+	envProxy, checkConfig                                  *bool
+	grace                                                  *time.Duration
+	maxReq, maxResp, maxHdr, cache                         *int64
+}
+
+func newProxyFlags(stderr io.Writer) *proxyFlags {
 	fs := flag.NewFlagSet("crossorigin proxy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		c        proxy.Config
-		listen   = fs.String("listen", "127.0.0.1:8080", "address to listen on")
-		origins  = listFlag(fs, "origin", "allow this calling origin pattern (https://app.example.com, https://*.example.com, http://localhost:*); none means any origin")
-		deny     = listFlag(fs, "deny-origin", "refuse this calling origin pattern")
-		require  = listFlag(fs, "require-header", "refuse requests that carry none of these headers (e.g. X-Requested-With)")
-		remove   = listFlag(fs, "remove-header", "remove this request header before forwarding")
-		set      = listFlag(fs, "set-header", `set a request header before forwarding, as "Name: value"`)
-		helpFile = fs.String("help-file", "", "file served as the help page at /")
-		allowH   = listFlag(fs, "allow-host", `only reach this target host ("api.example.com" or "*.example.com")`)
-		denyH    = listFlag(fs, "deny-host", "never reach this target host")
-		credH    = listFlag(fs, "credential-host", "forward Cookie and Authorization to, and Set-Cookie from, this target host")
-		private  = listFlag(fs, "allow-private", "allow connections into this special-purpose range (CIDR, e.g. 127.0.0.1/32)")
-		ports    = listFlag(fs, "allow-port", "allow this target port besides 80 and 443")
-		envProxy = fs.Bool("use-env-proxy", false, "send upstream requests through HTTP_PROXY/HTTPS_PROXY (the SSRF guard must then live on that proxy)")
-		clientIP = fs.String("client-ip-header", "", "take the client address for rate limits from this header set by a trusted load balancer (X-Forwarded-For: last entry)")
-		rateIP   = fs.String("rate-ip", "", `per-client-IP limit "N/DURATION", e.g. 60/1m (empty: none)`)
-		rateOrig = fs.String("rate-origin", "", `per-calling-site limit "N/DURATION", e.g. 600/1h (empty: none)`)
-		rateHost = fs.String("rate-host", "", `per-target-host limit "N/DURATION", e.g. 100/1s (empty: none)`)
-		redisURL = fs.String("redis", "", redisForms)
-		logFmt   = fs.String("log-format", "text", "access log format: text, json or none")
-		grace    = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
-		tlsCert  = fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
-		tlsKey   = fs.String("tls-key", "", "PEM private key for --tls-cert")
-		upCA     = fs.String("upstream-ca", "", "trust only the CA certificates in this PEM file for https targets (default: the system's roots)")
-		maxReq   = sizeFlag(fs, "max-request-body", proxy.DefaultMaxRequestBody, "request body cap (bytes, or with KiB/MiB/GiB)")
-		maxResp  = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap")
-		maxHdr   = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap")
-		cache    = sizeFlag(fs, "cache-size", 0, "shared in-memory cache of anonymous GET responses, e.g. 64MiB (0: no cache)")
-		otlp     = fs.String("otlp-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL, e.g. http://127.0.0.1:4318 (empty: the OTEL_EXPORTER_OTLP_* variables decide; off without them)")
-	)
-	redisFail := fs.String("redis-fail", "open", "while Redis is unreachable: open (let requests through, limits unenforced) or closed (refuse them with 429)")
+	f := &proxyFlags{fs: fs}
+	c := &f.c
+	f.listen = fs.String("listen", "127.0.0.1:8080", "address to listen on")
+	f.configFile = fs.String("config", "", "read flags from this TOML file: keys are the long flag names (deny-host = [\"a.example\"], rate-ip = \"60/1m\"); flags and environment override it; SIGHUP reloads it")
+	f.checkConfig = fs.Bool("check-config", false, "validate the configuration (flags, environment, --config) and exit: 0 valid, 2 not")
+	f.origins = listFlag(fs, "origin", "allow this calling origin pattern (https://app.example.com, https://*.example.com, http://localhost:*); none means any origin")
+	f.deny = listFlag(fs, "deny-origin", "refuse this calling origin pattern")
+	f.require = listFlag(fs, "require-header", "refuse requests that carry none of these headers (e.g. X-Requested-With)")
+	f.remove = listFlag(fs, "remove-header", "remove this request header before forwarding")
+	f.set = listFlag(fs, "set-header", `set a request header before forwarding, as "Name: value"`)
+	f.helpFile = fs.String("help-file", "", "file served as the help page at /")
+	f.allowH = listFlag(fs, "allow-host", `only reach this target host ("api.example.com" or "*.example.com")`)
+	f.denyH = listFlag(fs, "deny-host", "never reach this target host")
+	f.credH = listFlag(fs, "credential-host", "forward Cookie and Authorization to, and Set-Cookie from, this target host")
+	f.private = listFlag(fs, "allow-private", "allow connections into this special-purpose range (CIDR, e.g. 127.0.0.1/32)")
+	f.ports = listFlag(fs, "allow-port", "allow this target port besides 80 and 443")
+	f.envProxy = fs.Bool("use-env-proxy", false, "send upstream requests through HTTP_PROXY/HTTPS_PROXY (the SSRF guard must then live on that proxy)")
+	f.clientIP = fs.String("client-ip-header", "", "take the client address for rate limits from this header set by a trusted load balancer (X-Forwarded-For: last entry)")
+	f.rateIP = fs.String("rate-ip", "", `per-client-IP limit "N/DURATION", e.g. 60/1m (empty: none)`)
+	f.rateOrig = fs.String("rate-origin", "", `per-calling-site limit "N/DURATION", e.g. 600/1h (empty: none)`)
+	f.rateHost = fs.String("rate-host", "", `per-target-host limit "N/DURATION", e.g. 100/1s (empty: none)`)
+	f.redisURL = fs.String("redis", "", redisForms)
+	f.redisFail = fs.String("redis-fail", "open", "while Redis is unreachable: open (let requests through, limits unenforced) or closed (refuse them with 429)")
+	f.logFmt = fs.String("log-format", "text", "access log format: text, json or none")
+	f.grace = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
+	f.tlsCert = fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
+	f.tlsKey = fs.String("tls-key", "", "PEM private key for --tls-cert")
+	f.upCA = fs.String("upstream-ca", "", "trust only the CA certificates in this PEM file for https targets (default: the system's roots)")
+	f.maxReq = sizeFlag(fs, "max-request-body", proxy.DefaultMaxRequestBody, "request body cap (bytes, or with KiB/MiB/GiB)")
+	f.maxResp = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap")
+	f.maxHdr = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap")
+	f.cache = sizeFlag(fs, "cache-size", 0, "shared in-memory cache of anonymous GET responses, e.g. 64MiB (0: no cache)")
+	f.otlp = fs.String("otlp-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL, e.g. http://127.0.0.1:4318 (empty: the OTEL_EXPORTER_OTLP_* variables decide; off without them)")
 	fs.BoolVar(&c.RedirectSameOrigin, "redirect-same-origin", false, "answer 301 to the target itself when it has the caller's origin")
 	fs.Var((*seconds)(&c.MaxAge), "max-age", "Access-Control-Max-Age of preflight responses, in seconds as the header says (600) or as a duration (10m); 0: omitted")
 	fs.IntVar(&c.MaxRedirects, "max-redirects", proxy.DefaultMaxRedirects, "redirects followed by the proxy (-1: none)")
@@ -78,41 +151,80 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", proxy.DefaultMaxInFlight, "concurrent proxied requests before 503 (-1: no cap)")
 	fs.IntVar(&c.MaxIdleConnsPerHost, "max-idle-conns-per-host", proxy.DefaultMaxIdleConnsPerHost, "upstream keep-alive pool per host; at least the expected concurrency")
 	fs.Usage = func() { proxyUsage(fs) }
+	return f
+}
 
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+// parse reads the command line, then the environment, then the --config
+// file, each for the flags that the ones before it did not set.
+func (f *proxyFlags) parse(args []string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "crossorigin proxy: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if f.fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", f.fs.Arg(0))
 	}
-	if err := flagsFromEnv(fs); err != nil {
-		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
-		return 2
+	if err := flagsFromEnv(f.fs); err != nil {
+		return err
 	}
+	if *f.configFile == "" {
+		return nil
+	}
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	return applyConfigFile(f.fs, *f.configFile, set)
+}
 
-	// Translate flags into the Config, collecting every problem.
+// proxySettings is what the flags say, translated: the proxy's Config
+// and the server's own settings.
+type proxySettings struct {
+	config proxy.Config
+	certs  []tls.Certificate
+	flags  *proxyFlags
+}
+
+// settings translates the flags, collecting every problem.
+func (f *proxyFlags) settings(stderr io.Writer) (*proxySettings, []error) {
+	s := &proxySettings{config: f.c, flags: f}
+	c := &s.config
+	c.Origins, c.DenyOrigins = *f.origins, *f.deny
+	c.RequireHeaders, c.RemoveHeaders = *f.require, *f.remove
+	c.AllowHosts, c.DenyHosts, c.CredentialHosts = *f.allowH, *f.denyH, *f.credH
+	c.MaxRequestBody, c.MaxResponseBody, c.MaxHeaderBytes = *f.maxReq, *f.maxResp, int(*f.maxHdr)
+	c.CacheBytes = *f.cache
+	c.ClientIPHeader = *f.clientIP
+	if *f.envProxy {
+		c.Proxy = http.ProxyFromEnvironment
+	}
+	errs := f.setHeaders(c)
+	errs = append(errs, f.addresses(c)...)
+	errs = append(errs, f.rates(c)...)
+	errs = append(errs, f.files(s)...)
+	if err := f.logger(c, stderr); err != nil {
+		errs = append(errs, err)
+	}
+	return s, errs
+}
+
+func (f *proxyFlags) setHeaders(c *proxy.Config) []error {
+	if len(*f.set) == 0 {
+		return nil
+	}
 	var errs []error
-	c.Origins, c.DenyOrigins = *origins, *deny
-	c.RequireHeaders, c.RemoveHeaders = *require, *remove
-	c.AllowHosts, c.DenyHosts, c.CredentialHosts = *allowH, *denyH, *credH
-	c.MaxRequestBody, c.MaxResponseBody, c.MaxHeaderBytes = *maxReq, *maxResp, int(*maxHdr)
-	c.CacheBytes = *cache
-	if len(*set) > 0 {
-		c.SetHeaders = map[string]string{}
-		for _, kv := range *set {
-			k, v, ok := strings.Cut(kv, ":")
-			if !ok {
-				errs = append(errs, fmt.Errorf(`--set-header %q: write it as "Name: value"`, kv))
-				continue
-			}
-			c.SetHeaders[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	c.SetHeaders = map[string]string{}
+	for _, kv := range *f.set {
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok {
+			errs = append(errs, fmt.Errorf(`--set-header %q: write it as "Name: value"`, kv))
+			continue
 		}
+		c.SetHeaders[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
-	for _, s := range *private {
+	return errs
+}
+
+func (f *proxyFlags) addresses(c *proxy.Config) []error {
+	var errs []error
+	for _, s := range *f.private {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			if a, aerr := netip.ParseAddr(s); aerr == nil {
@@ -125,7 +237,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		c.AllowPrivate = append(c.AllowPrivate, p)
 	}
-	for _, s := range *ports {
+	for _, s := range *f.ports {
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--allow-port %q: use a port number", s))
@@ -133,136 +245,75 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		c.AllowPorts = append(c.AllowPorts, n)
 	}
-	var err error
-	if c.PerIP, err = parseRate("--rate-ip", *rateIP); err != nil {
-		errs = append(errs, err)
+	return errs
+}
+
+func (f *proxyFlags) rates(c *proxy.Config) []error {
+	var errs []error
+	for _, r := range []struct {
+		flag, value string
+		dst         *proxy.Rate
+	}{{"--rate-ip", *f.rateIP, &c.PerIP}, {"--rate-origin", *f.rateOrig, &c.PerOrigin}, {"--rate-host", *f.rateHost, &c.PerHost}} {
+		rate, err := parseRate(r.flag, r.value)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		*r.dst = rate
 	}
-	if c.PerOrigin, err = parseRate("--rate-origin", *rateOrig); err != nil {
-		errs = append(errs, err)
-	}
-	if c.PerHost, err = parseRate("--rate-host", *rateHost); err != nil {
-		errs = append(errs, err)
-	}
-	if *helpFile != "" {
-		b, err := os.ReadFile(*helpFile)
+	return errs
+}
+
+// files reads the files the flags name: help page, certificates, CAs.
+func (f *proxyFlags) files(s *proxySettings) []error {
+	var errs []error
+	if *f.helpFile != "" {
+		b, err := os.ReadFile(*f.helpFile)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--help-file: %v", err))
 		}
-		c.Help = string(b)
+		s.config.Help = string(b)
 	}
-	if *envProxy {
-		c.Proxy = http.ProxyFromEnvironment
+	if (*f.tlsCert == "") != (*f.tlsKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key: give both, or neither for plain HTTP"))
 	}
-	c.ClientIPHeader = *clientIP
-	switch *logFmt {
+	if *f.tlsCert != "" && *f.tlsKey != "" {
+		cert, err := tls.LoadX509KeyPair(*f.tlsCert, *f.tlsKey)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--tls-cert/--tls-key: %v", err))
+		}
+		s.certs = append(s.certs, cert)
+	}
+	if *f.upCA != "" {
+		pool := x509.NewCertPool()
+		b, err := os.ReadFile(*f.upCA)
+		if err != nil || !pool.AppendCertsFromPEM(b) {
+			errs = append(errs, fmt.Errorf("--upstream-ca %q: not a readable PEM file of certificates", *f.upCA))
+		}
+		s.config.TLSConfig = &tls.Config{RootCAs: pool}
+	}
+	return errs
+}
+
+func (f *proxyFlags) logger(c *proxy.Config, stderr io.Writer) error {
+	switch *f.logFmt {
 	case "text":
 		c.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	case "json":
 		c.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	case "none":
 	default:
-		errs = append(errs, fmt.Errorf("--log-format %q: use text, json or none", *logFmt))
+		return fmt.Errorf("--log-format %q: use text, json or none", *f.logFmt)
 	}
-	if (*tlsCert == "") != (*tlsKey == "") {
-		errs = append(errs, errors.New("--tls-cert and --tls-key: give both, or neither for plain HTTP"))
-	}
-	var certs []tls.Certificate
-	if *tlsCert != "" && *tlsKey != "" {
-		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--tls-cert/--tls-key: %v", err))
-		}
-		certs = append(certs, cert)
-	}
-	if *upCA != "" {
-		pool := x509.NewCertPool()
-		b, err := os.ReadFile(*upCA)
-		if err != nil || !pool.AppendCertsFromPEM(b) {
-			errs = append(errs, fmt.Errorf("--upstream-ca %q: not a readable PEM file of certificates", *upCA))
-		}
-		c.TLSConfig = &tls.Config{RootCAs: pool}
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	c.Registerer = reg
-	opsLog := slog.New(slog.NewTextHandler(stderr, nil))
-	if *logFmt == "json" {
-		opsLog = slog.New(slog.NewJSONHandler(stderr, nil))
-	}
-	lim, closeRedis, rerrs := redisLimiter(ctx, *redisURL, *redisFail, reg, opsLog)
-	defer closeRedis()
-	errs = append(errs, rerrs...)
-	if lim != nil {
-		c.Limiter = lim
-	}
-	tr, err := tracing.New(ctx, tracing.Config{Endpoint: *otlp})
-	if err != nil {
-		errs = append(errs, fmt.Errorf("--otlp-endpoint: %v", err))
-	}
-	defer func() { _ = tr.Shutdown(context.Background()) }()
-	c.WrapUpstream = tr.Transport
-	p, err := proxy.New(c)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(stderr, "crossorigin proxy: invalid configuration:\n%v\n", err)
-		return 2
-	}
-	defer p.Close()
+	return nil
+}
 
-	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	proxied := tr.Handler(p)
-	srv := &http.Server{
-		// No ServeMux: it would clean "//" out of target paths.
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch r.URL.Path {
-			case "/healthz":
-				w.Header().Set("Content-Type", "text/plain")
-				_, _ = io.WriteString(w, "ok\n")
-			case "/readyz":
-				serveReady(w, lim)
-			case "/metrics":
-				metrics.ServeHTTP(w, r)
-			default:
-				proxied.ServeHTTP(w, r)
-			}
-		}),
-		// The handler enforces the exact cap (431 with CORS headers); the
-		// server's own cap only stops what is far beyond it.
-		MaxHeaderBytes:    int(*maxHdr) + 8<<10,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(slog.NewTextHandler(stderr, nil).WithAttrs([]slog.Attr{slog.String("component", "http")}), slog.LevelWarn),
+// opsLogger is the log of the proxy's own events (reloads, Redis): slog
+// in the access log's format, text when the access log is off.
+func (f *proxyFlags) opsLogger(stderr io.Writer) *slog.Logger {
+	if *f.logFmt == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, nil))
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
-		return 2
-	}
-	scheme, serve := "http", func() error { return srv.Serve(ln) }
-	if certs != nil {
-		// ServeTLS offers HTTP/2 as well as HTTP/1.1.
-		srv.TLSConfig = &tls.Config{Certificates: certs, MinVersion: tls.VersionTLS12}
-		scheme, serve = "https", func() error { return srv.ServeTLS(ln, "", "") }
-	}
-	fmt.Fprintf(stderr, "crossorigin proxy: listening on %s://%s\n", scheme, ln.Addr())
-	served := make(chan error, 1)
-	go func() { served <- serve() }()
-	select {
-	case err := <-served:
-		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
-		return 2
-	case <-ctx.Done():
-	}
-	fmt.Fprintln(stderr, "crossorigin proxy: shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), *grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "crossorigin proxy: shutdown: %v\n", err)
-		return 2
-	}
-	return 0
+	return slog.New(slog.NewTextHandler(stderr, nil))
 }
 
 // parseRate parses "N/DURATION" ("60/1m", "600/1h"); empty means no limit.

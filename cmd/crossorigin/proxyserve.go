@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/crossorigin/crossorigin/proxy"
+	"github.com/crossorigin/crossorigin/proxy/redislimit"
+	"github.com/crossorigin/crossorigin/proxy/tracing"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// proxyRuntime is what lives as long as the process, across reloads: the
+// rate limiter (whose counts must survive a reload), the tracer and the
+// metrics registry.
+type proxyRuntime struct {
+	log      *slog.Logger
+	stderr   io.Writer
+	reg      *prometheus.Registry                // process-wide collectors
+	gen      atomic.Pointer[prometheus.Registry] // the current proxy's collectors
+	limiter  proxy.Limiter
+	redisLim *redislimit.Limiter // nil without --redis
+	tracing  *tracing.Tracing    // nil when tracing is off
+	closers  []func()
+}
+
+func newProxyRuntime(ctx context.Context, s *proxySettings, stderr io.Writer) (*proxyRuntime, []error) {
+	f := s.flags
+	rt := &proxyRuntime{log: f.opsLogger(stderr), stderr: stderr, reg: prometheus.NewRegistry()}
+	rt.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	lim, closeRedis, errs := redisLimiter(ctx, *f.redisURL, *f.redisFail, rt.reg, rt.log)
+	rt.closers = append(rt.closers, closeRedis)
+	rt.limiter = proxy.NewMemoryLimiter()
+	if lim != nil {
+		rt.limiter, rt.redisLim = lim, lim
+	}
+	tr, err := tracing.New(ctx, tracing.Config{Endpoint: *f.otlp})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--otlp-endpoint: %v", err))
+	}
+	rt.tracing = tr
+	rt.closers = append(rt.closers, func() { _ = tr.Shutdown(context.Background()) })
+	return rt, errs
+}
+
+func (rt *proxyRuntime) close() {
+	for i := len(rt.closers) - 1; i >= 0; i-- {
+		rt.closers[i]()
+	}
+}
+
+// newProxy builds a proxy from s that shares the runtime's limiter and
+// tracer. Its own metrics go to a registry of its own, which /metrics
+// serves beside the process's: a reload starts the proxy's counters
+// afresh, which Prometheus reads as a counter reset.
+func (rt *proxyRuntime) newProxy(s *proxySettings) (*proxy.Proxy, error) {
+	c := s.config
+	gen := prometheus.NewRegistry()
+	c.Registerer = gen
+	c.Limiter = rt.limiter
+	c.WrapUpstream = rt.tracing.Transport
+	p, err := proxy.New(c)
+	if err != nil {
+		return nil, err
+	}
+	rt.gen.Store(gen)
+	return p, nil
+}
+
+func (rt *proxyRuntime) metrics(w http.ResponseWriter, r *http.Request) {
+	promhttp.HandlerFor(prometheus.Gatherers{rt.reg, rt.gen.Load()}, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+// serveProxy serves until ctx ends, then shuts down within
+// --shutdown-timeout.
+func serveProxy(ctx context.Context, s *proxySettings, rt *proxyRuntime, live *liveHandler, stderr io.Writer) int {
+	proxied := rt.tracing.Handler(live)
+	srv := &http.Server{
+		// No ServeMux: it would clean "//" out of target paths.
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/healthz":
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = io.WriteString(w, "ok\n")
+			case "/readyz":
+				serveReady(w, rt.redisLim)
+			case "/metrics":
+				rt.metrics(w, r)
+			default:
+				proxied.ServeHTTP(w, r)
+			}
+		}),
+		// The handler enforces the exact cap (431 with CORS headers); the
+		// server's own cap only stops what is far beyond it.
+		MaxHeaderBytes:    s.config.MaxHeaderBytes + 8<<10,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(slog.NewTextHandler(stderr, nil).WithAttrs([]slog.Attr{slog.String("component", "http")}), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *s.flags.listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
+		return 2
+	}
+	scheme, serve := "http", func() error { return srv.Serve(ln) }
+	if s.certs != nil {
+		// ServeTLS offers HTTP/2 as well as HTTP/1.1.
+		srv.TLSConfig = &tls.Config{Certificates: s.certs, MinVersion: tls.VersionTLS12}
+		scheme, serve = "https", func() error { return srv.ServeTLS(ln, "", "") }
+	}
+	fmt.Fprintf(stderr, "crossorigin proxy: listening on %s://%s\n", scheme, ln.Addr())
+	served := make(chan error, 1)
+	go func() { served <- serve() }()
+	select {
+	case err := <-served:
+		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
+		return 2
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stderr, "crossorigin proxy: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), *s.flags.grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		fmt.Fprintf(stderr, "crossorigin proxy: shutdown: %v\n", err)
+		return 2
+	}
+	return 0
+}
