@@ -107,7 +107,14 @@ func newWorld(t *testing.T, m mode) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Webhooks under /hooks/ skip the guard; the exact path /hooks does not.
+	hookGuard, err := csrf.New(csrf.Config{Bypass: []string{"/hooks/"}, DenyHandler: deny, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
 	app := http.NewServeMux()
+	app.Handle("POST /hooks/", hookGuard.Handler(ok("hooked")))
+	app.Handle("POST /hooks", hookGuard.Handler(ok("hooked")))
 	app.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) { fmt.Fprintf(rw, page, "app", "the app") })
 	app.Handle("POST /transfer", guard.Handler(ok("transferred")))
 	app.Handle("POST /api/items", jsonGuard.Handler(ok(`{"created":true}`)))
@@ -477,5 +484,24 @@ func TestWebSocketOrigin(t *testing.T) {
 		if s.origin != w.evilURL {
 			t.Fatalf("Origin = %q", s.origin)
 		}
+	})
+}
+
+// TestBypassPatternFromAnotherSite: a form on another site posts to
+// /hooks/stripe, which the ServeMux pattern /hooks/ bypasses, and to
+// /hooks, which it does not cover (a ServeMux would redirect it; CVE-2025-47910).
+func TestBypassPatternFromAnotherSite(t *testing.T) {
+	forEachMode(t, func(t *testing.T, w *world) {
+		ctx := browser.Open(t, w.evilURL+"/", 60*time.Second)
+		text := submitForm(t, ctx, w.appURL+"/hooks/stripe", "application/x-www-form-urlencoded", [][2]string{{"event", "paid"}})
+		s := one(t, w)
+		if !s.ran || !strings.Contains(text, "hooked") {
+			t.Fatalf("bypassed webhook: ran %v, page %q, denial %+v", s.ran, text, s.denial)
+		}
+		checkSource(t, w, s, "cross-site")
+
+		ctx = browser.Open(t, w.evilURL+"/", 60*time.Second)
+		submitForm(t, ctx, w.appURL+"/hooks", "application/x-www-form-urlencoded", [][2]string{{"event", "paid"}})
+		refused(t, w, one(t, w), crossRule(w.m))
 	})
 }
