@@ -133,8 +133,8 @@ func fetch(t *testing.T, p *engines.Page, url, init string) result {
 func TestSimpleGETAllowed(t *testing.T) {
 	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
 		w := newWorld(t, "api.test")
-		ctx := b.Open(t, w.appURL)
-		res := fetch(t, ctx, w.apiURL+"/items", "{}")
+		pg := b.Open(t, w.appURL)
+		res := fetch(t, pg, w.apiURL+"/items", "{}")
 		if !res.OK || res.Status != 200 || res.Body != "GET /items x-custom=" {
 			t.Fatalf("fetch = %+v", res)
 		}
@@ -147,8 +147,8 @@ func TestSimpleGETAllowed(t *testing.T) {
 func TestDisallowedOriginBlocked(t *testing.T) {
 	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
 		w := newWorld(t, "api.test")
-		ctx := b.Open(t, w.evilURL)
-		res := fetch(t, ctx, w.apiURL+"/items", "{}")
+		pg := b.Open(t, w.evilURL)
+		res := fetch(t, pg, w.apiURL+"/items", "{}")
 		if res.OK || !engines.IsNetworkError(res.Error) {
 			t.Fatalf("fetch from evil.test = %+v, want a network error", res)
 		}
@@ -167,14 +167,14 @@ func TestCredentialedRequest(t *testing.T) {
 		w := newWorld(t, "app.test")
 		// The API sets its cookie in a top-level visit, as a login would.
 		b.Open(t, w.apiURL+"/login")
-		ctx := b.Open(t, w.appURL)
-		res := fetch(t, ctx, w.apiURL+"/whoami", `{credentials: "include"}`)
+		pg := b.Open(t, w.appURL)
+		res := fetch(t, pg, w.apiURL+"/whoami", `{credentials: "include"}`)
 		if !res.OK || res.Body != "session=s3cr3t" {
 			t.Fatalf("credentialed fetch = %+v, want the cookie echoed", res)
 		}
 		// Without credentials the cookie is not sent, and the response is
 		// still readable.
-		res = fetch(t, ctx, w.apiURL+"/whoami", `{credentials: "omit"}`)
+		res = fetch(t, pg, w.apiURL+"/whoami", `{credentials: "omit"}`)
 		if !res.OK || res.Body != "anonymous" {
 			t.Fatalf("fetch without credentials = %+v", res)
 		}
@@ -189,9 +189,9 @@ func TestCredentialedRequest(t *testing.T) {
 func TestPreflightedPUT(t *testing.T) {
 	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
 		w := newWorld(t, "api.test")
-		ctx := b.Open(t, w.appURL)
+		pg := b.Open(t, w.appURL)
 		put := `{method: "PUT", headers: {"X-Custom": "42", "Content-Type": "application/json"}, body: "{}"}`
-		res := fetch(t, ctx, w.apiURL+"/items/1", put)
+		res := fetch(t, pg, w.apiURL+"/items/1", put)
 		if !res.OK || res.Body != "PUT /items/1 x-custom=42" {
 			t.Fatalf("preflighted PUT = %+v", res)
 		}
@@ -202,12 +202,12 @@ func TestPreflightedPUT(t *testing.T) {
 
 		// A header that is not allowed fails the preflight, and the PUT is
 		// never sent.
-		res = fetch(t, ctx, w.apiURL+"/items/2", `{method: "PUT", headers: {"X-Other": "1"}}`)
+		res = fetch(t, pg, w.apiURL+"/items/2", `{method: "PUT", headers: {"X-Other": "1"}}`)
 		if res.OK {
 			t.Fatalf("PUT with X-Other = %+v, want blocked", res)
 		}
 		// So does a method that is not allowed.
-		res = fetch(t, ctx, w.apiURL+"/items/2", `{method: "DELETE"}`)
+		res = fetch(t, pg, w.apiURL+"/items/2", `{method: "DELETE"}`)
 		if res.OK {
 			t.Fatalf("DELETE = %+v, want blocked", res)
 		}
@@ -223,10 +223,10 @@ func TestPreflightedPUT(t *testing.T) {
 func TestPreflightCacheHonoured(t *testing.T) {
 	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
 		w := newWorld(t, "api.test")
-		ctx := b.Open(t, w.appURL)
+		pg := b.Open(t, w.appURL)
 		put := `{method: "PUT", headers: {"X-Custom": "1"}}`
 		for i := range 3 {
-			if res := fetch(t, ctx, w.apiURL+"/cached", put); !res.OK {
+			if res := fetch(t, pg, w.apiURL+"/cached", put); !res.OK {
 				t.Fatalf("PUT %d = %+v", i, res)
 			}
 		}
@@ -242,8 +242,8 @@ func TestPreflightCacheHonoured(t *testing.T) {
 func TestExposedHeaders(t *testing.T) {
 	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
 		w := newWorld(t, "api.test")
-		ctx := b.Open(t, w.appURL)
-		res := fetch(t, ctx, w.apiURL+"/items", "{}")
+		pg := b.Open(t, w.appURL)
+		res := fetch(t, pg, w.apiURL+"/items", "{}")
 		if !res.OK {
 			t.Fatalf("fetch = %+v", res)
 		}
@@ -275,12 +275,12 @@ func TestStarResponseCachedFromNoCORSServesCORSFetch(t *testing.T) {
 			w.Header().Set("Cache-Control", "public, max-age=600")
 			a.ServeHTTP(w, r)
 		})))
-		ctx := b.Open(t, fmt.Sprintf("http://app.test:%d/", pagePort))
+		pg := b.Open(t, fmt.Sprintf("http://app.test:%d/", pagePort))
 		url := fmt.Sprintf("http://api.test:%d/public", apiPort)
-		if res := fetch(t, ctx, url, `{mode: "no-cors"}`); !res.OK || res.Status != 0 {
+		if res := fetch(t, pg, url, `{mode: "no-cors"}`); !res.OK || res.Status != 0 {
 			t.Fatalf("no-cors fetch = %+v, want an opaque response", res)
 		}
-		res := fetch(t, ctx, url, "{}")
+		res := fetch(t, pg, url, "{}")
 		if !res.OK || res.Body != "GET /public x-custom=" {
 			t.Fatalf("CORS fetch after the no-cors one = %+v, want the cached response readable", res)
 		}

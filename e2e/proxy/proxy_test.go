@@ -1,4 +1,6 @@
-// Package proxy drives real headless Chromium through the CORS proxy: a
+// Package proxy drives the three browser engines (headless Chromium,
+// headless Firefox, WebKitGTK; every test once per engine) through the
+// CORS proxy: a
 // page on app.test cannot read api.test (which sends no CORS headers)
 // directly, but can through the proxy on proxy.test, preflighted requests
 // included; the proxy's refusals (blocked targets, rate limits, origins
@@ -19,14 +21,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/crossorigin/crossorigin/e2e/internal/engines"
 	"github.com/crossorigin/crossorigin/e2e/internal/headless"
 	"github.com/crossorigin/crossorigin/proxy"
 )
 
-var browser *headless.Browser
+var all []*engines.Browser
 
-func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
+func TestMain(m *testing.M) { os.Exit(engines.Run(m, &all)) }
 
 // testResolver sends every *.test name to 127.0.0.1, as the browser does.
 type testResolver struct{}
@@ -107,7 +109,7 @@ type fetched struct {
 }
 
 // fetchFrom runs fetch(url, init) in the page and reports the outcome.
-func fetchFrom(t *testing.T, ctx context.Context, url, init string) fetched {
+func fetchFrom(t *testing.T, p *engines.Page, url, init string) fetched {
 	t.Helper()
 	js := fmt.Sprintf(`(async () => {
 		try {
@@ -119,98 +121,104 @@ func fetchFrom(t *testing.T, ctx context.Context, url, init string) fetched {
 			return {ok: false, status: 0, body: "", headers: {}, error: String(e), readable: []};
 		}
 	})()`, url, init)
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[fetched](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("fetch %s: %v", url, err)
-	}
+	var res fetched
+	p.Eval(t, js, &res)
 	return res
 }
 
 func TestPageReadsThroughProxy(t *testing.T) {
-	a := startAPI(t)
-	px := startProxy(t, a, proxy.Config{})
-	ctx := browser.Open(t, startPage(t, "app.test"), 60*time.Second)
+	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
+		a := startAPI(t)
+		px := startProxy(t, a, proxy.Config{})
+		pg := b.Open(t, startPage(t, "app.test"))
 
-	direct := fetchFrom(t, ctx, a.url+"/data", "{}")
-	if direct.Error == "" {
-		t.Fatalf("direct fetch of an API without CORS succeeded: %+v", direct)
-	}
-	got := fetchFrom(t, ctx, px+"/"+a.url+"/data//x", "{}")
-	if !got.OK || got.Body != `{"method":"GET","path":"/data//x"}` {
-		t.Fatalf("through the proxy: %+v", got)
-	}
-	for k, want := range map[string]string{
-		"x-custom":      "visible",
-		"x-request-url": a.url + "/data//x",
-		"x-final-url":   a.url + "/data//x",
-	} {
-		if got.Headers[k] != want {
-			t.Errorf("page reads %s = %q, want %q (all readable: %v)", k, got.Headers[k], want, got.Readable)
+		direct := fetchFrom(t, pg, a.url+"/data", "{}")
+		if direct.Error == "" {
+			t.Fatalf("direct fetch of an API without CORS succeeded: %+v", direct)
 		}
-	}
-	if _, ok := got.Headers["set-cookie"]; ok {
-		t.Error("Set-Cookie reached the page")
-	}
+		got := fetchFrom(t, pg, px+"/"+a.url+"/data//x", "{}")
+		if !got.OK || got.Body != `{"method":"GET","path":"/data//x"}` {
+			t.Fatalf("through the proxy: %+v", got)
+		}
+		for k, want := range map[string]string{
+			"x-custom":      "visible",
+			"x-request-url": a.url + "/data//x",
+			"x-final-url":   a.url + "/data//x",
+		} {
+			if got.Headers[k] != want {
+				t.Errorf("page reads %s = %q, want %q (all readable: %v)", k, got.Headers[k], want, got.Readable)
+			}
+		}
+		if _, ok := got.Headers["set-cookie"]; ok {
+			t.Error("Set-Cookie reached the page")
+		}
+	})
 }
 
 func TestPreflightedRequestThroughProxy(t *testing.T) {
-	a := startAPI(t)
-	px := startProxy(t, a, proxy.Config{MaxAge: time.Minute})
-	ctx := browser.Open(t, startPage(t, "app.test"), 60*time.Second)
-	got := fetchFrom(t, ctx, px+"/"+a.url+"/items/1",
-		`{method: "PUT", headers: {"Content-Type": "application/json", "X-Client": "e2e"}, body: '{"n":1}'}`)
-	if !got.OK || got.Body != `{"method":"PUT","path":"/items/1"}` {
-		t.Fatalf("PUT through the proxy: %+v", got)
-	}
-	log := a.seen()
-	if len(log) == 0 {
-		t.Fatal("the API saw nothing")
-	}
-	last := log[len(log)-1]
-	if last.method != "PUT" || last.body != `{"n":1}` || last.contentType != "application/json" {
-		t.Errorf("the API saw %+v", last)
-	}
-	for _, s := range log {
-		if s.method == "OPTIONS" {
-			t.Error("the preflight reached the API; the proxy must answer it")
+	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
+		a := startAPI(t)
+		px := startProxy(t, a, proxy.Config{MaxAge: time.Minute})
+		pg := b.Open(t, startPage(t, "app.test"))
+		got := fetchFrom(t, pg, px+"/"+a.url+"/items/1",
+			`{method: "PUT", headers: {"Content-Type": "application/json", "X-Client": "e2e"}, body: '{"n":1}'}`)
+		if !got.OK || got.Body != `{"method":"PUT","path":"/items/1"}` {
+			t.Fatalf("PUT through the proxy: %+v", got)
 		}
-	}
+		log := a.seen()
+		if len(log) == 0 {
+			t.Fatal("the API saw nothing")
+		}
+		last := log[len(log)-1]
+		if last.method != "PUT" || last.body != `{"n":1}` || last.contentType != "application/json" {
+			t.Errorf("the API saw %+v", last)
+		}
+		for _, s := range log {
+			if s.method == "OPTIONS" {
+				t.Error("the preflight reached the API; the proxy must answer it")
+			}
+		}
+	})
 }
 
 func TestPageReadsProxyRefusals(t *testing.T) {
-	a := startAPI(t)
-	px := startProxy(t, a, proxy.Config{PerIP: proxy.Rate{Requests: 2, Per: time.Hour}})
-	ctx := browser.Open(t, startPage(t, "app.test"), 60*time.Second)
+	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
+		a := startAPI(t)
+		px := startProxy(t, a, proxy.Config{PerIP: proxy.Rate{Requests: 2, Per: time.Hour}})
+		pg := b.Open(t, startPage(t, "app.test"))
 
-	blocked := fetchFrom(t, ctx, px+"/http://169.254.169.254/latest/meta-data/", "{}")
-	if blocked.Status != 403 || blocked.Headers["x-proxy-error"] != "blocked" || !strings.HasPrefix(blocked.Body, "blocked: ") {
-		t.Errorf("blocked target: the page read %+v", blocked)
-	}
-	fetchFrom(t, ctx, px+"/"+a.url+"/one", "{}")
-	limited := fetchFrom(t, ctx, px+"/"+a.url+"/two", "{}")
-	if limited.Status != 429 || limited.Headers["retry-after"] == "" || limited.Headers["x-ratelimit-remaining"] != "0" {
-		t.Errorf("rate limited: the page read %+v", limited)
-	}
+		blocked := fetchFrom(t, pg, px+"/http://169.254.169.254/latest/meta-data/", "{}")
+		if blocked.Status != 403 || blocked.Headers["x-proxy-error"] != "blocked" || !strings.HasPrefix(blocked.Body, "blocked: ") {
+			t.Errorf("blocked target: the page read %+v", blocked)
+		}
+		fetchFrom(t, pg, px+"/"+a.url+"/one", "{}")
+		limited := fetchFrom(t, pg, px+"/"+a.url+"/two", "{}")
+		if limited.Status != 429 || limited.Headers["retry-after"] == "" || limited.Headers["x-ratelimit-remaining"] != "0" {
+			t.Errorf("rate limited: the page read %+v", limited)
+		}
+	})
 }
 
 func TestOriginAllowlistInBrowser(t *testing.T) {
-	a := startAPI(t)
-	app := startPage(t, "app.test")
-	px := startProxy(t, a, proxy.Config{Origins: []string{app}})
+	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
+		a := startAPI(t)
+		app := startPage(t, "app.test")
+		px := startProxy(t, a, proxy.Config{Origins: []string{app}})
 
-	allowed := fetchFrom(t, browser.Open(t, app, 60*time.Second), px+"/"+a.url+"/data", "{}")
-	if !allowed.OK {
-		t.Errorf("allowed origin: %+v", allowed)
-	}
-	denied := fetchFrom(t, browser.Open(t, startPage(t, "evil.test"), 60*time.Second), px+"/"+a.url+"/data", "{}")
-	if denied.Error == "" || !strings.Contains(denied.Error, "TypeError") {
-		t.Errorf("origin not allowed: the page read %+v, want a CORS failure", denied)
-	}
-	for _, s := range a.seen() {
-		if s.cookie != "" {
-			t.Errorf("a cookie reached the API: %q", s.cookie)
+		allowed := fetchFrom(t, b.Open(t, app), px+"/"+a.url+"/data", "{}")
+		if !allowed.OK {
+			t.Errorf("allowed origin: %+v", allowed)
 		}
-	}
+		denied := fetchFrom(t, b.Open(t, startPage(t, "evil.test")), px+"/"+a.url+"/data", "{}")
+		if denied.Error == "" || !strings.Contains(denied.Error, "TypeError") {
+			t.Errorf("origin not allowed: the page read %+v, want a CORS failure", denied)
+		}
+		for _, s := range a.seen() {
+			if s.cookie != "" {
+				t.Errorf("a cookie reached the API: %q", s.cookie)
+			}
+		}
+	})
 }
 
 // TestRedirectSameOriginNotReusedAcrossOrigins is issue 11's bug 3 in
@@ -219,35 +227,37 @@ func TestOriginAllowlistInBrowser(t *testing.T) {
 // site (one cache partition) must not be handed that cached redirect: it
 // must get the proxied response.
 func TestRedirectSameOriginNotReusedAcrossOrigins(t *testing.T) {
-	target := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/data" {
-			w.Header().Set("Access-Control-Allow-Origin", "*")
-			io.WriteString(w, "direct")
-			return
+	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
+		target := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/data" {
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+				io.WriteString(w, "direct")
+				return
+			}
+			io.WriteString(w, `<!doctype html><title>a</title>`)
+		}))
+		pageA := fmt.Sprintf("http://a.app.test:%d", target)
+		pageB := startPage(t, "b.app.test")
+		p, err := proxy.New(proxy.Config{
+			RedirectSameOrigin: true,
+			AllowPrivate:       []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+			AllowPorts:         []int{target},
+			Resolver:           testResolver{},
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		io.WriteString(w, `<!doctype html><title>a</title>`)
-	}))
-	pageA := fmt.Sprintf("http://a.app.test:%d", target)
-	pageB := startPage(t, "b.app.test")
-	p, err := proxy.New(proxy.Config{
-		RedirectSameOrigin: true,
-		AllowPrivate:       []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		AllowPorts:         []int{target},
-		Resolver:           testResolver{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	url := fmt.Sprintf("http://proxy.test:%d/%s/data", headless.Serve(t, p), pageA)
+		t.Cleanup(p.Close)
+		url := fmt.Sprintf("http://proxy.test:%d/%s/data", headless.Serve(t, p), pageA)
 
-	first := fetchFrom(t, browser.Open(t, pageA, 60*time.Second), url, "{}")
-	if first.Body != "direct" {
-		t.Fatalf("the target's own origin was not redirected to it: %+v", first)
-	}
-	second := fetchFrom(t, browser.Open(t, pageB, 60*time.Second), url, "{}")
-	// Only the proxied response carries X-Request-Url.
-	if !second.OK || second.Headers["x-request-url"] != pageA+"/data" {
-		t.Errorf("another origin got the first origin's redirect from the cache: %+v", second)
-	}
+		first := fetchFrom(t, b.Open(t, pageA), url, "{}")
+		if first.Body != "direct" {
+			t.Fatalf("the target's own origin was not redirected to it: %+v", first)
+		}
+		second := fetchFrom(t, b.Open(t, pageB), url, "{}")
+		// Only the proxied response carries X-Request-Url.
+		if !second.OK || second.Headers["x-request-url"] != pageA+"/data" {
+			t.Errorf("another origin got the first origin's redirect from the cache: %+v", second)
+		}
+	})
 }
