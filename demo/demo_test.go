@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/crossorigin/crossorigin/browser"
 )
 
 // start serves a playground on free loopback ports until the test ends.
@@ -353,6 +355,7 @@ func TestPredictValidates(t *testing.T) {
 		`{"run":"x","request":{"target":"api","path":"/api/echo","method":"GET","credentials":"sometimes","mode":"fetch"}}`,
 		`{"run":"a b","request":{"target":"api","path":"/api/echo","method":"GET","credentials":"omit","mode":"fetch"}}`,
 		`{"run":"x","request":{"target":"api","path":"/api/echo","method":"GET","credentials":"omit","mode":"fetch","repeat":1000}}`,
+		`{"run":"x","engine":"trident","request":{"target":"api","path":"/api/echo","method":"GET","credentials":"omit","mode":"fetch"}}`,
 		`not json`,
 	} {
 		resp, out := do(t, "POST", d.PageURL+"/predict", body, "Content-Type", "application/json")
@@ -395,7 +398,40 @@ func TestScenarioPredictions(t *testing.T) {
 			if p.Engine == "" {
 				t.Errorf("no engine named")
 			}
+			// The model's verdicts for the other two engines come along;
+			// the built-in scenarios do what they do in all three.
+			if s.Request.Mode != "jsonp" {
+				if len(p.Others) != 2 || p.Others[0].Engine != "Firefox" || p.Others[1].Engine != "WebKit" {
+					t.Fatalf("others = %+v, want Firefox and WebKit", p.Others)
+				}
+				for _, o := range p.Others {
+					if o.Outcome != s.Expect {
+						t.Errorf("%s: predicted %s (%s), want %s", o.Engine, o.Outcome, o.Reason, s.Expect)
+					}
+				}
+			}
 		})
+	}
+}
+
+// TestPredictForEngine asks for the prediction of the engine the page runs
+// in: the others are the other two.
+func TestPredictForEngine(t *testing.T) {
+	d := start(t)
+	body := `{"run":"e1","engine":"webkit","request":{"target":"api","path":"/api/echo","method":"GET","credentials":"omit","mode":"fetch"}}`
+	resp, out := do(t, "POST", d.PageURL+"/predict", body, "Content-Type", "application/json")
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, out)
+	}
+	var p Prediction
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(p.Engine, "as WebKit") || len(p.Others) != 2 || p.Others[0].Engine != "Chromium" || p.Others[1].Engine != "Firefox" {
+		t.Errorf("engine %q, others %+v", p.Engine, p.Others)
+	}
+	if got := otherRun(strings.Repeat("r", 64), browser.Firefox); len(got) != 64 || !validRun(got) {
+		t.Errorf("otherRun of a 64-byte tag = %q", got)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/crossorigin/crossorigin/browser"
 )
 
 //go:embed static
@@ -145,6 +147,9 @@ func (s *pageServer) handlePredict(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Run     string  `json:"run"`
 		Request Request `json:"request"`
+		// Engine is the engine of the browser the page runs in:
+		// chromium (the default), firefox or webkit.
+		Engine string `json:"engine"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		writeJSON(w, http.StatusBadRequest, problems(err))
@@ -153,6 +158,15 @@ func (s *pageServer) handlePredict(w http.ResponseWriter, r *http.Request) {
 	if !validRun(in.Run) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []string{"run: want 1-64 letters, digits, - _ ."}})
 		return
+	}
+	engine := browser.Chromium
+	if in.Engine != "" {
+		e, err := browser.ParseEngine(in.Engine)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []string{"engine: " + err.Error()}})
+			return
+		}
+		engine = e
 	}
 	u, err := in.Request.validate(s.bases())
 	if err != nil {
@@ -165,5 +179,15 @@ func (s *pageServer) handlePredict(w http.ResponseWriter, r *http.Request) {
 	defer s.predictMu.Unlock()
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
-	writeJSON(w, http.StatusOK, s.predict(ctx, in.Request, withRun(u, in.Run)))
+	p := s.predict(ctx, in.Request, withRun(u, in.Run), engine)
+	// The model's verdict for the other two engines, each under a run
+	// tag of its own so that the page's logs stay the page's.
+	for _, e := range browser.Engines() {
+		if e == engine || in.Request.Mode == "jsonp" {
+			continue
+		}
+		o := s.predict(ctx, in.Request, withRun(u, otherRun(in.Run, e)), e)
+		p.Others = append(p.Others, OtherEngine{Engine: e.String(), Outcome: o.Outcome, Reason: o.Reason, Message: o.Message})
+	}
+	writeJSON(w, http.StatusOK, p)
 }

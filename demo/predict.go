@@ -29,6 +29,27 @@ type Prediction struct {
 	Headers       map[string]*string `json:"headers,omitempty"` // ReadHeaders: the value a script sees, or null
 	Body          string             `json:"body,omitempty"`
 	Engine        string             `json:"engine"` // what computed it
+	// Others is the model's verdict for the two engines the page is not
+	// running in.
+	Others []OtherEngine `json:"others,omitempty"`
+}
+
+// OtherEngine is the model's verdict for an engine other than the page's.
+type OtherEngine struct {
+	Engine  string `json:"engine"` // Chromium, Firefox or WebKit
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// otherRun is the run tag of the prediction for another engine: the
+// page's tag with the engine's name, cut to what validRun allows.
+func otherRun(run string, e browser.Engine) string {
+	tag := "-" + strings.ToLower(e.String())
+	if len(run)+len(tag) > 64 {
+		run = run[:64-len(tag)]
+	}
+	return run + tag
 }
 
 func (p *Prediction) setHeader(name, value string, visible bool) {
@@ -63,10 +84,10 @@ func withRun(u *url.URL, run string) *url.URL {
 	return &v
 }
 
-// predict runs r as the page's browser would, with the browser package's
-// Transport: a fresh one per run, as a freshly loaded page has an empty
-// preflight cache, shared by the run's repeats.
-func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL) Prediction {
+// predict runs r as the page's browser, of engine e, would, with the
+// browser package's Transport: a fresh one per run, as a freshly loaded
+// page has an empty preflight cache, shared by the run's repeats.
+func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL, e browser.Engine) Prediction {
 	cookie := &http.Cookie{Name: sessionCookie, Value: "prediction"}
 	if r.Mode == "jsonp" {
 		return s.predictScript(ctx, r, u, cookie)
@@ -76,7 +97,7 @@ func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL) Predict
 		// Cookies ignore ports: the page's cookie is the API's too.
 		jar.SetCookies(page, []*http.Cookie{cookie})
 	}
-	t := &browser.Transport{Origin: s.d.PageURL, Credentials: credentialsMode(r.Credentials), Jar: jar, Base: s.d.client}
+	t := &browser.Transport{Origin: s.d.PageURL, Credentials: credentialsMode(r.Credentials), Jar: jar, Base: s.d.client, Engine: e}
 	client := &http.Client{Transport: t}
 	var p Prediction
 	var trace, steps []string
@@ -92,7 +113,7 @@ func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL) Predict
 		}
 	}
 	p.Trace, p.Steps = trace, steps
-	p.Engine = "browser.Transport (package browser)"
+	p.Engine = "browser.Transport (package browser), as " + e.String()
 	return p
 }
 

@@ -6,9 +6,12 @@
 
 const $ = (id) => document.getElementById(id);
 // The browser running this page: the outcome column is its verdict, which
-// the browser package (a model of Chromium) predicts.
+// the browser package predicts with its model of that engine (and of the
+// other two beside it).
 const thisBrowser = /Firefox\//.test(navigator.userAgent) ? "Firefox"
-  : /Chrome\//.test(navigator.userAgent) ? "Chromium" : "This browser";
+  : /Chrome\//.test(navigator.userAgent) ? "Chromium"
+  : /AppleWebKit\//.test(navigator.userAgent) ? "WebKit" : "This browser";
+const thisEngine = { Firefox: "firefox", WebKit: "webkit" }[thisBrowser] || "chromium";
 let cfg = null;
 let scenarios = [];
 
@@ -233,6 +236,11 @@ function renderPrediction(p, wire) {
     ]),
     steps,
     el("p", { class: "engine muted" }, "Computed by " + p.engine),
+    p.others && p.others.length
+      ? el("p", { class: "others", id: "others" }, "The model for the other engines: ",
+        ...p.others.map((o, i) => el("span", { "data-engine": o.engine },
+          i ? "; " : "", o.engine + " ", badge(o.outcome), o.reason ? el("code", { class: "reason" }, o.reason) : "")))
+      : null,
   );
 }
 
@@ -291,7 +299,7 @@ async function run(title) {
     }
     const id = newRunID();
     const actual = req.mode === "jsonp" ? await runScript(req, id) : await runFetch(req, id);
-    const pr = await postJSON("/predict", "POST", { run: id + "-p", request: req });
+    const pr = await postJSON("/predict", "POST", { run: id + "-p", engine: thisEngine, request: req });
     if (!pr.ok) {
       $("status").textContent = "Prediction failed: " + pr.body.errors.join("; ");
       results.dataset.state = "error";
