@@ -166,6 +166,8 @@ type compiled struct {
 
 	omitRefusalReason bool
 	logger            *slog.Logger
+
+	preflightHeaders []field // what every successful preflight gets
 }
 
 // configProblems collects the problems of a Config, in field order.
@@ -208,6 +210,7 @@ func compile(c Config) (*compiled, error) {
 	cc.cfg.RequestHeaders = reqHeaders
 	cc.cfg.ExposedHeaders = exposed
 	cc.cfg.PreflightStatus = cc.status
+	cc.precompute()
 	return cc, nil
 }
 

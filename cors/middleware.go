@@ -192,19 +192,25 @@ func (cc *compiled) actual(r *http.Request, hdr http.Header, origins []string, v
 	if !cc.allowOrigin(r, origins[0]) {
 		return verdict{Actual, reasonOrigin}
 	}
-	n := 1
+	// The request's own Origin slice, capped: it belongs to this request
+	// alone, so sharing it with the response shares nothing between
+	// requests (an in-place change by the handler changes only r's copy),
+	// and it costs no slot.
+	hdr[hdrAllowOrigin] = origins[0:1:1]
+	n := 0
 	if cc.credentials {
 		n++
 	}
 	if cc.exposeHeaders != "" {
 		n++
 	}
+	if n == 0 {
+		return verdict{Actual, reasonAllowed}
+	}
 	buf := strs.carve(vw.hint, n)
-	buf[0] = origins[0]
-	hdr[hdrAllowOrigin] = buf[0:1:1]
 	if cc.credentials {
-		buf[1] = "true"
-		hdr[hdrAllowCredentials] = buf[1:2:2]
+		buf[0] = "true"
+		hdr[hdrAllowCredentials] = buf[0:1:1]
 	}
 	if cc.exposeHeaders != "" {
 		buf[n-1] = cc.exposeHeaders
@@ -230,17 +236,11 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 	hdr := w.Header()
 	pna := cc.privateNetwork && isTrue(r.Header[hdrReqPrivateNetwork])
 	reqHeaders := len(acrh) > 0 && cc.allowHeaders != ""
-	n := 1 // Access-Control-Allow-Origin
-	if cc.credentials {
-		n++
-	}
-	if cc.allowMethods != "" {
+	n := len(cc.preflightHeaders)
+	if cc.anyOrigin {
 		n++
 	}
 	if reqHeaders {
-		n++
-	}
-	if cc.maxAge != "" {
 		n++
 	}
 	if pna {
@@ -248,30 +248,26 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 	}
 	// No Vary: responses to OPTIONS are not cacheable (RFC 9110, section
 	// 9.3.7), and browsers key their preflight cache by origin and URL.
-	buf := carve(r, n)
-	if cc.anyOrigin {
-		buf[0] = "*"
-	} else {
-		buf[0] = origins[0]
+	var buf []string
+	if n > 0 {
+		buf = carve(r, n)
 	}
-	hdr[hdrAllowOrigin] = buf[0:1:1]
-	i := 1
+	i := 0
 	set := func(name, value string) {
 		buf[i] = value
 		hdr[name] = buf[i : i+1 : i+1]
 		i++
 	}
-	if cc.credentials {
-		set(hdrAllowCredentials, "true")
+	if cc.anyOrigin {
+		set(hdrAllowOrigin, "*")
+	} else {
+		hdr[hdrAllowOrigin] = origins[0:1:1] // see actual
 	}
-	if cc.allowMethods != "" {
-		set(hdrAllowMethods, cc.allowMethods)
+	for _, f := range cc.preflightHeaders {
+		set(f.name, f.value)
 	}
 	if reqHeaders {
 		set(hdrAllowHeaders, cc.allowHeaders)
-	}
-	if cc.maxAge != "" {
-		set(hdrMaxAge, cc.maxAge)
 	}
 	if pna {
 		set(hdrAllowPrivateNet, "true")
@@ -282,6 +278,24 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 		w.WriteHeader(cc.status)
 	}
 	return v
+}
+
+// field is a response header field.
+type field struct{ name, value string }
+
+// precompute fills in the header fields that every successful preflight
+// gets, whatever it asks.
+func (cc *compiled) precompute() {
+	cc.preflightHeaders = nil
+	if cc.credentials {
+		cc.preflightHeaders = append(cc.preflightHeaders, field{hdrAllowCredentials, "true"})
+	}
+	if cc.allowMethods != "" {
+		cc.preflightHeaders = append(cc.preflightHeaders, field{hdrAllowMethods, cc.allowMethods})
+	}
+	if cc.maxAge != "" {
+		cc.preflightHeaders = append(cc.preflightHeaders, field{hdrMaxAge, cc.maxAge})
+	}
 }
 
 // checkPreflight decides a preflight. It looks Access-Control-Request-Headers
