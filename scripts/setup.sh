@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh installs what the tests need and is missing: Debian's chromium
-# (the browser tests' judge), firefox-esr (the playground must work there
-# too), redis-server, redis-sentinel and redis-tools (the proxy's shared rate limits, Sentinel and Cluster tests) and staticcheck. It installs with apt-get when it can (root or sudo), and
+# (the browser tests' judge), firefox-esr and webkit2gtk-driver with xvfb and
+# xauth (the same tests in Firefox and WebKit), redis-server, redis-sentinel and redis-tools (the proxy's shared rate limits, Sentinel and Cluster tests) and staticcheck. It installs with apt-get when it can (root or sudo), and
 # otherwise says exactly what to install. It never downloads a browser.
 set -euo pipefail
 
@@ -9,6 +9,9 @@ STATICCHECK_VERSION=v0.8.2
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || missing+=(chromium)
 command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || [ -n "${FIREFOX:-}" ] || missing+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || [ -n "${WEBKIT_WEBDRIVER:-}" ] || missing+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+command -v xauth >/dev/null 2>&1 || missing+=(xauth)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)

@@ -2,7 +2,7 @@
 # test.sh is the one command that runs every test: it installs what is
 # missing (scripts/setup.sh), checks formatting, vets and lints every module,
 # then runs all tests under the race detector, including the fuzz targets'
-# seed corpora and the end-to-end tests in real headless Chromium.
+# seed corpora and the end-to-end tests in real Chromium, Firefox and WebKit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -32,7 +32,7 @@ fi
 
 echo "== go test -race (root module)"
 go test -race -count=1 -timeout 10m ./...
-echo "== go test -race (e2e: real headless Chromium)"
+echo "== go test -race (e2e: real Chromium, Firefox and WebKit)"
 (cd e2e && go test -race -count=1 -timeout 10m ./...)
 echo "== go test (bench: harness sanity checks, no benchmarks)"
 (cd bench && go test -count=1 -timeout 5m ./...)

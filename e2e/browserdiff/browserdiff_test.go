@@ -33,6 +33,7 @@ const (
 // the verdict, the CORS error name, the net error, the console message,
 // the readable response headers and body, or the requests the server saw.
 func TestDifferential(t *testing.T) {
+	t.Parallel() // with the other engines' differential tests
 	differential(t, engChromium, knownDiff, func(srv *server, cases []*tcase) (map[string]result, string) {
 		return runChromium(t, srv, cases, 4)
 	})

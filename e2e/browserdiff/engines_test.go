@@ -18,6 +18,7 @@ import (
 // and through browser.Transport as a model of Firefox, and fails on every
 // disagreement not in knownDiffFirefox.
 func TestDifferentialFirefox(t *testing.T) {
+	t.Parallel() // with the other engines: each has its own browser and server
 	if _, err := firefox.Path(); err != nil && os.Getenv("CI") == "" && os.Getenv("CROSSORIGIN_SKIP_BROWSER") == "1" {
 		t.Skip(err)
 	}
@@ -30,6 +31,7 @@ func TestDifferentialFirefox(t *testing.T) {
 // Xvfb) and through browser.Transport as a model of WebKit, and fails on
 // every disagreement not in knownDiffWebKit.
 func TestDifferentialWebKit(t *testing.T) {
+	t.Parallel()
 	if _, err := webkit.Path(); err != nil && os.Getenv("CI") == "" && os.Getenv("CROSSORIGIN_SKIP_BROWSER") == "1" {
 		t.Skip(err)
 	}
@@ -43,10 +45,11 @@ type runner interface {
 	// fetch navigates to the page if it is not there yet and runs one
 	// fetch with args; it returns what script saw.
 	fetch(p page, args jsArgs) (jsResult, error)
-	// failure says, after a fetch that failed, what the engine says of
-	// the failure of a request whose URL contains path: the name of the
-	// CORS error and its console message, both "" when none.
-	failure(path string) (reason, msg string)
+	// failure says, after a fetch that failed with the TypeError jsErr,
+	// what the engine says of the failure of a request whose URL contains
+	// path: the name of the CORS error and its console message, both ""
+	// when none.
+	failure(path, jsErr string) (reason, msg string)
 	product() string
 	close()
 }
@@ -137,7 +140,7 @@ func runCase(srv *server, r runner, c *tcase) (result, error) {
 			o.Body = js.Body
 		} else {
 			o.Verdict = "TypeError"
-			o.Reason, o.Message = r.failure(path)
+			o.Reason, o.Message = r.failure(path, js.Error)
 			if o.Message == "" {
 				o.Message = js.Error
 			}
@@ -159,7 +162,7 @@ type firefoxRunner struct {
 	b       *firefox.Browser
 	srv     *server
 	page    page
-	console int // console messages seen so far
+	console int // console messages already matched to a failure
 	version string
 }
 
@@ -188,12 +191,6 @@ func (r *firefoxRunner) fetch(p page, args jsArgs) (jsResult, error) {
 		}
 		r.page = p
 	}
-	// Where this fetch's console messages will start.
-	if _, n, err := r.b.ConsoleCORS(r.console); err == nil {
-		r.console = n
-	} else {
-		return js, err
-	}
 	a, _ := json.Marshal(args)
 	err := r.b.ExecuteAsync(fmt.Sprintf(asyncFetchJS, fmt.Sprintf(fetchJS, a)), nil, &js)
 	return js, err
@@ -202,15 +199,21 @@ func (r *firefoxRunner) fetch(p page, args jsArgs) (jsResult, error) {
 // failure waits a little for Firefox's console message about the
 // request: Firefox logs it shortly after fetch() rejects, and a failure
 // that is no CORS error has none.
-func (r *firefoxRunner) failure(path string) (string, string) {
+func (r *firefoxRunner) failure(path, jsErr string) (string, string) {
+	if !strings.Contains(jsErr, "NetworkError") {
+		// fetch() refused before sending anything: no console message.
+		return "", ""
+	}
 	deadline := time.Now().Add(time.Second)
 	for {
-		msgs, _, err := r.b.ConsoleCORS(r.console)
+		msgs, n, err := r.b.ConsoleCORS(r.console)
 		if err != nil {
 			return "", ""
 		}
 		for _, m := range msgs {
 			if strings.Contains(m.Text, path) && strings.HasPrefix(m.Text, "Cross-Origin Request Blocked") {
+				// Later steps of the case look past this message.
+				r.console = n
 				return m.Key, m.Text
 			}
 		}
@@ -265,7 +268,7 @@ func (r *webkitRunner) fetch(p page, args jsArgs) (jsResult, error) {
 	return js, err
 }
 
-func (r *webkitRunner) failure(string) (string, string) { return "", "" }
+func (r *webkitRunner) failure(string, string) (string, string) { return "", "" }
 
 func (r *webkitRunner) product() string { return "WebKitGTK " + r.b.Version() }
 
