@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,50 +16,21 @@ import (
 	"github.com/crossorigin/crossorigin/scan"
 )
 
-const scanUsage = `Usage: crossorigin scan URL... [flags]
+const scanSynopsis = `Usage: crossorigin scan URL... [flags]
        crossorigin scan --list FILE [flags]
 
 Probes each URL for CORS misconfigurations with origins generated for this
 run: it first learns which origins the target trusts (its own, every
 --origin, siblings on its registrable domain such as app. and www.), then
 tries the bypasses of each trusted origin's check, and reports one finding
-per class and URL with every probe that showed it, grouped by severity.
+per class and URL with every probe that showed it, grouped by severity.`
 
-Flags:
-  --list FILE          read URLs from FILE, one a line ("-" for standard
-                       input); blank lines and # comments are skipped, bad
-                       lines are reported as FILE:LINE and skipped
-  --json               one JSON object with a "findings" array
-  --sarif              SARIF 2.1.0, for code-scanning dashboards
-  --markdown           Markdown, for a pull-request comment
-  -H 'Name: value'     add a request header to every probe (repeatable),
-                       such as an Authorization token
-  --cookie VALUE       send this Cookie header, to scan as a logged-in user
-  --method M           method of the probes (default GET)
-  --origin ORIGIN      an origin the site trusts, such as its front end
-                       (repeatable): its bypasses are tried too
-  --concurrency N      requests in flight over all targets (default 8)
-  --rate N             at most N requests per second over all targets
-                       (default: no limit)
-  --timeout D          bound on each target's whole scan, whatever the
-                       target does (default 30s)
-  --insecure           do not verify TLS certificates (said in the report)
-  --resolve H:P:ADDR   connect to ADDR for host H and port P, as curl does
-                       (repeatable): scan a host before its DNS points to it
-  --verbose            print each target's probe count, time and trusted
-                       origins
-  --fail-on SEVERITY   exit 1 when a finding is at least this severe:
-                       info, low, medium (default), high, critical, or none
-  --proxy URL          send probes through this proxy (overrides
-                       HTTPS_PROXY, HTTP_PROXY and NO_PROXY)
-
-The system certificate pool is used (SSL_CERT_FILE and SSL_CERT_DIR are
+const scanFooter = `The system certificate pool is used (SSL_CERT_FILE and SSL_CERT_DIR are
 honoured), so a scan can run through an intercepting proxy. Ctrl-C stops
 the scan and prints the findings so far; a second Ctrl-C exits at once.
 
 Exit status: 1 a finding at or above --fail-on; otherwise 2 when no target
-could be scanned, on a usage error or when interrupted; 0 otherwise.
-`
+could be scanned, on a usage error or when interrupted; 0 otherwise.`
 
 // scanFlags are the parsed flags of the scan command.
 type scanFlags struct {
@@ -77,37 +47,44 @@ type scanFlags struct {
 	targets                       []string
 }
 
-// parseScanFlags parses args; on a usage error or --help it returns the
-// exit code, having written the message.
-func parseScanFlags(args []string, stdout, stderr io.Writer) (*scanFlags, int, bool) {
-	f := &scanFlags{}
-	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Var(&f.headers, "H", "")
-	fs.Var(&f.origins, "origin", "")
-	fs.Var(&f.resolves, "resolve", "")
-	fs.BoolVar(&f.asJSON, "json", false, "")
-	fs.BoolVar(&f.asSARIF, "sarif", false, "")
-	fs.BoolVar(&f.asMarkdown, "markdown", false, "")
-	fs.BoolVar(&f.insecure, "insecure", false, "")
-	fs.BoolVar(&f.verbose, "verbose", false, "")
-	fs.StringVar(&f.cookie, "cookie", "", "")
-	fs.StringVar(&f.method, "method", "GET", "")
-	fs.StringVar(&f.failOn, "fail-on", "medium", "")
-	fs.StringVar(&f.proxy, "proxy", "", "")
-	fs.StringVar(&f.list, "list", "", "")
-	fs.IntVar(&f.concurrency, "concurrency", 8, "")
-	fs.Float64Var(&f.rate, "rate", 0, "")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "")
-	var err error
-	f.targets, err = parseWithPositionals(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		_, _ = fmt.Fprint(stdout, scanUsage)
-		return nil, 0, false
-	}
-	usageErr := func(msg string) (*scanFlags, int, bool) {
-		_, _ = fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
-		return nil, 2, false
+// scanFields names the flag that sets each scan.Config field, for the
+// library's configuration errors.
+var scanFields = map[string]string{
+	"Method": "method", "Header": "H", "Cookie": "cookie", "Origins": "origin", "Concurrency": "concurrency",
+	"Rate": "rate", "Timeout": "timeout", "InsecureSkipVerify": "insecure",
+}
+
+// define defines the scan command's flags on cl.
+func (f *scanFlags) define(cl *cmdLine) {
+	fs := cl.FlagSet
+	fs.Var(&f.headers, "H", "add a request header to every probe, `'NAME: VALUE'`, e.g. 'Authorization: Bearer t' (repeatable), for authenticated scans")
+	fs.Var(&f.origins, "origin", "an `ORIGIN` the site trusts, e.g. https://app.example.com (repeatable): its bypasses are tried too")
+	fs.Var(&f.resolves, "resolve", "connect to ADDR for host H and port P, as curl does, `H:P:ADDR`, e.g. api.example.com:443:127.0.0.1 (repeatable)")
+	fs.BoolVar(&f.asJSON, "json", false, "one JSON object with \"targets\" and \"findings\"")
+	fs.BoolVar(&f.asSARIF, "sarif", false, "SARIF 2.1.0, for code-scanning dashboards")
+	fs.BoolVar(&f.asMarkdown, "markdown", false, "Markdown, for a pull-request comment")
+	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates (the report says so)")
+	fs.BoolVar(&f.verbose, "verbose", false, "print each target's probe count, time and trusted origins")
+	fs.StringVar(&f.cookie, "cookie", "", "send this Cookie header, `COOKIE`, e.g. 'session=abc', to scan as a logged-in user")
+	fs.StringVar(&f.method, "method", "GET", "`METHOD` of the probes, e.g. POST")
+	fs.StringVar(&f.failOn, "fail-on", "medium", "exit 1 when a finding is at least this `SEVERITY`: info, low, medium, high, critical or none, e.g. high")
+	fs.StringVar(&f.proxy, "proxy", "", "send probes through this proxy `URL`, e.g. http://127.0.0.1:8080 (overrides HTTPS_PROXY, HTTP_PROXY and NO_PROXY)")
+	fs.StringVar(&f.list, "list", "", "read URLs from `FILE`, one a line, e.g. targets.txt (\"-\" for standard input); blank lines and # comments are skipped, bad lines reported as FILE:LINE and skipped")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight over all targets, a `NUMBER`, e.g. 4")
+	fs.Float64Var(&f.rate, "rate", 0, "at most this `NUMBER` of requests per second over all targets, e.g. 20 (0: no limit)")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "bound on each target's whole scan, whatever the target does, a `DURATION`, e.g. 1m")
+}
+
+// parseScanFlags parses args and checks what the flags cannot check
+// alone; the problems are kept in the returned cmdLine. help reports
+// --help.
+func parseScanFlags(args []string) (f *scanFlags, cl *cmdLine, help bool) {
+	f = &scanFlags{}
+	cl = newCmdLine("scan", scanSynopsis, scanFooter)
+	f.define(cl)
+	f.targets, help = cl.Parse(args)
+	if help {
+		return f, cl, true
 	}
 	formats := 0
 	for _, on := range []bool{f.asJSON, f.asSARIF, f.asMarkdown} {
@@ -115,51 +92,36 @@ func parseScanFlags(args []string, stdout, stderr io.Writer) (*scanFlags, int, b
 			formats++
 		}
 	}
-	switch {
-	case err != nil:
-		return usageErr(err.Error())
-	case len(f.targets) == 0 && f.list == "":
-		return usageErr("give at least one URL")
-	case formats > 1:
-		return usageErr("--json, --sarif and --markdown are exclusive")
+	if len(f.targets) == 0 && f.list == "" {
+		cl.Problem("give at least one URL, or --list FILE")
+	}
+	if formats > 1 {
+		cl.Problem("--json, --sarif and --markdown are exclusive")
 	}
 	f.threshold = scan.Critical + 1 // none: never fail
 	if !strings.EqualFold(f.failOn, "none") {
+		var err error
 		if f.threshold, err = scan.ParseSeverity(f.failOn); err != nil {
-			return usageErr("--fail-on: " + err.Error())
+			cl.Bad("fail-on", f.failOn, err.Error())
 		}
-	}
-	return f, 0, true
-}
-
-func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f, code, ok := parseScanFlags(args, stdout, stderr)
-	if !ok {
-		return code
-	}
-	usageErr := func(msg string) int {
-		_, _ = fmt.Fprintf(stderr, "crossorigin scan: %s\n\n%s", msg, scanUsage)
-		return 2
 	}
 	for _, t := range f.targets {
 		if _, err := scan.ParseTarget(t); err != nil {
-			return usageErr(err.Error())
+			cl.Problem(err.Error())
 		}
 	}
-	if f.list != "" {
-		more, err := readList(f.list, stderr)
-		if err != nil {
-			return usageErr(err.Error())
-		}
-		f.targets = append(f.targets, more...)
-	}
-	if len(f.targets) == 0 {
-		_, _ = fmt.Fprintf(stderr, "crossorigin scan: no target to scan in %s\n", f.list)
-		return 2
+	return f, cl, false
+}
+
+func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, cl, help := parseScanFlags(args)
+	if help {
+		cl.Help(stdout)
+		return 0
 	}
 	tr, err := scanTransport(f.proxy, f.resolves)
 	if err != nil {
-		return usageErr(err.Error())
+		cl.Problem(err.Error())
 	}
 	s, err := scan.New(scan.Config{
 		Method:             strings.ToUpper(f.method),
@@ -172,8 +134,21 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Rate:               f.rate,
 		Timeout:            f.timeout,
 	})
-	if err != nil {
-		return usageErr(err.Error())
+	cl.Config(err, scanFields)
+	if code, failed := cl.Failed(stderr); failed {
+		return code
+	}
+	if f.list != "" {
+		more, err := readList(f.list, stderr)
+		if err != nil {
+			cl.Bad("list", f.list, err.Error())
+			code, _ := cl.Failed(stderr)
+			return code
+		}
+		if f.targets = append(f.targets, more...); len(f.targets) == 0 {
+			_, _ = fmt.Fprintf(stderr, "crossorigin scan: no target to scan in %s\n", f.list)
+			return 2
+		}
 	}
 	rep, err := s.Scan(ctx, f.targets...)
 	if rep == nil {
@@ -238,7 +213,7 @@ func readList(name string, stderr io.Writer) ([]string, error) {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("--list: %w", err)
+			return nil, err
 		}
 		defer func() { _ = f.Close() }()
 		r = f
@@ -269,27 +244,6 @@ func readList(name string, stderr io.Writer) ([]string, error) {
 		urls = append(urls, line)
 	}
 	return urls, nil
-}
-
-// parseWithPositionals parses flags that may come before, between or after
-// positional arguments ("scan URL --json"), which package flag alone stops
-// at. "--" ends the flags.
-func parseWithPositionals(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
 
 // headerFlag collects repeated -H 'Name: value' flags.

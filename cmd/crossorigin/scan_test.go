@@ -156,7 +156,7 @@ func TestScanUsageAndNetworkErrors(t *testing.T) {
 		{"json and sarif", []string{"http://127.0.0.1:1", "--json", "--sarif"}, 2, "exclusive"},
 		{"bad fail-on", []string{"http://127.0.0.1:1", "--fail-on", "severe"}, 2, "unknown severity"},
 		{"bad URL", []string{"ftp://example.com/"}, 2, "only http and https"},
-		{"bad method", []string{"http://127.0.0.1:1", "--method", "GE T"}, 2, `Method "GE T"`},
+		{"bad method", []string{"http://127.0.0.1:1", "--method", "GE T"}, 2, `--method "GE T"`},
 		{"bad proxy", []string{"http://127.0.0.1:1", "--proxy", "::"}, 2, "--proxy"},
 		{"unreachable", []string{deadURL}, 2, "Not scanned"},
 		{"unreachable json", []string{deadURL, "--json"}, 2, "crossorigin scan: " + deadURL},
