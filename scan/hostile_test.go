@@ -166,6 +166,8 @@ func TestBug8ContextEndsScan(t *testing.T) {
 			err = errors.New("want the partial report and ctx's error")
 		} else if !errors.Is(err, context.DeadlineExceeded) {
 			err = errors.New("error " + err.Error() + ", want context.DeadlineExceeded")
+		} else if !rep.Interrupted || !strings.Contains(rep.Targets[0].Error, "interrupted") {
+			err = errors.New("the report does not say the scan was interrupted: " + rep.Targets[0].Error)
 		} else {
 			err = nil
 		}

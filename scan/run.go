@@ -68,7 +68,11 @@ func (r *run) scan(ctx context.Context, sem chan struct{}) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r.budget = &budget{left: r.s.timeout, cancel: cancel}
-	defer func() { r.elapsed = time.Since(r.started) }()
+	defer func() {
+		if !r.started.IsZero() {
+			r.elapsed = time.Since(r.started)
+		}
+	}()
 
 	first := []*probe{{kind: kindBaseline, template: "(none)"}}
 	if r.s.header.Get("Cookie") != "" || r.s.header.Get("Authorization") != "" {
@@ -103,6 +107,9 @@ func (r *run) failure(ctx context.Context, err error) error {
 			}
 		}
 		return fmt.Errorf("the scan of this target ran out of its %v timeout; %d of %d probes were answered and judged", r.s.timeout, answered, len(r.results))
+	}
+	if ctx.Err() != nil {
+		return errors.New("interrupted before the scan of this target ended")
 	}
 	return err
 }
