@@ -65,6 +65,8 @@ type Error struct {
 	status    int    // the status of the response that failed, for Firefox's message
 	acaoLines int    // how many Access-Control-Allow-Origin lines it had
 	firefox   string // Firefox's wording of a refusal, "" when not known
+	network   bool   // a network error: no response, a redirect loop, a broken redirect
+	invalid   bool   // fetch() threw before sending: the script's request is invalid
 }
 
 // Fix is what a server must do so that Chromium allows the request.

@@ -137,3 +137,39 @@ func ExampleTrace() {
 	// classify true GET with only CORS-safelisted headers: no preflight
 	// request true CORS check passed: Access-Control-Allow-Origin allows https://app.example.com
 }
+
+// Check explains a blocked request: here a preflight that a middleware in
+// the style of rs/cors refuses with a bare 204 for one request header. Two
+// probes (a bare preflight, then the header alone) find the header.
+func ExampleTransport_Check() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			if h := r.Header.Get("Access-Control-Request-Headers"); h == "" || h == "content-type" {
+				w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+				w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+	}))
+	defer api.Close()
+
+	t := &browser.Transport{Origin: "https://app.example.com"}
+	req, _ := http.NewRequest("GET", api.URL+"/items", nil)
+	req.Header.Set("X-Api-Key", "k")
+	r := t.Check(req, browser.CheckOptions{})
+	fmt.Println(r.Verdict, r.Reason)
+	fmt.Println("cause:", r.Diagnosis.Cause, r.Diagnosis.Header)
+	fmt.Printf("fix: %s: %s, or %s\n", r.Fix.Header, r.Fix.Value, r.Fix.CORSConfig)
+	for _, s := range r.Trace {
+		fmt.Println(s.Kind, s.Method, s.Status, s.OK)
+	}
+	// Output:
+	// blocked PreflightMissingAllowOriginHeader
+	// cause: header-not-allowed x-api-key
+	// fix: Access-Control-Allow-Headers: X-Api-Key, or cors.Config{RequestHeaders: []string{"X-Api-Key"}}
+	// classify  0 true
+	// preflight OPTIONS 204 false
+	// probe OPTIONS 204 true
+}

@@ -19,6 +19,7 @@ const (
 	StepRequest   StepKind = "request"   // sent the actual request and CORS-checked its response
 	StepRedirect  StepKind = "redirect"  // decided how to follow a redirect
 	StepBlocked   StepKind = "blocked"   // refused before anything was sent
+	StepProbe     StepKind = "probe"     // an extra OPTIONS request of a diagnosis, not one the browser sends
 )
 
 // Step is one step of an exchange: what was sent, what came back, the rule
@@ -34,6 +35,10 @@ type Step struct {
 	// was sent or nothing came back.
 	Status   int         `json:"status,omitempty"`
 	Received http.Header `json:"received,omitempty"`
+	// Body is the first line of a refused preflight's text/plain body,
+	// where some middlewares (package cors among them) say what they
+	// refused.
+	Body string `json:"body,omitempty"`
 	// Rule says, in words, which rule decided.
 	Rule string `json:"rule"`
 	// OK is the verdict: whether the step let the exchange go on.
@@ -109,8 +114,9 @@ type traceKey struct{}
 
 // exchange is what a Transport records about a completed exchange.
 type exchange struct {
-	steps []Step
-	typ   string
+	steps  []Step
+	typ    string
+	header http.Header // the final response's headers, before filtering
 }
 
 // Trace returns the steps of the exchange that produced resp, when resp

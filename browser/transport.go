@@ -3,6 +3,7 @@ package browser
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	fetchspec "github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
@@ -224,13 +227,17 @@ func (f *fetch) step(s Step) {
 // "" when it is not known.
 func (f *fetch) refuse(rule, firefox string) error {
 	f.step(Step{Kind: StepBlocked, URL: f.req.URL.String(), Rule: rule})
-	return f.refusal("TypeError: Failed to execute 'fetch' on 'Window': "+rule, firefox)
+	e := f.refusal("TypeError: Failed to execute 'fetch' on 'Window': "+rule, firefox)
+	e.invalid = true
+	return e
 }
 
 // refuseHeaders is refuse for what the Headers object rejects.
 func (f *fetch) refuseHeaders(what, name, firefox string) error {
 	f.step(Step{Kind: StepBlocked, URL: f.req.URL.String(), Rule: fmt.Sprintf("%s: header %q", what, name)})
-	return f.refusal("TypeError: Failed to execute 'fetch' on 'Window': "+what, firefox)
+	e := f.refusal("TypeError: Failed to execute 'fetch' on 'Window': "+what, firefox)
+	e.invalid = true
+	return e
 }
 
 // corsError finishes the exchange with a CORS error.
@@ -330,6 +337,9 @@ func (f *fetch) construct() error {
 				bad, _, _ := strings.Cut(fetchspec.NormalizeHeaderValue(v), "\x00")
 				return f.refuseHeaders("Invalid value", k, bad+" is an invalid header value.")
 			}
+			if notLatin1(v) {
+				return f.refuseHeaders("String contains non ISO-8859-1 code point", k, "")
+			}
 		}
 	}
 	f.headers = f.t.Engine.scriptHeaders(f.req.Header)
@@ -349,6 +359,16 @@ func (f *fetch) construct() error {
 	}
 	f.headers = noCORSHeaders(f.req.Header)
 	return nil
+}
+
+// notLatin1 reports whether v, read as the UTF-8 of the script's string,
+// has a character above U+00FF, which fetch() cannot turn into a header
+// byte (a ByteString) and refuses.
+func notLatin1(v string) bool {
+	if !utf8.ValidString(v) {
+		return false // bytes, not text: sent as they are
+	}
+	return strings.ContainsFunc(v, func(r rune) bool { return r > 0xff })
 }
 
 // readBody reads the request body, which fetch() holds in full before it
@@ -374,7 +394,9 @@ func (f *fetch) readBody() error {
 func (f *fetch) follow(next *url.URL, redirects int) error {
 	if redirects == maxRedirects {
 		f.step(Step{Kind: StepRedirect, URL: next.String(), Rule: "more than 20 redirects"})
-		return netError("net::ERR_TOO_MANY_REDIRECTS", "TypeError: Failed to fetch (net::ERR_TOO_MANY_REDIRECTS)")
+		e := netError("net::ERR_TOO_MANY_REDIRECTS", "TypeError: Failed to fetch (net::ERR_TOO_MANY_REDIRECTS)")
+		e.network = true
+		return e
 	}
 	if next.User != nil {
 		rule := "the redirect's Location contains credentials"
@@ -491,7 +513,7 @@ func (f *fetch) send(tainting string) (*http.Response, Step, error) {
 	if err != nil {
 		f.step(Step{Kind: StepRequest, Method: f.method, URL: f.url.String(), Sent: sent, Rule: "network error: " + err.Error()})
 		e := netError("net::ERR_FAILED", "TypeError: Failed to fetch ("+err.Error()+")")
-		e.Unreachable = true
+		e.Unreachable, e.network = true, true
 		return nil, Step{}, e
 	}
 	f.reached = true
@@ -529,7 +551,9 @@ func (f *fetch) newRequest() (*http.Request, http.Header, error) {
 		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
 			// Chromium sends these; Go's net/http refuses to.
 			f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: fmt.Sprintf("net/http cannot send the control characters in header %q", h.name)})
-			return nil, nil, netError("", fmt.Sprintf("browser: net/http refuses to send header %q with a control character in its value; Chromium would send it", h.name))
+			e := netError("", fmt.Sprintf("browser: net/http refuses to send header %q with a control character in its value; Chromium would send it", h.name))
+			e.network = true
+			return nil, nil, e
 		}
 		req.Header.Set(h.name, v)
 		sent.Set(h.name, v)
@@ -593,7 +617,9 @@ func (f *fetch) redirect(resp *http.Response, st Step, loc *url.URL, locErr *bad
 	if locErr != nil {
 		st.OK, st.Rule = false, locErr.why
 		f.step(st)
-		return nil, nil, netError(locErr.net, "TypeError: Failed to fetch ("+locErr.why+")")
+		e := netError(locErr.net, "TypeError: Failed to fetch ("+locErr.why+")")
+		e.network = true
+		return nil, nil, e
 	}
 	f.step(st)
 	// 301 and 302 turn POST into GET; 303 turns everything but HEAD into
@@ -609,6 +635,7 @@ func (f *fetch) redirect(resp *http.Response, st Step, loc *url.URL, locErr *bad
 
 // deliver returns the final response as script sees it under tainting.
 func (f *fetch) deliver(resp *http.Response, tainting string) *http.Response {
+	f.x.header = resp.Header.Clone()
 	switch tainting {
 	case taintOpaque:
 		discard(resp)
@@ -654,35 +681,23 @@ func (f *fetch) preflight() error {
 		return nil
 	}
 
-	req, err := http.NewRequestWithContext(f.req.Context(), http.MethodOptions, f.url.String(), nil)
+	req, sent, err := newPreflight(f.req.Context(), f.url.String(), f.preflightOrigin(), f.fetchSite(), f.method, unsafe)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Accept", "*/*")
-	req.Header.Set("Origin", f.preflightOrigin())
-	req.Header.Set("Access-Control-Request-Method", f.method)
-	if len(unsafe) > 0 {
-		req.Header.Set("Access-Control-Request-Headers", requestHeadersValue(unsafe))
-	}
-	req.Header.Set("Sec-Fetch-Mode", "cors")
-	req.Header.Set("Sec-Fetch-Site", f.fetchSite())
-	req.Header.Set("Sec-Fetch-Dest", "empty")
 	f.preflightHeaders(req.Header)
-	sent := req.Header.Clone()
-	for _, k := range []string{"Accept", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest"} {
-		sent.Del(k)
-	}
+	f.preflightHeaders(sent)
 	resp, err := f.base().RoundTrip(req)
 	st := Step{Kind: StepPreflight, Method: http.MethodOptions, URL: f.url.String(), Sent: sent}
 	if err != nil {
 		st.Rule = "network error: " + err.Error()
 		f.step(st)
 		e := netError("net::ERR_FAILED", "TypeError: Failed to fetch ("+err.Error()+")")
-		e.Unreachable = true
+		e.Unreachable, e.network = true, true
 		return e
 	}
+	st.Status, st.Received, st.Body = resp.StatusCode, corsOnly(resp.Header), refusalText(resp)
 	discard(resp)
-	st.Status, st.Received = resp.StatusCode, corsOnly(resp.Header)
 	fail := func(e *Error) error {
 		st.Rule, st.Reason = detail(e.Reason, e.Param), e.Reason
 		f.step(st)
@@ -714,6 +729,50 @@ func (f *fetch) preflight() error {
 	f.step(st)
 	t.store(key, r)
 	return nil
+}
+
+// newPreflight builds a CORS preflight to url from reqOrigin (the Origin
+// header) for method and the non-safelisted header names, and returns it
+// with the headers of it a trace shows.
+func newPreflight(ctx context.Context, url, reqOrigin, site, method string, names []string) (*http.Request, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodOptions, url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Accept", "*/*")
+	req.Header.Set("Origin", reqOrigin)
+	req.Header.Set("Access-Control-Request-Method", method)
+	if len(names) > 0 {
+		req.Header.Set("Access-Control-Request-Headers", requestHeadersValue(names))
+	}
+	sent := req.Header.Clone()
+	sent.Del("Accept")
+	req.Header.Set("Sec-Fetch-Mode", "cors")
+	req.Header.Set("Sec-Fetch-Site", site)
+	req.Header.Set("Sec-Fetch-Dest", "empty")
+	return req, sent, nil
+}
+
+// maxRefusalText is how much of a refused preflight's body a trace keeps.
+const maxRefusalText = 200
+
+// refusalText returns the first line of a failed preflight's text/plain
+// body, which some middlewares (package cors among them) use to say what
+// they refused, or "".
+func refusalText(resp *http.Response) string {
+	if isOK(resp.StatusCode) || resp.Body == nil {
+		return ""
+	}
+	if mt, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(mt), "text/plain") {
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxRefusalText))
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimSpace(line)
+	if !utf8.ValidString(line) || strings.ContainsFunc(line, unicode.IsControl) {
+		return ""
+	}
+	return line
 }
 
 // lookup reports whether a live cache entry lets the request skip the

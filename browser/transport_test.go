@@ -602,3 +602,24 @@ func TestTransportNoCORSWithoutRedirectFollowIsNoCorsRedirectModeNotFollow(t *te
 		t.Errorf("requests = %v", got)
 	}
 }
+
+// fetch() refuses a header value with a character above U+00FF (it cannot
+// be a ByteString); the Transport sent it.
+func TestTransportRefusesHeaderValueOutsideLatin1(t *testing.T) {
+	a := newAPI(t, allowAll(""))
+	_, err := do(t, &Transport{Origin: page}, "GET", a.URL+"/x", nil, "X-Name", "€uro")
+	e := asError(t, err)
+	if e.Reason != "" || e.ReachedServer || !strings.Contains(e.Message, "ISO-8859-1") {
+		t.Errorf("%+v", e)
+	}
+	if got := a.requests(); len(got) != 0 {
+		t.Errorf("requests = %v", got)
+	}
+	// U+00E9 is Latin-1: fetch() sends it (its preflight, here).
+	if _, err := do(t, &Transport{Origin: page}, "GET", a.URL+"/x", nil, "X-Name", "café"); err != nil && strings.Contains(err.Error(), "ISO-8859-1") {
+		t.Errorf("é refused: %v", err)
+	}
+	if got := a.requests(); len(got) == 0 {
+		t.Error("é refused before sending")
+	}
+}

@@ -2,212 +2,366 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/crossorigin/crossorigin/browser"
-	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
 )
 
 const checkSynopsis = `Usage: crossorigin check URL --origin ORIGIN [flags]
+       crossorigin check --curl 'curl ...' [flags]
+       crossorigin check [flags] -- curl ...
+       crossorigin check --har FILE [--url-match REGEXP] [flags]
 
 Sends what Chromium sends when a page of ORIGIN calls fetch(URL): the
 preflight when one is needed, then the request, following redirects as
 fetch does. Prints each step with its CORS headers, the verdict, the
-console message Chromium would print, and the fix. Then it judges the
-same exchange as Firefox and WebKit (Safari) would, from the answers
-already received (asking the server only what Chromium did not), and
-says whether the three engines agree, or where they differ.`
+console message Chromium would print, the cause and the fix. When a
+preflight is refused, a few extra OPTIONS requests (probes, at most 2 and
+one per request header) find out whether the origin, the method or a
+header is refused, or whether OPTIONS reaches the CORS layer at all.
+Then it judges the same exchange as Firefox and WebKit (Safari) would,
+from the answers already received, and says whether the engines agree.`
 
-const checkFooter = `Exit status: 0 allowed, 1 blocked (in any engine asked), 2 usage or
-network error.`
+const checkFooter = `Exit status: 0 allowed, 1 blocked in any engine asked (or a header asked
+for with --read is unreadable, or fetch() itself refuses the request), 2
+usage or network error (no response, a redirect loop).`
+
+// checkFlags are check's flags.
+type checkFlags struct {
+	headers              headerFlag
+	read                 stringsFlag
+	origin, method, data string
+	curl, har, urlMatch  string
+	proxy                string
+	creds, asJSON        bool
+	noProbe, insecure    bool
+	timeout              time.Duration
+	hasData              bool
+	engine               string
+	engines              []browser.Engine
+}
+
+func (c *checkFlags) define(fs *flag.FlagSet) {
+	fs.Var(&c.headers, "H", "a header the script sets, `'NAME: VALUE'`, e.g. 'Content-Type: application/json' (repeatable); a Cookie header is the target's cookie (SameSite=None), sent by the browser with --credentials")
+	fs.Var(&c.read, "read", "a response header `NAME` the script reads, e.g. X-Request-Id (repeatable): whether it can, and why not")
+	fs.StringVar(&c.origin, "origin", "", "the page's `ORIGIN`, e.g. https://app.example.com (\"null\" for a sandboxed page); with --curl or --har the request's Origin header says it")
+	fs.StringVar(&c.method, "X", "", "request `METHOD`, e.g. PUT (default GET, or POST with --data)")
+	fs.BoolVar(&c.creds, "credentials", false, "fetch with credentials: \"include\"")
+	fs.StringVar(&c.data, "data", "", "request `BODY`, a string body as fetch sends it, e.g. '{\"a\":1}'")
+	fs.StringVar(&c.curl, "curl", "", "the request as DevTools' \"Copy as cURL (bash)\" writes it, a `COMMAND`, e.g. \"curl 'https://api.example.com/' -H 'origin: https://app.example.com'\"; or give the curl command after --")
+	fs.StringVar(&c.har, "har", "", "replay every cross-origin fetch/XHR request of a HAR `FILE` exported from DevTools, e.g. page.har (\"-\" for stdin)")
+	fs.StringVar(&c.urlMatch, "url-match", "", "with --har, only the requests whose URL matches the `REGEXP`, e.g. /api/")
+	fs.BoolVar(&c.noProbe, "no-probe", false, "send no probes; a refused preflight whose cause one exchange does not settle is \"preflight-refused\"")
+	fs.BoolVar(&c.insecure, "k", false, "do not verify the server's TLS certificate (also --insecure)")
+	fs.BoolVar(&c.insecure, "insecure", false, "do not verify the server's TLS certificate")
+	fs.BoolVar(&c.asJSON, "json", false, "the result as JSON (an array with --har)")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of each exchange, a `DURATION`, e.g. 10s")
+	fs.StringVar(&c.proxy, "proxy", "", "send requests through this proxy `URL`, e.g. http://127.0.0.1:3128 (overrides HTTPS_PROXY, HTTP_PROXY and NO_PROXY)")
+	fs.StringVar(&c.engine, "engine", "all", "`ENGINE`: chromium, firefox, webkit or all, e.g. firefox; the first named runs the trace and the diagnosis, the others are judged from its answers and compared")
+}
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cl := newCmdLine("check", checkSynopsis, checkFooter)
-	fs := cl.FlagSet
-	var headers headerFlag
-	fs.Var(&headers, "H", "a header the script sets, `'NAME: VALUE'`, e.g. 'Content-Type: application/json' (repeatable); a Cookie header is the target's cookie (SameSite=None), sent by the browser with --credentials")
-	pageOrigin := fs.String("origin", "", "the page's `ORIGIN`, e.g. https://app.example.com (required; \"null\" for a sandboxed page)")
-	method := fs.String("X", "", "request `METHOD`, e.g. PUT (default GET, or POST with --data)")
-	creds := fs.Bool("credentials", false, "fetch with credentials: \"include\"")
-	data := fs.String("data", "", "request `BODY`, a string body as fetch sends it, e.g. '{\"a\":1}'")
-	asJSON := fs.Bool("json", false, "the trace and verdict as JSON")
-	timeout := fs.Duration("timeout", 30*time.Second, "timeout of the whole exchange, a `DURATION`, e.g. 10s")
-	proxyURL := fs.String("proxy", "", "send requests through this proxy `URL`, e.g. http://127.0.0.1:3128 (overrides HTTPS_PROXY, HTTP_PROXY and NO_PROXY)")
-	engineName := fs.String("engine", "all", "`ENGINE`: chromium, firefox, webkit or all, e.g. firefox; the first named runs the trace, the others are compared")
+	var c checkFlags
+	c.define(cl.FlagSet)
 	pos, help := cl.Parse(args)
 	if help {
 		cl.Help(stdout)
 		return 0
 	}
-	usageErr := func(msg string) int {
-		cl.Problem(msg)
-		code, _ := cl.Failed(stderr)
-		return code
-	}
-	hasData := false
-	fs.Visit(func(f *flag.Flag) { hasData = hasData || f.Name == "data" })
-	if len(pos) != 1 {
-		cl.Problem("give exactly one URL")
-	}
-	if *pageOrigin == "" {
-		cl.Bad("origin", "", "required: the origin of the page that calls fetch()")
-	}
-	engines, err := parseEngines(*engineName)
-	if err != nil {
+	cl.FlagSet.Visit(func(f *flag.Flag) { c.hasData = c.hasData || f.Name == "data" })
+	inputs := c.inputs(cl, pos)
+	var err error
+	if c.engines, err = parseEngines(c.engine); err != nil {
 		cl.Problem(err.Error())
 	}
-	var target *url.URL
-	if len(pos) == 1 {
-		target, err = url.Parse(pos[0])
-		if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-			cl.Problem(fmt.Sprintf("%q is not an http or https URL", pos[0]))
-		} else if target.Path == "" {
-			target.Path = "/" // the URL parser of browsers always has a path
-		}
-	}
-	if *pageOrigin != "null" && *pageOrigin != "" {
-		o, err := origin.Parse(*pageOrigin)
-		if err != nil {
-			cl.Bad("origin", *pageOrigin, err.Error())
-		}
-		*pageOrigin = o.String()
+	base, err := httpTransport(c.proxy)
+	if err != nil {
+		cl.Problem(err.Error())
 	}
 	if code, failed := cl.Failed(stderr); failed {
 		return code
 	}
-	m := *method
-	if m == "" {
-		m = http.MethodGet
-		if hasData {
-			m = http.MethodPost
-		}
-	}
-	base, err := httpTransport(*proxyURL)
-	if err != nil {
-		return usageErr(err.Error())
+	if c.insecure {
+		base.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 	}
 	defer base.CloseIdleConnections()
+	var results []*checkOutcome
+	for _, in := range inputs {
+		results = append(results, c.checkOne(ctx, base, in))
+	}
+	if err := c.write(stdout, results); err != nil {
+		fmt.Fprintf(stderr, "crossorigin check: %v\n", err)
+		return 2
+	}
+	return exitCode(results, c.asJSON, stderr)
+}
 
-	// Cookies belong to the browser, not to the script: they go with the
-	// requests the browser sends with credentials, as a SameSite=None
-	// cookie of the target would.
-	reqHeader := http.Header{}
-	var notes []string
-	var cookie string
-	for _, kv := range headers.list {
+// exitCode is 2 if any result is a network error, else 1 if any is blocked
+// (in any engine asked) or has an unreadable header, else 0.
+func exitCode(results []*checkOutcome, asJSON bool, stderr io.Writer) int {
+	code := 0
+	for _, r := range results {
+		switch {
+		case r.Verdict == browser.Failed:
+			if asJSON {
+				fmt.Fprintf(stderr, "crossorigin check: %s\n", r.Message)
+			}
+			code = 2
+		case (r.Verdict == browser.Blocked || r.Diagnosis != nil || r.blockedElsewhere()) && code == 0:
+			code = 1
+		}
+	}
+	return code
+}
+
+// checkOutcome is one checked fetch: the first engine's full Result and,
+// when several engines are asked, each one's verdict and where they differ.
+type checkOutcome struct {
+	*browser.Result
+	Engines     []engineResult `json:"engines,omitempty"`
+	Differences []string       `json:"differences,omitempty"`
+}
+
+// blockedElsewhere reports whether an engine other than the first blocks
+// the fetch.
+func (o *checkOutcome) blockedElsewhere() bool {
+	for _, e := range o.Engines {
+		if e.Verdict == string(browser.Blocked) {
+			return true
+		}
+	}
+	return false
+}
+
+// inputs returns the fetches to check, from the flags and the positional
+// arguments, and records in cl every problem with them.
+func (c *checkFlags) inputs(cl *cmdLine, pos []string) []*fetchInput {
+	ins, err := c.sources(pos)
+	if err != nil {
+		cl.Problem(err.Error())
+	}
+	for _, in := range ins {
+		c.complete(cl, in)
+	}
+	if len(ins) == 0 && c.origin == "" && c.har == "" && c.curl == "" {
+		cl.Bad("origin", "", "required: the origin of the page that calls fetch()")
+	}
+	return ins
+}
+
+// sources reads the fetches the command line names: a URL, a curl
+// command, or a HAR file.
+func (c *checkFlags) sources(pos []string) ([]*fetchInput, error) {
+	switch {
+	case c.har != "":
+		if len(pos) > 0 || c.curl != "" {
+			return nil, errors.New("--har replays a file: give no URL and no --curl with it")
+		}
+		return c.harInputs()
+	case c.curl != "":
+		if len(pos) > 0 {
+			return nil, errors.New("give either a URL or --curl, not both")
+		}
+		in, err := parseCurl(c.curl)
+		if err != nil {
+			return nil, fmt.Errorf("--curl: %w", err)
+		}
+		return []*fetchInput{in}, nil
+	case len(pos) > 0 && pos[0] == "curl":
+		in, err := curlArgs(pos)
+		if err != nil {
+			return nil, err
+		}
+		return []*fetchInput{in}, nil
+	case len(pos) != 1:
+		return nil, errors.New("give exactly one URL")
+	}
+	return []*fetchInput{{URL: pos[0]}}, nil
+}
+
+// complete adds the flags to an input: -X, -H, --data and --origin apply
+// over what a curl command says. It records the problems in cl.
+func (c *checkFlags) complete(cl *cmdLine, in *fetchInput) {
+	if c.method != "" {
+		in.Method = c.method
+	}
+	if c.hasData {
+		in.Body = &c.data
+	}
+	for _, kv := range c.headers.list {
 		if strings.EqualFold(kv[0], "Cookie") {
 			if _, err := http.ParseCookie(kv[1]); err != nil {
-				return usageErr("-H Cookie: " + err.Error())
+				cl.Bad("H", "Cookie: "+kv[1], err.Error())
 			}
-			cookie = kv[1]
-			if !*creds {
-				notes = append(notes, "Cookies were given but credentials are not included; add --credentials to send them cross-origin.")
-			}
+			in.Cookie = kv[1]
 			continue
 		}
-		if fetch.IsForbiddenRequestHeaderName(kv[0]) {
-			notes = append(notes, fmt.Sprintf("Browsers do not let script set %s; fetch() drops it, and so does this check.", http.CanonicalHeaderKey(kv[0])))
-		}
-		reqHeader.Add(kv[0], kv[1])
+		in.Headers = append(in.Headers, kv)
 	}
-	if hasData && reqHeader.Get("Content-Type") == "" {
-		reqHeader.Set("Content-Type", "text/plain;charset=UTF-8") // what fetch() sets for a string body
+	if c.origin != "" {
+		in.Origin = c.origin
 	}
-
-	// The engines after the first get the first one's answers replayed.
-	replayed := &replay{base: base}
-	bt := &browser.Transport{Origin: *pageOrigin, Base: replayed, Engine: engines[0]}
-	if *creds {
-		bt.Credentials = browser.Include
-		if cookie != "" {
-			bt.Base = &cookieTransport{base: replayed, host: target.Host, cookie: cookie}
-		}
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	newReq := func(ctx context.Context) (*http.Request, error) {
-		var body io.Reader
-		if hasData {
-			body = strings.NewReader(*data)
-		}
-		req, err := http.NewRequestWithContext(ctx, m, target.String(), body)
-		if err == nil {
-			req.Header = reqHeader.Clone()
-		}
-		return req, err
-	}
-	req, err := newReq(ctx)
-	if err != nil {
-		return usageErr(err.Error())
-	}
-	resp, err := (&http.Client{Transport: bt}).Do(req)
-	first := engineVerdict(engines[0], resp, err)
-
-	out := checkResult{URL: target.String(), Origin: *pageOrigin, Method: m, Credentials: *creds, Notes: notes, Engine: engines[0]}
-	var be *browser.Error
 	switch {
-	case err == nil:
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		out.Verdict = "allowed"
-		out.Status = resp.StatusCode
-		out.Type = browser.ResponseType(resp)
-		out.Trace = browser.Trace(resp)
-		out.Readable = sortedKeys(resp.Header)
-	case errors.As(err, &be):
-		out.Verdict = "blocked"
-		out.Trace = be.Trace
-		// Error() is the console message in the engine's words.
-		out.Reason, out.Message, out.ReachedServer = be.Reason, be.Error(), be.ReachedServer
-		out.EngineReason = be.EngineReason
-		if be.Fix != (browser.Fix{}) {
-			out.Fix = &be.Fix
+	case in.Origin == "" && (c.curl != "" || len(in.Notes) > 0 || c.har != ""):
+		cl.Bad("origin", "", "the curl command has no Origin header: give the page's origin")
+	case in.Origin == "":
+		cl.Bad("origin", "", "required: the origin of the page that calls fetch()")
+	case in.Origin != "null":
+		o, err := origin.Parse(in.Origin)
+		if err != nil {
+			cl.Bad("origin", in.Origin, err.Error())
+		} else {
+			in.Origin = o.String()
 		}
-		if be.Unreachable {
-			out.Verdict = "error"
+	}
+	if _, _, err := in.request(); err != nil {
+		cl.Problem(err.Error())
+	}
+}
+
+func (c *checkFlags) harInputs() ([]*fetchInput, error) {
+	var match *regexp.Regexp
+	if c.urlMatch != "" {
+		m, err := regexp.Compile(c.urlMatch)
+		if err != nil {
+			return nil, fmt.Errorf("--url-match: %w", err)
 		}
-	default:
-		out.Verdict = "error"
-		out.Message = err.Error()
+		match = m
 	}
-	if len(engines) > 1 {
-		out.Engines = otherEngines(ctx, engines, bt, newReq, first)
+	var r io.Reader = os.Stdin
+	if c.har != "-" {
+		f, err := os.Open(c.har)
+		if err != nil {
+			return nil, fmt.Errorf("--har: %w", err)
+		}
+		defer func() { _ = f.Close() }()
+		r = f
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
+	pageOrigin := ""
+	if c.origin != "" {
+		o, err := origin.Parse(c.origin)
+		if err != nil {
+			return nil, errors.New("--origin: " + err.Error())
+		}
+		pageOrigin = o.String()
+	}
+	ins, err := parseHAR(r, match, pageOrigin)
+	if err != nil {
+		return nil, fmt.Errorf("--har: %w", err)
+	}
+	if len(ins) == 0 {
+		return nil, errors.New("--har: the file has no cross-origin fetch or XHR request (that matches --url-match)")
+	}
+	return ins, nil
+}
+
+// checkOne runs one fetch through a browser.Transport.
+func (c *checkFlags) checkOne(ctx context.Context, base *http.Transport, in *fetchInput) *checkOutcome {
+	req, target, err := in.request()
+	if err != nil {
+		// complete has checked the request already.
+		return &checkOutcome{Result: &browser.Result{URL: in.URL, Origin: in.Origin, Verdict: browser.Failed, Message: err.Error(), Trace: []browser.Step{}}}
+	}
+	var notes []string
+	notes = append(notes, in.Notes...)
+	creds := c.creds
+	if in.Cookie != "" && !creds {
+		if len(in.Notes) > 0 || c.har != "" {
+			// DevTools copies cookies only of a request that sent them:
+			// cross-origin, that is credentials: "include".
+			creds = true
+			notes = append(notes, "The request carried cookies, so it is checked with credentials: \"include\".")
+		} else {
+			notes = append(notes, "Cookies were given but credentials are not included; add --credentials to send them cross-origin.")
+		}
+	}
+	// The engines after the first get the first one's answers replayed,
+	// so that the server sees the exchange once.
+	replayed := &replay{base: base}
+	var rt http.RoundTripper = replayed
+	bt := &browser.Transport{Origin: in.Origin, Engine: c.engines[0]}
+	if creds {
+		bt.Credentials = browser.Include
+		if in.Cookie != "" {
+			rt = &cookieTransport{base: replayed, host: target.Host, cookie: in.Cookie}
+		}
+	}
+	bt.Base = rt
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	out := &checkOutcome{Result: bt.Check(req.WithContext(ctx), browser.CheckOptions{NoProbe: c.noProbe, Read: c.read})}
+	out.Notes = append(notes, out.Notes...)
+	if len(c.engines) > 1 {
+		newReq := func(ctx context.Context) (*http.Request, error) {
+			req, _, err := in.request()
+			if err != nil {
+				return nil, err
+			}
+			return req.WithContext(ctx), nil
+		}
+		out.Engines = otherEngines(ctx, c.engines, bt, newReq, resultVerdict(out.Result))
+		out.Differences = engineDifferences(out.Engines)
+	}
+	return out
+}
+
+// write prints the results, as JSON or as text.
+func (c *checkFlags) write(w io.Writer, results []*checkOutcome) error {
+	if c.asJSON {
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(out.json()); err != nil {
-			fmt.Fprintf(stderr, "crossorigin check: %v\n", err)
-			return 2
+		if c.har != "" {
+			return enc.Encode(results)
 		}
-	} else {
-		out.writeText(stdout, isTerminal(stdout))
+		return enc.Encode(results[0])
 	}
-	for _, r := range out.Engines {
-		if r.Verdict == "blocked" && out.Verdict == "allowed" {
-			return 1
+	color := isTerminal(w)
+	if c.har == "" {
+		writeResult(w, results[0].Result, color)
+		writeEngines(w, results[0].Engines)
+		return nil
+	}
+	for _, r := range results {
+		fmt.Fprintf(w, "%-8s %s %s %s\n", r.Verdict, r.Method, r.URL, verdictDetail(r.Result))
+	}
+	for _, r := range results {
+		if r.Verdict != browser.Allowed || r.Diagnosis != nil || r.blockedElsewhere() {
+			fmt.Fprintln(w)
+			writeResult(w, r.Result, color)
+			writeEngines(w, r.Engines)
 		}
 	}
-	switch out.Verdict {
-	case "allowed":
-		return 0
-	case "blocked":
-		return 1
+	return nil
+}
+
+// verdictDetail is the short reason of a verdict line.
+func verdictDetail(r *browser.Result) string {
+	switch {
+	case r.Diagnosis != nil:
+		s := string(r.Diagnosis.Cause)
+		if r.Diagnosis.Header != "" {
+			s += " " + r.Diagnosis.Header
+		} else if r.Diagnosis.Method != "" {
+			s += " " + r.Diagnosis.Method
+		}
+		return s
+	case r.Verdict == browser.Failed:
+		return r.Message
 	}
-	if *asJSON {
-		fmt.Fprintf(stderr, "crossorigin check: %s\n", out.Message)
-	}
-	return 2
+	return fmt.Sprintf("%d %s", r.Status, r.ResponseType)
 }
 
 // cookieTransport adds the user's cookies to the credentialed requests the
@@ -237,59 +391,6 @@ func sortedKeys(h http.Header) []string {
 	return ks
 }
 
-// checkResult is what check found.
-type checkResult struct {
-	URL, Origin, Method string
-	Credentials         bool
-	Verdict             string // allowed, blocked, error
-	Status              int
-	Type                string
-	Readable            []string
-	Reason              browser.Reason
-	Message             string
-	ReachedServer       bool
-	Fix                 *browser.Fix
-	Trace               []browser.Step
-	Notes               []string
-	Engine              browser.Engine // the engine of the trace
-	EngineReason        string         // its own name for the error
-	Engines             []engineResult // every engine asked, when more than one
-}
-
-type jsonCheck struct {
-	URL             string         `json:"url"`
-	Origin          string         `json:"origin"`
-	Method          string         `json:"method"`
-	Credentials     bool           `json:"credentials"`
-	Verdict         string         `json:"verdict"`
-	Status          int            `json:"status,omitempty"`
-	ResponseType    string         `json:"response_type,omitempty"`
-	ReadableHeaders []string       `json:"readable_headers,omitempty"`
-	Reason          browser.Reason `json:"reason,omitempty"`
-	Message         string         `json:"console_message,omitempty"`
-	ReachedServer   bool           `json:"reached_server"`
-	Fix             *browser.Fix   `json:"fix,omitempty"`
-	Trace           []browser.Step `json:"trace"`
-	Notes           []string       `json:"notes,omitempty"`
-	Engine          browser.Engine `json:"engine"`
-	EngineReason    string         `json:"engine_reason,omitempty"`
-	Engines         []engineResult `json:"engines,omitempty"`
-	Differences     []string       `json:"differences,omitempty"`
-}
-
-func (c *checkResult) json() jsonCheck {
-	j := jsonCheck{
-		URL: c.URL, Origin: c.Origin, Method: c.Method, Credentials: c.Credentials, Verdict: c.Verdict,
-		Status: c.Status, ResponseType: c.Type, ReadableHeaders: c.Readable, Reason: c.Reason, Message: c.Message,
-		ReachedServer: c.ReachedServer || c.Verdict == "allowed", Fix: c.Fix, Trace: c.Trace, Notes: c.Notes,
-		Engine: c.Engine, EngineReason: c.EngineReason, Engines: c.Engines, Differences: engineDifferences(c.Engines),
-	}
-	if j.Trace == nil {
-		j.Trace = []browser.Step{}
-	}
-	return j
-}
-
 // ANSI styles for the timeline, used only on a terminal.
 const (
 	ansiReset = "\x1b[0m"
@@ -300,33 +401,39 @@ const (
 	ansiDim   = "\x1b[2m"
 )
 
-func (c *checkResult) writeText(w io.Writer, color bool) {
+// writeResult prints one result as a timeline, the verdict, the cause and
+// the fix.
+func writeResult(w io.Writer, r *browser.Result, color bool) {
 	paint := func(style, s string) string {
 		if !color {
 			return s
 		}
 		return style + s + ansiReset
 	}
-	credMode := "same-origin"
-	if c.Credentials {
-		credMode = "include"
+	fmt.Fprintf(w, "Page %s calls fetch(%q, {method: %q, credentials: %q})\n", r.Origin, r.URL, r.Method, r.Credentials)
+	if len(r.Dropped) > 0 {
+		fmt.Fprintf(w, "Dropped by the browser (script cannot set them): %s\n", strings.Join(r.Dropped, ", "))
 	}
-	fmt.Fprintf(w, "Page %s calls fetch(%q, {method: %q, credentials: %q})\n", c.Origin, c.URL, c.Method, credMode)
-	for i, s := range c.Trace {
-		fmt.Fprintf(w, "\n%s ", paint(ansiBold, fmt.Sprintf("%d. %s", i+1, s.Kind)))
-		if s.Method != "" {
-			fmt.Fprintf(w, "%s %s\n", s.Method, s.URL)
-		} else {
-			fmt.Fprintf(w, "%s\n", s.URL)
+	final := -1
+	if r.Verdict == browser.Allowed {
+		for i, s := range r.Trace {
+			if s.Kind == browser.StepRequest {
+				final = i
+			}
 		}
-		writeHeaderLines(w, "   > ", s.Sent, paint)
-		if s.Status != 0 {
-			fmt.Fprintf(w, "   < %d %s\n", s.Status, http.StatusText(s.Status))
-			writeHeaderLines(w, "   < ", s.Received, paint)
+	}
+	for i, s := range r.Trace {
+		var all []browser.ResponseHeader
+		if i == final {
+			all = r.Headers
 		}
+		writeStep(w, i, s, all, paint)
 		verdict := paint(ansiGreen, "ok")
 		if !s.OK {
 			verdict = paint(ansiRed, "blocked")
+			if s.Kind == browser.StepProbe {
+				verdict = paint(ansiRed, "refused")
+			}
 			if s.Reason != "" {
 				verdict += " (" + string(s.Reason) + ")"
 			}
@@ -334,47 +441,118 @@ func (c *checkResult) writeText(w io.Writer, color bool) {
 		fmt.Fprintf(w, "   = %s: %s\n", verdict, s.Rule)
 	}
 	fmt.Fprintln(w)
-	switch c.Verdict {
-	case "allowed":
-		fmt.Fprintf(w, "%s script on %s can read the response (status %d, type %s).\n", paint(ansiGreen, "ALLOWED:"), c.Origin, c.Status, c.Type)
-		if len(c.Readable) > 0 {
-			fmt.Fprintf(w, "Readable response headers: %s\n", strings.Join(c.Readable, ", "))
-		}
-	case "blocked":
-		what := c.Engine.String() + " blocks this request"
-		if c.Reason != "" {
-			what += " (" + string(c.Reason) + ")"
-		}
-		if c.EngineReason != "" && c.EngineReason != string(c.Reason) {
-			what += ", which " + c.Engine.String() + " calls " + c.EngineReason
-		}
-		fmt.Fprintf(w, "%s %s.\n", paint(ansiRed, "BLOCKED:"), what)
-		if c.Message != "" {
-			fmt.Fprintf(w, "Console:  %s\n", c.Message)
-		}
-		if c.ReachedServer {
-			fmt.Fprintln(w, "Note:     the request reached the server and ran there; only its response was withheld from script.")
-		}
-		if f := c.Fix; f != nil {
-			if f.Header != "" {
-				fmt.Fprintf(w, "Fix:      send %s: %s\n", paint(ansiCyan, f.Header), f.Value)
-			} else {
-				fmt.Fprint(w, "Fix:\n")
-			}
-			if f.CORSConfig != "" {
-				fmt.Fprintf(w, "          with the cors package: %s\n", f.CORSConfig)
-			}
-			if f.Advice != "" {
-				fmt.Fprintf(w, "          %s\n", f.Advice)
-			}
-		}
-	default:
-		fmt.Fprintf(w, "%s %s\n", paint(ansiRed, "ERROR:"), c.Message)
-	}
-	for _, n := range c.Notes {
+	writeVerdict(w, r, paint)
+	for _, n := range r.Notes {
 		fmt.Fprintf(w, "Note:     %s\n", n)
 	}
-	writeEngines(w, c.Engines)
+}
+
+// writeStep prints a step's request and response lines; all, when set, is
+// every header of the final response, each marked readable or not.
+func writeStep(w io.Writer, i int, s browser.Step, all []browser.ResponseHeader, paint func(string, string) string) {
+	fmt.Fprintf(w, "\n%s ", paint(ansiBold, fmt.Sprintf("%d. %s", i+1, s.Kind)))
+	if s.Method != "" {
+		fmt.Fprintf(w, "%s %s\n", s.Method, s.URL)
+	} else {
+		fmt.Fprintf(w, "%s\n", s.URL)
+	}
+	writeHeaderLines(w, "   > ", s.Sent, paint)
+	if s.Status != 0 {
+		fmt.Fprintf(w, "   < %d %s\n", s.Status, http.StatusText(s.Status))
+		if all != nil {
+			writeReadable(w, all, paint)
+		} else {
+			writeHeaderLines(w, "   < ", s.Received, paint)
+		}
+		if s.Body != "" {
+			fmt.Fprintf(w, "   < (body) %s\n", s.Body)
+		}
+	}
+}
+
+// writeReadable prints every header of the final response, marked readable
+// or not by script.
+func writeReadable(w io.Writer, hs []browser.ResponseHeader, paint func(string, string) string) {
+	width := 0
+	for _, h := range hs {
+		width = max(width, len(h.Name)+len(h.Value)+2)
+	}
+	for _, h := range hs {
+		name := paint(ansiDim, h.Name)
+		if strings.HasPrefix(h.Name, "Access-Control-") || h.Name == "Vary" {
+			name = paint(ansiCyan, h.Name)
+		}
+		mark := paint(ansiGreen, "readable")
+		if !h.Readable {
+			mark = "not readable"
+		}
+		pad := strings.Repeat(" ", width-len(h.Name)-len(h.Value)-2)
+		fmt.Fprintf(w, "   < %s: %s%s  (%s)\n", name, h.Value, pad, mark)
+	}
+}
+
+// writeVerdict prints the verdict, the cause and the fix.
+func writeVerdict(w io.Writer, r *browser.Result, paint func(string, string) string) {
+	switch r.Verdict {
+	case browser.Allowed:
+		fmt.Fprintf(w, "%s script on %s can read the response (status %d, type %s).\n", paint(ansiGreen, "ALLOWED:"), r.Origin, r.Status, r.ResponseType)
+		if len(r.ReadableHeaders) > 0 {
+			fmt.Fprintf(w, "Readable response headers: %s\n", strings.Join(r.ReadableHeaders, ", "))
+		}
+		for _, rd := range r.Read {
+			what := paint(ansiGreen, "readable")
+			if !rd.Readable {
+				what = paint(ansiRed, "NOT readable")
+			}
+			fmt.Fprintf(w, "Read:     %s is %s: %s\n", rd.Name, what, rd.Why)
+		}
+	case browser.Blocked:
+		what := r.Engine.String() + " blocks this request"
+		if r.Reason != "" {
+			what += " (" + string(r.Reason) + ")"
+		}
+		if r.EngineReason != "" && r.EngineReason != string(r.Reason) {
+			what += ", which " + r.Engine.String() + " calls " + r.EngineReason
+		}
+		fmt.Fprintf(w, "%s %s.\n", paint(ansiRed, "BLOCKED:"), what)
+		if r.Message != "" {
+			fmt.Fprintf(w, "Console:  %s\n", r.Message)
+		}
+		if r.ReachedServer {
+			fmt.Fprintln(w, "Note:     the request reached the server and ran there; only its response was withheld from script.")
+		}
+	default:
+		fmt.Fprintf(w, "%s %s\n", paint(ansiRed, "ERROR:"), r.Message)
+		return
+	}
+	if d := r.Diagnosis; d != nil {
+		fmt.Fprintf(w, "Cause:    %s: %s\n", paint(ansiBold, string(d.Cause)), d.Detail)
+		if d.ServerMessage != "" {
+			fmt.Fprintf(w, "          the server said: %s\n", d.ServerMessage)
+		}
+	}
+	if f := r.Fix; f != nil {
+		writeFix(w, *f, paint)
+	}
+}
+
+// writeFix prints a fix; never an empty "Fix:" line.
+func writeFix(w io.Writer, f browser.Fix, paint func(string, string) string) {
+	switch {
+	case f.Header != "":
+		fmt.Fprintf(w, "Fix:      send %s: %s\n", paint(ansiCyan, f.Header), f.Value)
+		if f.Advice != "" {
+			fmt.Fprintf(w, "          %s\n", f.Advice)
+		}
+	case f.Advice != "":
+		fmt.Fprintf(w, "Fix:      %s\n", f.Advice)
+	default:
+		fmt.Fprintf(w, "Fix:      %s\n", f.CORSConfig)
+		return
+	}
+	if f.CORSConfig != "" {
+		fmt.Fprintf(w, "          with the cors package: %s\n", f.CORSConfig)
+	}
 }
 
 // writeHeaderLines prints headers sorted, CORS headers highlighted.

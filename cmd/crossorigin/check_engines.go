@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,33 +43,16 @@ type engineResult struct {
 	cache          time.Duration
 }
 
-// engineVerdict sums up one engine's exchange.
-func engineVerdict(e browser.Engine, resp *http.Response, err error) engineResult {
-	r := engineResult{Engine: e}
-	var trace []browser.Step
-	var be *browser.Error
-	switch {
-	case err == nil:
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		r.Verdict, r.Status, r.ResponseType = "allowed", resp.StatusCode, browser.ResponseType(resp)
-		r.ReadableHeaders = sortedKeys(resp.Header)
-		trace = browser.Trace(resp)
-	case errors.As(err, &be):
-		r.Verdict, r.Reason, r.EngineReason, r.Message = "blocked", be.Reason, be.EngineReason, be.Message
-		if be.EngineMessage != "" {
-			r.Message = be.EngineMessage
-		}
-		if be.Unreachable {
-			r.Verdict = "error"
-		}
-		trace = be.Trace
-	default:
-		r.Verdict, r.Message = "error", err.Error()
+// resultVerdict sums up one engine's Result.
+func resultVerdict(res *browser.Result) engineResult {
+	r := engineResult{Engine: res.Engine, Verdict: string(res.Verdict), Status: res.Status, ResponseType: res.ResponseType,
+		ReadableHeaders: res.ReadableHeaders, Reason: res.Reason, EngineReason: res.EngineReason}
+	if res.Verdict != browser.Allowed {
+		r.Message = res.Message
 	}
-	for _, s := range trace {
+	for _, s := range res.Trace {
 		if s.Kind == browser.StepPreflight && s.OK {
-			r.cache = e.PreflightMaxAge(s.Received)
+			r.cache = res.Engine.PreflightMaxAge(s.Received)
 			r.PreflightCache = r.cache.String()
 		}
 	}
@@ -262,8 +244,8 @@ func otherEngines(ctx context.Context, engines []browser.Engine, bt *browser.Tra
 			rs = append(rs, engineResult{Engine: e, Verdict: "error", Message: err.Error()})
 			continue
 		}
-		resp, err := (&http.Client{Transport: t}).Do(req)
-		rs = append(rs, engineVerdict(e, resp, err))
+		// No probes: the diagnosis is the first engine's.
+		rs = append(rs, resultVerdict(t.Check(req, browser.CheckOptions{NoProbe: true})))
 	}
 	return slices.Clip(rs)
 }
