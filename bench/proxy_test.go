@@ -168,19 +168,23 @@ func proxyImpls(tb testing.TB, upstream string) []*proxyImpl {
 }
 
 // proxyRedisImpls starts crossorigin with per-IP and per-host limits (a
-// budget never reached) on a local redis-server, and once more with a
-// Redis that is killed after the proxy started (the limiter then fails
+// budget never reached) on a local redis-server, with the default
+// --redis-prefetch and with one round trip per check, and once more with
+// a Redis that is killed after the proxy started (the limiter then fails
 // open and stops asking it).
 func proxyRedisImpls(tb testing.TB, crossorigin string, args []string) []*proxyImpl {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		skip := "redis-server is not installed (apt-get install redis-server): the Redis limiter not measured"
-		return []*proxyImpl{{name: "crossorigin-redis", skip: skip}, {name: "crossorigin-redis-dead", skip: skip}}
+		return []*proxyImpl{{name: "crossorigin-redis", skip: skip}, {name: "crossorigin-redis-exact", skip: skip}, {name: "crossorigin-redis-dead", skip: skip}}
 	}
 	var impls []*proxyImpl
-	for _, name := range []string{"crossorigin-redis", "crossorigin-redis-dead"} {
+	for _, name := range []string{"crossorigin-redis", "crossorigin-redis-exact", "crossorigin-redis-dead"} {
 		srv := redistest.StartServer(tb)
-		cmd, base := proxyStart(tb, ".", crossorigin, append(args, "--rate-ip", "100000000/1s", "--rate-host", "100000000/1s",
-			"--redis", "redis://"+srv.Addr+"/0")...)
+		rargs := append(args, "--rate-ip", "100000000/1s", "--rate-host", "100000000/1s", "--redis", "redis://"+srv.Addr+"/0")
+		if name == "crossorigin-redis-exact" {
+			rargs = append(rargs, "--redis-prefetch", "0") // one round trip per check
+		}
+		cmd, base := proxyStart(tb, ".", crossorigin, rargs...)
 		if name == "crossorigin-redis-dead" {
 			srv.Kill()
 		}

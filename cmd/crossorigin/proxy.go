@@ -74,6 +74,9 @@ func checkProxyConfig(s *proxySettings, errs []error, stdout, stderr io.Writer) 
 	if m := *s.flags.redisFail; m != "open" && m != "closed" {
 		errs = append(errs, fmt.Errorf("--redis-fail %q: use open or closed", m))
 	}
+	if n := *s.flags.redisPrefetch; n < 0 {
+		errs = append(errs, fmt.Errorf("--redis-prefetch %d: use 0 (one Redis round trip per check) or a positive number of tokens", n))
+	}
 	s.config.Registerer = prometheus.NewRegistry()
 	if p, err := proxy.New(s.config); err != nil {
 		errs = append(errs, err)
@@ -100,6 +103,7 @@ type proxyFlags struct {
 	allowH, denyH, credH, private, ports                   *[]string
 	envProxy, checkConfig                                  *bool
 	grace                                                  *time.Duration
+	redisPrefetch                                          *int
 	maxReq, maxResp, maxHdr, cache                         *int64
 }
 
@@ -128,6 +132,7 @@ func newProxyFlags(stderr io.Writer) *proxyFlags {
 	f.rateOrig = fs.String("rate-origin", "", `per-calling-site limit "N/DURATION", e.g. 600/1h (empty: none)`)
 	f.rateHost = fs.String("rate-host", "", `per-target-host limit "N/DURATION", e.g. 100/1s (empty: none)`)
 	f.redisURL = fs.String("redis", "", redisForms)
+	f.redisPrefetch = fs.Int("redis-prefetch", 64, "let one Redis check take up to N tokens of a busy bucket and spend them locally (exact near the limit; unspent ones are lost within 250ms, so limits only get stricter); 0: one round trip per check")
 	f.redisFail = fs.String("redis-fail", "open", "while Redis is unreachable: open (let requests through, limits unenforced) or closed (refuse them with 429)")
 	f.logFmt = fs.String("log-format", "text", "access log format: text, json or none")
 	f.grace = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")

@@ -163,8 +163,11 @@ func redactURL(raw string) string {
 // checks that Redis answers, and registers the degraded gauge. It routes
 // go-redis's own log lines through log. The returned function closes
 // the limiter and the client.
-func redisLimiter(ctx context.Context, raw, failMode string, reg prometheus.Registerer, log *slog.Logger) (*redislimit.Limiter, func(), []error) {
+func redisLimiter(ctx context.Context, raw, failMode string, prefetch int, reg prometheus.Registerer, log *slog.Logger) (*redislimit.Limiter, func(), []error) {
 	var errs []error
+	if prefetch < 0 {
+		errs = append(errs, fmt.Errorf("--redis-prefetch %d: use 0 (one Redis round trip per check) or a positive number of tokens", prefetch))
+	}
 	var failClosed bool
 	switch failMode {
 	case "open":
@@ -187,7 +190,7 @@ func redisLimiter(ctx context.Context, raw, failMode string, reg prometheus.Regi
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--redis: cannot reach Redis at %q: %v", redactURL(raw), err))
 	}
-	lim := redislimit.New(rc, redislimit.Options{FailClosed: failClosed, Logger: log, AutoPipeline: true})
+	lim := redislimit.New(rc, redislimit.Options{FailClosed: failClosed, Logger: log, AutoPipeline: true, Prefetch: prefetch})
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "crossorigin", Subsystem: "proxy", Name: "rate_limiter_degraded",
 		Help: "1 while Redis is unreachable and rate limits are not enforced (or, with --redis-fail closed, every request is refused).",

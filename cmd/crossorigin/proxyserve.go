@@ -37,7 +37,7 @@ func newProxyRuntime(ctx context.Context, s *proxySettings, stderr io.Writer) (*
 	f := s.flags
 	rt := &proxyRuntime{log: f.opsLogger(stderr), stderr: stderr, reg: prometheus.NewRegistry()}
 	rt.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	lim, closeRedis, errs := redisLimiter(ctx, *f.redisURL, *f.redisFail, rt.reg, rt.log)
+	lim, closeRedis, errs := redisLimiter(ctx, *f.redisURL, *f.redisFail, *f.redisPrefetch, rt.reg, rt.log)
 	rt.closers = append(rt.closers, closeRedis)
 	rt.limiter = proxy.NewMemoryLimiter()
 	if lim != nil {

@@ -44,6 +44,7 @@ const (
 	DefaultTimeout    = 200 * time.Millisecond
 	DefaultFailAfter  = 3
 	DefaultRetryEvery = time.Second
+	DefaultLeaseTTL   = 250 * time.Millisecond
 )
 
 // maxPending bounds the checks waiting on the side for a client that
@@ -72,6 +73,19 @@ type Options struct {
 	// Logger receives a record when limits become degraded and when they
 	// are enforced again. Nil means slog.Default().
 	Logger *slog.Logger
+	// Prefetch lets one check take up to this many tokens of a busy bucket
+	// and spend the rest here, for later requests with the same key: at
+	// high rates most checks then need no round trip. Never more than
+	// the limit passes: tokens taken but not spent within LeaseTTL are
+	// lost, so a limit can only get stricter. The size of a take adapts
+	// to the key's traffic (it doubles while a take is spent in time and
+	// halves when tokens are lost), and Redis never hands out more than a
+	// quarter of the tokens left, so a bucket near its limit is exact.
+	// 0 or 1 means one round trip per check.
+	Prefetch int
+	// LeaseTTL is how long prefetched tokens stay usable. Zero means
+	// DefaultLeaseTTL.
+	LeaseTTL time.Duration
 	// AutoPipeline sends the checks of concurrent requests to Redis in
 	// batches (go-redis's AutoPipeline, on *redis.Client, failover and
 	// cluster clients): one write and one read for many checks, which
@@ -88,6 +102,7 @@ type Options struct {
 type Limiter struct {
 	client     redis.UniversalClient
 	scripter   redis.Scripter // client, or its AutoPipeliner
+	leases     *leases        // nil without Options.Prefetch
 	prefix     string
 	timeout    time.Duration
 	failAfter  int32
@@ -142,6 +157,13 @@ func New(client redis.UniversalClient, o Options) *Limiter {
 		l.log = slog.Default()
 	}
 	l.scripter = client
+	if o.Prefetch > 1 {
+		ttl := o.LeaseTTL
+		if ttl <= 0 {
+			ttl = DefaultLeaseTTL
+		}
+		l.leases = newLeases(o.Prefetch, ttl)
+	}
 	switch c := client.(type) {
 	case *redis.Client:
 		l.honoursDeadline = c.Options().ContextTimeoutEnabled
@@ -157,27 +179,29 @@ func New(client redis.UniversalClient, o Options) *Limiter {
 	return l
 }
 
-// gcra takes one token. KEYS[1]: the bucket; ARGV[1]: microseconds per
-// token; ARGV[2]: burst. Returns {allowed, remaining, retry_after_us,
-// reset_us}. The key stores the theoretical arrival time (TAT) and
-// expires when the bucket would be full again. Numbers go through
-// string.format because Lua prints large doubles in exponent form.
+// gcra takes up to ARGV[3] tokens, but never more than a quarter of those
+// left (so that near the limit it takes exactly one). KEYS[1]: the bucket;
+// ARGV[1]: microseconds per token; ARGV[2]: burst. Returns {granted,
+// remaining, retry_after_us, reset_us}; granted 0 is a refusal. The key
+// stores the theoretical arrival time (TAT) and expires when the bucket
+// would be full again. Numbers go through string.format because Lua
+// prints large doubles in exponent form.
 var gcra = redis.NewScript(`
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local window = interval * burst
-local newtat = tat + interval
-local allowat = newtat - window
-if allowat > now then
-  return {0, 0, allowat - now, tat - now}
+local avail = math.floor((now + interval * burst - tat) / interval)
+if avail < 1 then
+  return {0, 0, tat + interval - interval * burst - now, tat - now}
 end
+local g = math.min(want, math.max(1, math.floor(avail / 4)))
+local newtat = tat + g * interval
 redis.call('SET', KEYS[1], string.format('%.0f', newtat), 'PX', string.format('%.0f', math.ceil((newtat - now) / 1000)))
-local remaining = math.floor((now - allowat) / interval)
-return {1, remaining, 0, newtat - now}
+return {g, avail - g, 0, newtat - now}
 `)
 
 // Key returns the Redis key of the bucket named key: the prefix, then the
@@ -196,6 +220,13 @@ func (l *Limiter) Allow(ctx context.Context, key string, r proxy.Rate) (proxy.De
 	if burst <= 0 {
 		burst = r.Requests
 	}
+	want := 1
+	if l.leases != nil {
+		if d, ok := l.leases.take(key, burst); ok {
+			return d, nil
+		}
+		want = l.leases.want(key)
+	}
 	if l.down.Load() {
 		return l.degraded(burst, errDegraded)
 	}
@@ -204,7 +235,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, r proxy.Rate) (proxy.De
 		interval = max(1, r.Per.Microseconds()/int64(r.Requests))
 	}
 	v, err := run(l, ctx, func(ctx context.Context) ([]int64, error) {
-		return gcra.Run(ctx, l.scripter, []string{l.Key(key)}, interval, burst).Int64Slice()
+		return gcra.Run(ctx, l.scripter, []string{l.Key(key)}, interval, burst, want).Int64Slice()
 	})
 	if err == nil && len(v) != 4 {
 		err = fmt.Errorf("redislimit: unexpected script reply %v", v)
@@ -216,13 +247,18 @@ func (l *Limiter) Allow(ctx context.Context, key string, r proxy.Rate) (proxy.De
 	if l.fails.Load() != 0 {
 		l.fails.Store(0)
 	}
-	return proxy.Decision{
-		Allowed:    v[0] == 1,
+	d := proxy.Decision{
+		Allowed:    v[0] >= 1,
 		Limit:      burst,
 		Remaining:  int(v[1]),
 		RetryAfter: time.Duration(v[2]) * time.Microsecond,
 		Reset:      time.Duration(v[3]) * time.Microsecond,
-	}, nil
+	}
+	if l.leases != nil && v[0] >= 1 {
+		// Even a take of one is noted: its timing sizes the next take.
+		l.leases.put(key, int(v[0])-1, d)
+	}
+	return d, nil
 }
 
 // degraded answers a check that Redis did not answer.

@@ -379,3 +379,78 @@ func TestConcurrentChecksExact(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefetch: with Prefetch, a busy key needs few round trips, the
+// limit is never exceeded, and a bucket near its limit is spent exactly.
+func TestPrefetch(t *testing.T) {
+	addr := redistest.Start(t)
+	c := client(t, &redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+	var calls atomicCounter
+	c.AddHook(&calls)
+	l := newLimiter(t, c, redislimit.Options{Prefetch: 64})
+	ctx := context.Background()
+	// A busy key with a large budget: most checks are served here.
+	big := proxy.Rate{Requests: 1_000_000, Per: time.Hour}
+	for range 1000 {
+		if d, err := l.Allow(ctx, "busy", big); err != nil || !d.Allowed {
+			t.Fatalf("busy key refused: %+v, %v", d, err)
+		}
+	}
+	if n := calls.load(); n > 100 {
+		t.Errorf("%d round trips for 1000 checks of a busy key, want far fewer", n)
+	}
+	// A small budget is spent exactly, however fast the checks come.
+	small := proxy.Rate{Requests: 10, Per: time.Hour}
+	allowed := 0
+	for range 50 {
+		if d, _ := l.Allow(ctx, "small", small); d.Allowed {
+			allowed++
+		}
+	}
+	if allowed != 10 {
+		t.Errorf("%d of 50 allowed with a budget of 10", allowed)
+	}
+	// Never more than the limit across replicas that prefetch.
+	l2 := newLimiter(t, client(t, &redis.Options{Addr: addr}), redislimit.Options{Prefetch: 64})
+	mid := proxy.Rate{Requests: 200, Per: time.Hour}
+	allowed = 0
+	for i := range 600 {
+		lim := l
+		if i%3 == 0 {
+			lim = l2
+		}
+		if d, _ := lim.Allow(ctx, "mid", mid); d.Allowed {
+			allowed++
+		}
+	}
+	if allowed > 200 || allowed < 150 {
+		t.Errorf("%d of 600 allowed through two prefetching replicas with a budget of 200, want at most 200 and not much less", allowed)
+	}
+}
+
+// atomicCounter is a go-redis hook counting the commands sent.
+type atomicCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (a *atomicCounter) load() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n
+}
+
+func (a *atomicCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (a *atomicCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		a.mu.Lock()
+		a.n++
+		a.mu.Unlock()
+		return next(ctx, cmd)
+	}
+}
+
+func (a *atomicCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
