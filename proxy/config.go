@@ -129,9 +129,22 @@ type Config struct {
 	// TLSConfig configures TLS to targets (root CAs, client certificates).
 	// Nil means Go's defaults, which verify certificates.
 	TLSConfig *tls.Config
-	// ForwardedFor adds X-Forwarded-For with the client's address. Off by
-	// default: the proxy does not reveal its callers.
+	// ForwardedFor passes the client's details upstream, as
+	// cors-anywhere's xfwd does: X-Forwarded-For (its address),
+	// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-Port (the scheme,
+	// host and port by which it reached the proxy). Off by default: the
+	// proxy does not reveal its callers. What callers send in these headers
+	// is always dropped.
 	ForwardedFor bool
+	// Forwarded sends the same details in the standard Forwarded header
+	// (RFC 7239): for=, host= and proto=, and by= if ForwardedBy is set.
+	// It is independent of ForwardedFor; set both for both forms.
+	Forwarded bool
+	// ForwardedBy names the proxy in Forwarded's by= parameter: an
+	// obfuscated identifier ("_crossorigin", RFC 7239 section 6.3), which
+	// does not reveal the proxy's address, or an IP address. Empty means
+	// no by=.
+	ForwardedBy string
 	// ClientIPHeader names the header in which a trusted load balancer in
 	// front of the proxy passes the client's address, for per-IP rate
 	// limits: "X-Real-Ip", or "X-Forwarded-For", of which the last entry
@@ -346,6 +359,11 @@ func compile(c Config) (*compiled, error) {
 		cc.ClientIPHeader = http.CanonicalHeaderKey(c.ClientIPHeader)
 	}
 	cc.setHeaders = compileSetHeaders(c.SetHeaders, &errs)
+	if c.ForwardedBy != "" && !validForwardedNode(c.ForwardedBy) {
+		errs = append(errs, configError("ForwardedBy", c.ForwardedBy, "not an obfuscated identifier or an IP address", `use an identifier that starts with "_" and has only letters, digits, ".", "_" and "-" (such as "_crossorigin"), or an IP address`))
+	} else if c.ForwardedBy != "" && !c.Forwarded {
+		errs = append(errs, configError("ForwardedBy", c.ForwardedBy, "is only sent in the Forwarded header, which is off", "set Forwarded too, or leave ForwardedBy empty"))
+	}
 	cc.allowHosts = parseHostList("AllowHosts", c.AllowHosts, &errs)
 	cc.denyHosts = parseHostList("DenyHosts", c.DenyHosts, &errs)
 	cc.credHosts = parseHostList("CredentialHosts", c.CredentialHosts, &errs)

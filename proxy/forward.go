@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -214,10 +213,8 @@ func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
 	for _, kv := range p.c.setHeaders {
 		out[kv[0]] = []string{kv[1]}
 	}
-	if p.c.ForwardedFor {
-		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-			out.Set("X-Forwarded-For", host)
-		}
+	if p.c.ForwardedFor || p.c.Forwarded {
+		p.addForwarding(out, r)
 	}
 	// Via (RFC 9110 section 7.6.3) also lets the proxy see itself coming:
 	// a target that points back at the proxy would loop.
