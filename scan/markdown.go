@@ -27,7 +27,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	ew.printf("\n\n")
 	if r.Insecure {
-		ew.printf("> TLS certificates were not verified (`--insecure`).\n\n")
+		ew.printf("> TLS certificates were not verified (InsecureSkipVerify).\n\n")
 	}
 	if r.Interrupted {
 		ew.printf("> The scan was interrupted: these are the findings so far.\n\n")

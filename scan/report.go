@@ -232,7 +232,7 @@ func (r *Report) WriteText(w io.Writer, opt TextOptions) error {
 	}
 	for _, t := range r.Targets {
 		if t.Throttled > 0 {
-			ew.printf("\nWarning: %s answered %d of %d probes with 429 or 503; findings may be missing (lower --concurrency or set --rate).\n", t.URL, t.Throttled, t.Requests)
+			ew.printf("\nWarning: %s answered %d of %d probes with 429 or 503; findings may be missing (lower Concurrency or set a Rate).\n", t.URL, t.Throttled, t.Requests)
 		}
 	}
 	if errs := r.Errors(); len(errs) > 0 {
@@ -247,7 +247,7 @@ func (r *Report) WriteText(w io.Writer, opt TextOptions) error {
 // writeNotes says how far the results can be trusted.
 func (r *Report) writeNotes(ew *errWriter) {
 	if r.Insecure {
-		ew.printf("Note: TLS certificates were not verified (--insecure).\n")
+		ew.printf("Note: TLS certificates were not verified (InsecureSkipVerify).\n")
 	}
 	if r.Interrupted {
 		ew.printf("Note: the scan was interrupted; these are the findings so far.\n")

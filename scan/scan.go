@@ -295,7 +295,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 	case u.Host == "":
 		reason = "the URL has no host"
 	case u.User != nil:
-		reason = "remove the userinfo; send credentials with a header or --cookie"
+		reason = "remove the userinfo; send credentials in a header or a cookie instead"
 	case origin.FromURL(u).IsOpaque():
 		reason = "the host is not valid in an origin"
 	}

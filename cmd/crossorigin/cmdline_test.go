@@ -128,7 +128,7 @@ Exit status: 0.
 }
 
 // converted are the commands that use cmdLine.
-var converted = []string{"check", "demo", "version"}
+var converted = []string{"check", "demo", "scan", "version"}
 
 // TestHelpConventions checks every command: --help and -h print the help
 // to stdout and exit 0, every flag that takes a value names its type in
