@@ -252,8 +252,15 @@ func (r *run) specialChars(rs []*result, f facts) Finding {
 			bs = append(bs, b)
 		}
 	}
-	return r.acceptance(best, best.probe.browsers, f,
+	fd := r.acceptance(best, best.probe.browsers, f,
 		fmt.Sprintf("Characters accepted after the host: %s (browsers that can send one of them: %s).", strings.Join(chars, " "), strings.Join(bs, ", ")))
+	for _, res := range rs {
+		if res != best {
+			fd.MoreEvidence = append(fd.MoreEvidence, evidence(res))
+		}
+	}
+	fd.Browsers = bs
+	return fd
 }
 
 // severity computes a finding's severity from the facts: what the attacker

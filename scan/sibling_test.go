@@ -163,4 +163,15 @@ func TestOneFindingPerClass(t *testing.T) {
 			t.Errorf("evidence origins %v lack %s", origins, want)
 		}
 	}
+
+	// Special characters: one finding, every accepted character's probe
+	// in its evidence.
+	rep = scanZoo(t, Config{}, "special-char")
+	i = slices.IndexFunc(rep.Findings, func(f Finding) bool { return f.Class == SpecialCharBypass })
+	if i < 0 {
+		t.Fatalf("no special-char finding: %v", classesOf(rep.Findings))
+	}
+	if f := rep.Findings[i]; len(f.MoreEvidence) < 10 || !slices.Equal(f.Browsers, allBrowsers) {
+		t.Errorf("special-char finding with %d more probes and browsers %v", len(f.MoreEvidence), f.Browsers)
+	}
 }
