@@ -45,8 +45,9 @@ type Target struct {
 
 // A Finding is one misconfiguration, with the evidence that shows it.
 type Finding struct {
-	// ID is stable across runs for the same class, URL and kind of probe
-	// (random labels do not enter it), for suppressions and dashboards.
+	// ID is stable across runs for the same class and URL (there is one
+	// finding per class and URL; random labels do not enter it), for
+	// suppressions and dashboards.
 	ID       string   `json:"id"`
 	Class    Class    `json:"class"`
 	Severity Severity `json:"severity"`
