@@ -81,8 +81,9 @@ type Diagnosis struct {
 	// preflight: the first line of a text/plain body, as package cors
 	// sends one. The diagnosis never depends on it.
 	ServerMessage string `json:"server_message,omitempty"`
-	// Fix is the change; Result.Fix is the same.
-	Fix Fix `json:"fix"`
+	// Fix is the change; Result.Fix is the same, and JSON carries it
+	// there only.
+	Fix Fix `json:"-"`
 }
 
 // maxProbeBase is how many probes a diagnosis sends besides one per
