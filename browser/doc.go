@@ -142,7 +142,20 @@
 // which SameSite attribute: every cookie is treated as having none, which
 // Chromium reads as SameSite=Lax, so in Chromium cookies go along (and are
 // stored) only when the URL is same-site with the page. There is no HTTP
-// cache, no Private Network Access or Local Network Access
-// checks, no service workers, no mixed-content blocking, and no streaming
+// cache, no service workers, no mixed-content blocking, and no streaming
 // request bodies.
+//
+// # Local Network Access
+//
+// Chromium refuses a page's request to a more private address space
+// (public to private or loopback, private to loopback) before sending it:
+// with InsecureLocalNetwork when the page is not a secure context (a data:
+// document, a plain-http page), and without the local-network-access
+// permission (Transport.LocalNetworkAccess) otherwise. Firefox holds such
+// a request at a permission prompt, except from an opaque-origin page or
+// from private to loopback; WebKit has no such check. The target's space
+// comes from its IP address (DNS for a name); the page's from
+// Transport.PageAddressSpace, or from the origin's host when it is an IP
+// address or localhost. A page named by a host name whose space is not
+// given is not checked: the Transport cannot know where it was served from.
 package browser

@@ -183,6 +183,8 @@ type engineRules struct {
 	noReturnToPage bool
 	// cookies is how cookies go along.
 	cookies cookiePolicy
+	// localNetworkAccess is the engine's Local Network Access (lna.go).
+	localNetworkAccess lnaPolicy
 }
 
 // cookiePolicy is how an engine decides which cookies go along with a
@@ -209,8 +211,9 @@ const (
 )
 
 var rulesByEngine = [...]engineRules{
-	Chromium: {clientHints: true, userAgentForbidden: true},
+	Chromium: {clientHints: true, userAgentForbidden: true, localNetworkAccess: lnaChromium},
 	Firefox: {
+		localNetworkAccess:            lnaFirefox,
 		perValueHeaders:               true,
 		cacheOpaque:                   true,
 		cacheKeyCredentials:           true,

@@ -181,6 +181,10 @@ func detail(reason Reason, param string) string {
 		return "Request header field " + hint + " is not allowed by Access-Control-Allow-Headers in preflight response."
 	case "RedirectContainsCredentials":
 		return "Redirect location '" + hint + "' contains a username and password, which is disallowed for cross-origin requests."
+	case InsecureLocalNetwork:
+		return "The request client is not a secure context and the resource is in more-private address space `" + hint + "`."
+	case LocalNetworkAccessPermissionDenied:
+		return "Permission was denied for this request to access the `" + hint + "` address space."
 	}
 	return string(reason)
 }
@@ -287,6 +291,8 @@ func fixFor(reason Reason, param, origin string) Fix {
 			CORSConfig: "not a CORS setting: fix the redirect",
 			Advice:     "Remove the user name and password from the Location of the redirect.",
 		}
+	case InsecureLocalNetwork, LocalNetworkAccessPermissionDenied:
+		return localNetworkFix(reason, param)
 	case NoCorsRedirectModeNotFollow:
 		return Fix{
 			CORSConfig: "not a server setting: the page asked for mode 'no-cors' with a redirect mode other than 'follow'",

@@ -150,6 +150,16 @@ type Transport struct {
 	Engine Engine
 	// Now is the preflight cache's clock; nil means time.Now.
 	Now func() time.Time
+	// PageAddressSpace is the page's address space, for Chromium's Local
+	// Network Access. UnknownSpace (the zero value) derives it from Origin
+	// when its host is an IP address or localhost, and otherwise leaves
+	// Local Network Access unchecked: set it for a page whose origin does
+	// not tell where it lives (a named host, a sandboxed page, a data:
+	// document, which Chromium counts as public).
+	PageAddressSpace AddressSpace
+	// LocalNetworkAccess grants the page Chromium's local-network-access
+	// permission: it may then reach more private address spaces.
+	LocalNetworkAccess bool
 
 	mu    sync.Mutex
 	cache map[cacheKey]*preflightResult
@@ -441,6 +451,9 @@ const (
 func (f *fetch) hop() (*http.Response, *url.URL, error) {
 	tainting, err := f.enter()
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.checkLocalNetworkAccess(); err != nil {
 		return nil, nil, err
 	}
 	if f.corsFlag {
