@@ -253,3 +253,22 @@ func FuzzRedisURL(f *testing.F) {
 		_ = redactURL(s)
 	})
 }
+
+// TestProxyCommandRedisLogsThroughSlog: go-redis's own messages (here its
+// failed dials) come out as slog records of the proxy, not as raw lines.
+func TestProxyCommandRedisLogsThroughSlog(t *testing.T) {
+	var stderr strings.Builder
+	code := runProxy(context.Background(), []string{"--listen", "127.0.0.1:0", "--redis", "redis://127.0.0.1:1/0"}, io.Discard, &stderr)
+	out := stderr.String()
+	if code != 2 {
+		t.Errorf("exit %d with Redis unreachable, want 2", code)
+	}
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.HasPrefix(line, "redis:") || (strings.Contains(line, "redis: ") && !strings.Contains(line, "level=") && !strings.HasPrefix(line, "--redis")) {
+			t.Errorf("raw go-redis line: %q", line)
+		}
+	}
+	if !strings.Contains(out, "component=go-redis") {
+		t.Errorf("no go-redis record in the log:\n%s", out)
+	}
+}
