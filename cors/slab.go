@@ -56,7 +56,7 @@ func newSlab[T any](size int) *slab[T] {
 var strs = newSlab[string](256)
 
 // writers holds the ResponseWriter wrappers of actual requests.
-var writers = newSlab[varyWriter](64)
+var writers = newSlab[varyWriter](256)
 
 // carve returns a fresh slice of n (at most 256) empty strings, with
 // capacity n, so that an append by its user cannot reach a neighbour's
