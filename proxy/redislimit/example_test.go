@@ -24,7 +24,7 @@ func ExampleNew() {
 	})
 	redis.SetLogger(redislimit.Logger{L: slog.Default()}) // go-redis's own messages through slog
 	lim := redislimit.New(rdb, redislimit.Options{Prefetch: 64, AutoPipeline: true})
-	defer lim.Close()
+	defer func() { _ = lim.Close() }()
 	p, err := proxy.New(proxy.Config{
 		PerIP:   proxy.Rate{Requests: 60, Per: time.Minute},
 		PerHost: proxy.Rate{Requests: 100, Per: time.Second},
