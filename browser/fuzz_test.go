@@ -44,6 +44,17 @@ func FuzzParseMaxAge(f *testing.F) {
 		if d%time.Second != 0 {
 			t.Fatalf("parseMaxAge(%q) = %v, not whole seconds", s, d)
 		}
+		for _, e := range Engines() {
+			d := e.parseMaxAge(&s)
+			if d < 0 || d > e.MaxAgeCap() || d%time.Second != 0 {
+				t.Fatalf("%v.parseMaxAge(%q) = %v", e, s, d)
+			}
+			// Firefox takes all digits or nothing; the others parse as
+			// Chromium does, under their own cap.
+			if e == WebKit && d != min(parseMaxAge(&s), e.MaxAgeCap()) {
+				t.Fatalf("WebKit.parseMaxAge(%q) = %v", s, d)
+			}
+		}
 	})
 }
 
@@ -108,6 +119,12 @@ func FuzzCheckPreflight(f *testing.F) {
 		}
 		if e == nil && !isOK(status) {
 			t.Fatalf("status %d passed", status)
+		}
+		// Firefox names every preflight failure by a console key of its
+		// own, with a message; the verdict is the same in every engine.
+		ff := Firefox.CheckPreflight(app, cred, method, names, status, h)
+		if (ff == nil) != (e == nil) || ff != nil && (ff.Reason != e.Reason || ff.EngineReason == "" || ff.EngineMessage == "") {
+			t.Fatalf("Firefox: %+v, Chromium: %+v", ff, e)
 		}
 	})
 }
