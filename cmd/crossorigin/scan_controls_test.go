@@ -100,14 +100,32 @@ func TestBug8InterruptStopsScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reflect := reflectingAPI(t, nil)
+	var n atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		if o := r.Header.Get("Origin"); o != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+		}
+	}))
+	t.Cleanup(ts.Close)
+	reflect := ts.URL + "/me"
 	cmd := exec.Command(bin, "scan", reflect, switchingServer(t), silentServer(t), "--timeout", "10m")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // the reflecting API is scanned by then
+	// Wait until the reflecting API has had all its probes (its count
+	// stops growing), however loaded the machine.
+	for last, deadline := int64(-1), time.Now().Add(20*time.Second); time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond)
+		cur := n.Load()
+		if cur > 0 && cur == last {
+			break
+		}
+		last = cur
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
