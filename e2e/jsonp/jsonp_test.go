@@ -151,7 +151,16 @@ type loaded struct {
 // path is created) recording its argument, and reports what happened.
 func loadScript(t *testing.T, ctx context.Context, src, cb string) loaded {
 	t.Helper()
-	js := fmt.Sprintf(`new Promise((resolve) => {
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[loaded](loadJS(src, cb), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("script %s: %v", src, err)
+	}
+	return res
+}
+
+// loadJS is the script of loadScript: a promise of what the load gave.
+func loadJS(src, cb string) string {
+	return fmt.Sprintf(`new Promise((resolve) => {
 		const out = {called: false, data: null, event: "", alerted: false};
 		window.alert = () => { out.alerted = true; };
 		const path = %q.split(".");
@@ -164,11 +173,6 @@ func loadScript(t *testing.T, ctx context.Context, src, cb string) loaded {
 		s.onerror = () => { out.event = "error"; resolve(out); };
 		document.head.appendChild(s);
 	})`, cb, src)
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[loaded](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("script %s: %v", src, err)
-	}
-	return res
 }
 
 func wantData(t *testing.T, got map[string]any) {

@@ -67,6 +67,33 @@ type Browser struct {
 	mu      sync.Mutex
 	current string
 	home    string // the first window, kept open: new windows need an open current one
+
+	own *proxy // the proxy of a browser from Start
+}
+
+// Start starts one engine's browser (Chromium, Firefox or WebKit) outside
+// Run, with a proxy of its own for Firefox and WebKit, for a package whose
+// other tests need one engine only. Close stops it.
+func Start(name string) (*Browser, error) {
+	p, err := startProxy()
+	if err != nil {
+		return nil, err
+	}
+	b, err := start(name, p.port)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	b.own = p
+	return b, nil
+}
+
+// Close stops a browser from Start.
+func (b *Browser) Close() {
+	b.close()
+	if b.own != nil {
+		b.own.Close()
+	}
 }
 
 // window is what Firefox's and WebKit's drivers have in common.
