@@ -323,7 +323,7 @@ func headersRefused(headers []string, how string) *Diagnosis {
 	}
 	dg.Detail += "."
 	if slices.Contains(headers, "authorization") {
-		dg.Fix.Advice += " The wildcard \"*\" does not cover Authorization for requests with credentials, and the standard requires it by name always."
+		dg.Fix.Advice += " List it by name: the wildcard \"*\" never covers Authorization for requests with credentials, and the standard always requires the name."
 	}
 	return dg
 }
@@ -401,7 +401,7 @@ func (d *diagnoser) probe(pre Step, method string, names []string) *Diagnosis {
 			refused = append(refused, n)
 		}
 	}
-	how := fmt.Sprintf("a preflight for GET alone passes, and %d probes found which element is refused", d.probes)
+	how := "a bare preflight for GET passes, and one with the header alone does not"
 	switch {
 	case !methodOK:
 		return methodRefused(method, refused, "a preflight for GET passes, one for "+method+" does not")
@@ -468,7 +468,7 @@ func (d *diagnoser) send(target, reqOrigin, method string, names []string) probe
 			site = "same-site"
 		}
 	}
-	req, sent, err := newPreflight(d.ctx, target, reqOrigin, site, method, names)
+	req, sent, err := newPreflight(context.WithValue(d.ctx, probeKey{}, true), target, reqOrigin, site, method, names)
 	if err != nil {
 		return probeResult{}
 	}
@@ -513,6 +513,17 @@ func (d *diagnoser) record(st Step) {
 	if d.t.OnStep != nil {
 		d.t.OnStep(st)
 	}
+}
+
+// probeKey marks the context of a probe request.
+type probeKey struct{}
+
+// IsProbe reports whether req is one of the extra OPTIONS requests with
+// which Transport.Check diagnoses a refused preflight, rather than a request
+// the browser sends: a Base RoundTripper can log or route them apart.
+func IsProbe(req *http.Request) bool {
+	v, _ := req.Context().Value(probeKey{}).(bool)
+	return v
 }
 
 // notExposed diagnoses response headers script cannot read.

@@ -314,3 +314,27 @@ func TestCheckAuthorizationWildcardNote(t *testing.T) {
 		t.Errorf("verdict %s, notes %q", r.Verdict, r.Notes)
 	}
 }
+
+// A Result survives a JSON round trip: what check --json prints can be read
+// back.
+func TestResultJSONRoundTrip(t *testing.T) {
+	srv, _ := serve(t, middleware{origins: []string{pageOrigin}})
+	tr := &browser.Transport{Origin: pageOrigin, Credentials: browser.Include, Engine: browser.Firefox}
+	req, _ := http.NewRequest("PUT", srv.URL, nil)
+	r := tr.Check(req, browser.CheckOptions{})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back browser.Result
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Credentials != browser.Include || back.Engine != browser.Firefox || back.Diagnosis == nil || back.Diagnosis.Cause != r.Diagnosis.Cause || len(back.Trace) != len(r.Trace) {
+		t.Errorf("round trip: %+v", back)
+	}
+	var c browser.CredentialsMode
+	if err := c.UnmarshalText([]byte("sometimes")); err == nil {
+		t.Error("credentials mode \"sometimes\" accepted")
+	}
+}

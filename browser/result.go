@@ -25,6 +25,18 @@ const (
 // "include", as fetch() spells the option.
 func (c CredentialsMode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler, for the names
+// MarshalText writes.
+func (c *CredentialsMode) UnmarshalText(b []byte) error {
+	for _, m := range []CredentialsMode{SameOrigin, Omit, Include} {
+		if string(b) == m.String() {
+			*c = m
+			return nil
+		}
+	}
+	return fmt.Errorf("browser: credentials mode %q: want omit, same-origin or include", b)
+}
+
 // Result is what happened to one fetch, and why, ready to be printed or
 // encoded as JSON. Transport.Check returns it.
 type Result struct {
@@ -105,9 +117,12 @@ type CheckOptions struct {
 	// Result says for each whether it can, and a header it cannot read is
 	// diagnosed as CauseHeaderNotExposed.
 	Read []string
-	// MaxBody is how much of an allowed response's body Check reads and
-	// discards so that the connection can be reused; 0 means 1 MiB.
+	// MaxBody is how much of an allowed response's body Check reads so
+	// that the connection can be reused; 0 means 1 MiB.
 	MaxBody int64
+	// Body, if set, receives what Check reads of an allowed response's
+	// body, as script would read it (decoded); otherwise it is discarded.
+	Body io.Writer
 }
 
 // Check performs req as RoundTrip does and returns its Result: the
@@ -129,7 +144,11 @@ func (t *Transport) Check(req *http.Request, opts CheckOptions) *Result {
 	if maxBody <= 0 {
 		maxBody = 1 << 20
 	}
-	_, _ = io.CopyN(io.Discard, resp.Body, maxBody)
+	dst := opts.Body
+	if dst == nil {
+		dst = io.Discard
+	}
+	_, _ = io.CopyN(dst, resp.Body, maxBody)
 	_ = resp.Body.Close()
 	r.allowed(resp, opts.Read)
 	r.notes()

@@ -414,6 +414,87 @@ func TestScenarioPredictions(t *testing.T) {
 	}
 }
 
+// scenarioCauses are the causes the browser package's diagnosis names for
+// the scenarios the browser blocks (or where a header is unreadable): the
+// Fix panel shows check's answer.
+var scenarioCauses = map[string]browser.Cause{
+	"no-cors-upstream":        browser.CauseOriginNotAllowed,
+	"cross-origin-redirect":   browser.CauseRedirectTaintedOrigin,
+	"origin-not-allowed":      browser.CauseOriginNotAllowed,
+	"credentials-not-allowed": browser.CauseCredentialsNotAllowed,
+	"header-not-allowed":      browser.CauseHeaderNotAllowed,
+	"method-not-allowed":      browser.CauseMethodNotAllowed,
+	"wildcard-credentials":    browser.CauseCredentialsNotAllowed,
+	"unexposed-header":        browser.CauseHeaderNotExposed,
+	"auth-before-cors":        browser.CausePreflightAuth,
+	"csrf-simple-post":        browser.CauseOriginNotAllowed,
+}
+
+func TestScenarioDiagnoses(t *testing.T) {
+	d := start(t)
+	for _, s := range d.Scenarios() {
+		want, ok := scenarioCauses[s.ID]
+		if s.Request.Mode == "jsonp" || !ok && s.Expect == "allowed" {
+			continue
+		}
+		t.Run(s.ID, func(t *testing.T) {
+			b, _ := json.Marshal(s.Policy)
+			if resp, out := do(t, "PUT", d.PageURL+"/policy", string(b)); resp.StatusCode != 200 {
+				t.Fatalf("policy: %d %s", resp.StatusCode, out)
+			}
+			b, _ = json.Marshal(map[string]any{"run": "dg-" + s.ID, "request": s.Request})
+			_, out := do(t, "POST", d.PageURL+"/predict", string(b))
+			var p Prediction
+			if err := json.Unmarshal([]byte(out), &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Result == nil || p.Result.Diagnosis == nil || p.Result.Fix == nil {
+				t.Fatalf("no diagnosis: %s", out)
+			}
+			if !ok {
+				t.Errorf("cause %s, detail %q: add it to scenarioCauses", p.Result.Diagnosis.Cause, p.Result.Diagnosis.Detail)
+			} else if p.Result.Diagnosis.Cause != want {
+				t.Errorf("cause %s, want %s (%s)", p.Result.Diagnosis.Cause, want, p.Result.Diagnosis.Detail)
+			}
+			if p.Result.Fix.Advice == "" {
+				t.Errorf("fix without advice: %+v", p.Result.Fix)
+			}
+			// The probes of the diagnosis go under a run tag of their
+			// own: the run's log holds what the browser sent.
+			probes := 0
+			for _, st := range p.Result.Trace {
+				if st.Kind == browser.StepProbe {
+					probes++
+				}
+			}
+			var runLog, probeLog []Exchange
+			for tag, dst := range map[string]*[]Exchange{"dg-" + s.ID: &runLog, "dg-" + s.ID + ".probe": &probeLog} {
+				_, out := do(t, "GET", d.PageURL+"/log?run="+tag, "")
+				if err := json.Unmarshal([]byte(out), dst); err != nil {
+					t.Fatalf("log %s: %v %s", tag, err, out)
+				}
+			}
+			if len(probeLog) != probes {
+				t.Errorf("%d probes in the trace, %d in the probes' log", probes, len(probeLog))
+			}
+			preflights, logged := 0, 0
+			for _, st := range p.Result.Trace {
+				if st.Kind == browser.StepPreflight {
+					preflights++
+				}
+			}
+			for _, e := range runLog {
+				if e.Kind == "preflight" {
+					logged++
+				}
+			}
+			if logged != preflights {
+				t.Errorf("%d preflights in the trace, %d in the run's log", preflights, logged)
+			}
+		})
+	}
+}
+
 // TestPredictForEngine asks for the prediction of the engine the page runs
 // in: the others are the other two.
 func TestPredictForEngine(t *testing.T) {

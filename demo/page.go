@@ -179,14 +179,14 @@ func (s *pageServer) handlePredict(w http.ResponseWriter, r *http.Request) {
 	defer s.predictMu.Unlock()
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
-	p := s.predict(ctx, in.Request, withRun(u, in.Run), engine)
+	p := s.predict(ctx, in.Request, withRun(u, in.Run), engine, withProbes)
 	// The model's verdict for the other two engines, each under a run
 	// tag of its own so that the page's logs stay the page's.
 	for _, e := range browser.Engines() {
 		if e == engine || in.Request.Mode == "jsonp" {
 			continue
 		}
-		o := s.predict(ctx, in.Request, withRun(u, otherRun(in.Run, e)), e)
+		o := s.predict(ctx, in.Request, withRun(u, otherRun(in.Run, e)), e, noProbes)
 		p.Others = append(p.Others, OtherEngine{Engine: e.String(), Outcome: o.Outcome, Reason: o.Reason, Message: o.Message})
 	}
 	writeJSON(w, http.StatusOK, p)

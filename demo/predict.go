@@ -2,8 +2,6 @@ package demo
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -16,19 +14,21 @@ import (
 
 // Prediction is what the server expects the browser to do with a Request.
 type Prediction struct {
-	Outcome       string             `json:"outcome"` // "allowed" or "blocked"
-	Status        int                `json:"status,omitempty"`
-	Reason        string             `json:"reason,omitempty"` // Chromium's CorsError name
-	Message       string             `json:"message,omitempty"`
-	Fix           string             `json:"fix,omitempty"`       // what the server must change, in a sentence
-	FixHeader     string             `json:"fixHeader,omitempty"` // the response header it must send
-	FixConfig     string             `json:"fixConfig,omitempty"` // the matching cors.Config change
-	Trace         []string           `json:"trace,omitempty"`     // one line per step
-	Steps         []string           `json:"steps,omitempty"`     // every step in full, curl -v style
-	ReachedServer bool               `json:"reachedServer"`
-	Headers       map[string]*string `json:"headers,omitempty"` // ReadHeaders: the value a script sees, or null
-	Body          string             `json:"body,omitempty"`
-	Engine        string             `json:"engine"` // what computed it
+	Outcome       string `json:"outcome"` // "allowed" or "blocked"
+	Status        int    `json:"status,omitempty"`
+	Reason        string `json:"reason,omitempty"` // the CorsError name, or what failed a <script>
+	Message       string `json:"message,omitempty"`
+	ReachedServer bool   `json:"reachedServer"`
+	// Result is the browser package's Result of the fetch (the last one
+	// when it is repeated), with the diagnosis and the fix: what
+	// crossorigin check --json prints. Its trace holds the steps of every
+	// repeat. It is nil for a <script> load, which CORS does not govern.
+	Result *browser.Result `json:"result,omitempty"`
+	// Trace is a one-line account of a <script> load.
+	Trace   []string           `json:"trace,omitempty"`
+	Headers map[string]*string `json:"headers,omitempty"` // ReadHeaders: the value a script sees, or null
+	Body    string             `json:"body,omitempty"`
+	Engine  string             `json:"engine"` // what computed it
 	// Others is the model's verdict for the two engines the page is not
 	// running in.
 	Others []OtherEngine `json:"others,omitempty"`
@@ -86,8 +86,9 @@ func withRun(u *url.URL, run string) *url.URL {
 
 // predict runs r as the page's browser, of engine e, would, with the
 // browser package's Transport: a fresh one per run, as a freshly loaded
-// page has an empty preflight cache, shared by the run's repeats.
-func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL, e browser.Engine) Prediction {
+// page has an empty preflight cache, shared by the run's repeats. probe
+// says whether a blocked fetch is diagnosed with extra OPTIONS requests.
+func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL, e browser.Engine, probe probing) Prediction {
 	cookie := &http.Cookie{Name: sessionCookie, Value: "prediction"}
 	if r.Mode == "jsonp" {
 		return s.predictScript(ctx, r, u, cookie)
@@ -97,25 +98,55 @@ func (s *pageServer) predict(ctx context.Context, r Request, u *url.URL, e brows
 		// Cookies ignore ports: the page's cookie is the API's too.
 		jar.SetCookies(page, []*http.Cookie{cookie})
 	}
-	t := &browser.Transport{Origin: s.d.PageURL, Credentials: credentialsMode(r.Credentials), Jar: jar, Base: s.d.client, Engine: e}
-	client := &http.Client{Transport: t}
+	t := &browser.Transport{Origin: s.d.PageURL, Credentials: credentialsMode(r.Credentials), Jar: jar, Base: probesApart{s.d.client}, Engine: e}
 	var p Prediction
-	var trace, steps []string
-	n := max(r.Repeat, 1)
-	for i := range n {
-		p = s.predictOne(ctx, client, r, u)
-		if n > 1 {
-			trace = append(trace, fmt.Sprintf("fetch %d of %d:", i+1, n))
-		}
-		trace, steps = append(trace, p.Trace...), append(steps, p.Steps...)
+	var steps []browser.Step
+	for range max(r.Repeat, 1) {
+		p = s.predictOne(ctx, t, r, u, probe)
+		steps = append(steps, p.Result.Trace...)
 		if p.Outcome != "allowed" {
 			break
 		}
 	}
-	p.Trace, p.Steps = trace, steps
+	p.Result.Trace = steps
 	p.Engine = "browser.Transport (package browser), as " + e.String()
 	return p
 }
+
+// probesApart sends the diagnosis's probes under a run tag of their own
+// (the run's with ".probe"), so that the run's log, its diagram and the
+// page's comparison of exchanges hold only what the browser sends.
+type probesApart struct{ base http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (p probesApart) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !browser.IsProbe(req) {
+		return p.base.RoundTrip(req)
+	}
+	req = req.Clone(req.Context())
+	q := req.URL.Query()
+	if run := q.Get("run"); run != "" {
+		req.URL = withRun(req.URL, probeRun(run))
+	}
+	return p.base.RoundTrip(req)
+}
+
+// probeRun is the run tag of a run's probes, cut to what validRun allows.
+func probeRun(run string) string {
+	const tag = ".probe"
+	if len(run)+len(tag) > 64 {
+		run = run[:64-len(tag)]
+	}
+	return run + tag
+}
+
+// probing says whether a prediction diagnoses a blocked fetch with probes.
+type probing int
+
+const (
+	withProbes probing = iota
+	noProbes
+)
 
 func credentialsMode(s string) browser.CredentialsMode {
 	switch s {
@@ -127,61 +158,33 @@ func credentialsMode(s string) browser.CredentialsMode {
 	return browser.SameOrigin
 }
 
-func (s *pageServer) predictOne(ctx context.Context, client *http.Client, r Request, u *url.URL) Prediction {
+func (s *pageServer) predictOne(ctx context.Context, t *browser.Transport, r Request, u *url.URL, probe probing) Prediction {
 	var body io.Reader
 	if r.Body != "" && r.Method != "GET" && r.Method != "HEAD" {
 		body = strings.NewReader(r.Body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), body)
 	if err != nil {
-		return Prediction{Outcome: "blocked", Message: err.Error()}
+		return Prediction{Outcome: "blocked", Message: err.Error(), Result: &browser.Result{Verdict: browser.Failed, Message: err.Error()}}
 	}
+	req.Method = r.Method // one fetch() refuses is for the Transport to judge
 	for _, h := range r.Headers {
 		req.Header.Add(h.Name, h.Value)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		p := Prediction{Outcome: "blocked", Message: err.Error()}
-		var be *browser.Error
-		if errors.As(err, &be) {
-			p.Reason, p.Message, p.ReachedServer = string(be.Reason), be.Message, be.ReachedServer
-			if p.Reason == "" {
-				p.Reason = be.NetError
-			}
-			p.Fix = be.Fix.Advice
-			if be.Fix.Header != "" {
-				p.FixHeader = be.Fix.Header + ": " + be.Fix.Value
-			}
-			p.FixConfig = be.Fix.CORSConfig
-			p.setTrace(be.Trace)
+	var b strings.Builder
+	res := t.Check(req, browser.CheckOptions{NoProbe: probe == noProbes, Read: r.ReadHeaders, MaxBody: maxBody, Body: &b})
+	p := Prediction{Outcome: "blocked", Status: res.Status, Reason: string(res.Reason), Message: res.Message, ReachedServer: res.ReachedServer, Result: res}
+	if res.Verdict != browser.Allowed {
+		if p.Reason == "" {
+			p.Reason = res.NetError
 		}
 		return p
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	p := Prediction{Outcome: "allowed", Status: resp.StatusCode, ReachedServer: true, Body: string(b)}
-	p.setTrace(browser.Trace(resp))
-	for _, n := range r.ReadHeaders {
-		v := resp.Header.Values(n)
-		p.setHeader(n, strings.Join(v, ", "), len(v) > 0)
+	p.Outcome, p.Body = "allowed", b.String()
+	for i, rd := range res.Read {
+		p.setHeader(r.ReadHeaders[i], rd.Value, rd.Readable) // the name as the page wrote it
 	}
 	return p
-}
-
-// setTrace keeps a one-line summary and the full text of every step.
-func (p *Prediction) setTrace(steps []browser.Step) {
-	for _, st := range steps {
-		line := string(st.Kind)
-		if st.Method != "" {
-			line += " " + st.Method
-		}
-		if st.Status != 0 {
-			line += fmt.Sprintf(" → %d", st.Status)
-		}
-		line += ": " + st.Rule
-		p.Trace = append(p.Trace, line)
-		p.Steps = append(p.Steps, st.String())
-	}
 }
 
 // predictScript predicts a <script> load: a no-cors request, so CORS does

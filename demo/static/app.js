@@ -40,23 +40,46 @@ function newRunID() {
 
 // --- forms ---------------------------------------------------------------
 
+// token is the grammar of a header name and a method.
+const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+// readRequest reads the composer's request, or throws an Error listing
+// every problem with it, before anything is sent.
 function readRequest() {
   const headers = [];
+  const problems = [];
   for (const line of $("req-headers").value.split("\n")) {
     const i = line.indexOf(":");
     if (line.trim() === "") continue;
-    if (i <= 0) throw new Error(`header line "${line}": want Name: value`);
-    headers.push({ name: line.slice(0, i).trim(), value: line.slice(i + 1).trim() });
+    if (i <= 0) {
+      problems.push(`header line "${line}": want Name: value`);
+      continue;
+    }
+    const name = line.slice(0, i).trim();
+    if (!token.test(name)) problems.push(`header name "${name}": letters, digits and !#$%&'*+-.^_\`|~ only`);
+    headers.push({ name, value: line.slice(i + 1).trim() });
   }
+  const path = $("req-path").value.trim();
+  if (!path.startsWith("/")) problems.push(`path "${path}": must start with /`);
+  const repeat = Number($("req-repeat").value);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 3) problems.push("times: 1, 2 or 3");
+  const method = $("req-method").value;
+  if ($("req-body").value !== "" && (method === "GET" || method === "HEAD") && $("req-mode").value === "fetch") {
+    problems.push(`a ${method} request cannot have a body (fetch() throws); empty the body or pick POST`);
+  }
+  for (const n of list($("req-read").value)) {
+    if (!token.test(n)) problems.push(`read header "${n}": not a header name`);
+  }
+  if (problems.length) throw new Error(problems.join("; "));
   return {
     target: $("req-target").value,
-    path: $("req-path").value.trim(),
-    method: $("req-method").value,
+    path,
+    method,
     headers,
     credentials: $("req-credentials").value,
     body: $("req-body").value,
     mode: $("req-mode").value,
-    repeat: Number($("req-repeat").value) || 1,
+    repeat,
     readHeaders: list($("req-read").value),
   };
 }
@@ -217,23 +240,69 @@ function renderActual(a, reached, req, run, notes) {
   );
 }
 
+// stepText writes a trace step as the browser package's Step.String does,
+// in the style of curl -v.
+function stepText(st) {
+  const lines = [];
+  const hdrs = (prefix, h) => {
+    for (const k of Object.keys(h || {}).sort()) for (const v of h[k]) lines.push(`${prefix}${k}: ${v}`);
+  };
+  if (st.method) {
+    lines.push(`> ${st.method} ${st.url} (${st.kind})`);
+    hdrs("> ", st.sent);
+  } else {
+    lines.push(`  ${st.kind} ${st.url}`);
+  }
+  if (st.status) {
+    lines.push(`< ${st.status}`);
+    hdrs("< ", st.received);
+    if (st.body) lines.push(`< (body) ${st.body}`);
+  }
+  const verdict = st.ok ? "ok" : (st.kind === "probe" ? "refused" : "blocked") + (st.reason ? ` (${st.reason})` : "");
+  lines.push(`= ${verdict}: ${st.rule}`);
+  return lines.join("\n");
+}
+
+// stepLine is a step in one line.
+function stepLine(st) {
+  return st.kind + (st.method ? " " + st.method : "") + (st.status ? ` → ${st.status}` : "") + ": " + st.rule;
+}
+
+// fixPanel shows the diagnosis and the fix of the browser package's
+// Result: the same answer crossorigin check gives.
+function fixPanel(r) {
+  if (!r || (!r.diagnosis && !r.fix)) return null;
+  const d = r.diagnosis || {};
+  const f = r.fix || {};
+  return el("div", { class: "fix", id: "fix" },
+    el("h4", {}, "Cause and fix"),
+    dl([
+      ["Cause", d.cause ? el("code", { class: "cause" }, d.cause) : undefined],
+      ["What", d.detail],
+      ["Server said", d.server_message],
+      ["Send", f.header ? `${f.header}: ${f.value}` : undefined],
+      ["Fix", f.advice],
+      ["cors.Config", f.cors_config],
+    ]));
+}
+
 function renderPrediction(p, wire) {
-  const steps = p.trace && p.trace.length
-    ? el("details", { class: "steps" }, el("summary", {}, `The Transport's ${p.trace.length} steps`),
-      el("ol", { class: "trace" }, ...p.trace.map((t) => el("li", {}, t))),
-      el("pre", {}, (p.steps || []).join("\n\n")))
-    : null;
+  const r = p.result;
+  const trace = r ? r.trace || [] : [];
+  const steps = trace.length
+    ? el("details", { class: "steps" }, el("summary", {}, `The Transport's ${trace.length} steps`),
+      el("ol", { class: "trace" }, ...trace.map((t) => el("li", { class: t.kind === "probe" ? "probe" : "" }, stepLine(t)))),
+      el("pre", {}, trace.map(stepText).join("\n\n")))
+    : (p.trace && p.trace.length ? el("ol", { class: "trace" }, ...p.trace.map((t) => el("li", {}, t))) : null);
   fill($("predicted"),
     el("p", { class: "line" }, badge(p.outcome), p.status ? ` status ${p.status}` : "", p.reason ? el("code", { class: "reason" }, p.reason) : null),
     dl([
       ["Why", p.message],
-      ["Fix", p.fix],
-      ["Send", p.fixHeader],
-      ["cors.Config", p.fixConfig],
       ["Reached server", p.outcome === "blocked" ? (p.reachedServer ? "yes: the server ran it; only the response is hidden" : "no") : undefined],
       ["headers.get()", headerLines(p.headers)],
       ["Wire", wire],
     ]),
+    fixPanel(r),
     steps,
     el("p", { class: "engine muted" }, "Computed by " + p.engine),
     p.others && p.others.length
@@ -270,6 +339,35 @@ async function renderDiagram(run, log, verdict) {
 
 // --- one run -------------------------------------------------------------------
 
+// clearResult removes the last run's result, so that it is never shown
+// beside an input or policy it does not belong to.
+function clearResult(why) {
+  const results = $("results");
+  for (const id of ["actual", "predicted"]) fill($(id), el("p", { class: "muted" }, why));
+  $("diagram").replaceChildren();
+  $("diagram-figure").hidden = true;
+  const v = $("verdict");
+  v.className = "verdict";
+  v.textContent = "";
+  for (const k of ["run", "actual", "predicted", "message", "agree", "wire"]) delete results.dataset[k];
+}
+
+// showInputError shows the composer's problems and clears the old result.
+function showInputError(msg) {
+  const box = $("input-errors");
+  box.textContent = msg;
+  box.hidden = false;
+  clearResult("Nothing run: the request has a problem (see below).");
+  $("results").dataset.state = "error";
+}
+
+// revealResults brings the verdict into view after a tap, wherever the
+// page was scrolled (on a narrow screen the scenario list sits above it).
+function revealResults() {
+  const top = $("results").getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 120) $("results").scrollIntoView({ block: "start" });
+}
+
 let busy = false;
 
 async function run(title) {
@@ -285,12 +383,14 @@ async function run(title) {
       req = readRequest();
     } catch (e) {
       $("status").textContent = e.message;
-      results.dataset.state = "error";
+      showInputError(e.message);
       return null;
     }
+    $("input-errors").hidden = true;
     showGo();
     if (!(await applyPolicy(readPolicy()))) {
       $("status").textContent = "Policy refused; nothing was sent.";
+      clearResult("Nothing run: the cors package refused the policy (see below).");
       const v = $("verdict");
       v.className = "verdict disagree";
       v.textContent = "the cors package refused the policy: nothing was sent (see the policy's problems below)";
@@ -386,7 +486,12 @@ async function init() {
       s.title, el("span", { class: "expect" }, s.expect === "allowed" ? "Chromium allows" : "Chromium blocks"));
     b.setAttribute("aria-pressed", "false");
     b.title = s.lesson;
-    b.addEventListener("click", () => { if (!busy) { load(s); run(s.title); } });
+    b.addEventListener("click", async () => {
+      if (busy) return;
+      load(s);
+      await run(s.title);
+      revealResults();
+    });
     $(s.group === "works" ? "works" : "mistakes").append(el("li", {}, b));
   }
   writePolicy(await (await fetch("/policy")).json());
@@ -397,8 +502,17 @@ async function init() {
     for (const b of document.querySelectorAll(".scenarios button[data-id]")) b.setAttribute("aria-pressed", "false");
     await run();
     // The results sit above the form: bring them into view.
-    const top = $("results").getBoundingClientRect().top;
-    if (top < 0) $("results").scrollIntoView({ block: "start" });
+    revealResults();
+  });
+  // A problem with the request clears the old result as soon as it is
+  // typed, not only when the request is run.
+  $("composer").addEventListener("input", () => {
+    try {
+      readRequest();
+      $("input-errors").hidden = true;
+    } catch (e) {
+      showInputError(e.message);
+    }
   });
   $("run-all").addEventListener("click", runAll);
   document.body.dataset.ready = "true";
