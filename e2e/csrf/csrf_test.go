@@ -222,7 +222,16 @@ type fetchResult struct {
 
 func doFetch(t *testing.T, ctx context.Context, url string, init string) fetchResult {
 	t.Helper()
-	js := fmt.Sprintf(`(async () => {
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[fetchResult](fetchJS(url, init), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch: %v", err)
+	}
+	return res
+}
+
+// fetchJS is the script of doFetch: a promise of what the page saw.
+func fetchJS(url, init string) string {
+	return fmt.Sprintf(`(async () => {
 		try {
 			const r = await fetch(%q, %s);
 			return {status: r.status, type: r.type, body: await r.text(), error: ""};
@@ -230,11 +239,6 @@ func doFetch(t *testing.T, ctx context.Context, url string, init string) fetchRe
 			return {status: 0, type: "", body: "", error: e.name + ": " + e.message};
 		}
 	})()`, url, init)
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[fetchResult](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("fetch: %v", err)
-	}
-	return res
 }
 
 // one returns the single request the endpoints saw.
