@@ -130,6 +130,10 @@ func (c *cmdLine) Problem(problem string) {
 // without a flag is reported as the library wrote it.
 func (c *cmdLine) Config(err error, fields map[string]string) {
 	for _, e := range configerr.All(err) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			c.Config(errors.Join(j.Unwrap()...), fields) // nested errors.Join
+			continue
+		}
 		var ce *configerr.Error
 		flagName, ok := "", false
 		if errors.As(e, &ce) {
@@ -145,6 +149,15 @@ func (c *cmdLine) Config(err error, fields map[string]string) {
 		}
 		c.Bad(flagName, ce.Value, p)
 	}
+}
+
+// Err returns the problems recorded so far, joined, or nil.
+func (c *cmdLine) Err() error {
+	var errs []error
+	for _, p := range c.problems {
+		errs = append(errs, errors.New(p))
+	}
+	return errors.Join(errs...)
 }
 
 // Failed writes every problem recorded, one a line, and the line that
@@ -237,20 +250,26 @@ func defaultText(f *flag.Flag) string {
 	return f.DefValue
 }
 
-// wrap fills s into lines of at most width bytes, each after indent.
+// wrap fills s into lines of at most width bytes, each after indent,
+// keeping the line breaks s has.
 func wrap(s, indent string, width int) string {
 	var b strings.Builder
-	line := indent
-	for _, word := range strings.Fields(s) {
-		if line != indent && len(line)+1+len(word) > width {
-			b.WriteString(line + "\n")
-			line = indent
+	for i, para := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteString("\n")
 		}
-		if line != indent {
-			line += " "
+		line := indent
+		for _, word := range strings.Fields(para) {
+			if line != indent && len(line)+1+len(word) > width {
+				b.WriteString(line + "\n")
+				line = indent
+			}
+			if line != indent {
+				line += " "
+			}
+			line += word
 		}
-		line += word
+		b.WriteString(line)
 	}
-	b.WriteString(line)
 	return b.String()
 }

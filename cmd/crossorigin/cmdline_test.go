@@ -128,7 +128,7 @@ Exit status: 0.
 }
 
 // converted are the commands that use cmdLine.
-var converted = []string{"check", "demo", "scan", "version"}
+var converted = []string{"check", "demo", "proxy", "scan", "version"}
 
 // TestHelpConventions checks every command: --help and -h print the help
 // to stdout and exit 0, every flag that takes a value names its type in
@@ -219,6 +219,20 @@ func TestMainUsage(t *testing.T) {
 		if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) ||
 			(tt.stdout == "") != (stdout.Len() == 0) || (tt.stderr == "") != (stderr.Len() == 0) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", tt.args, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestProxyHelp: the proxy's help, on stdout, names each flag's
+// environment variable and shows each form of --redis on its own line.
+func TestProxyHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := runProxy(context.Background(), []string{"--help"}, &stdout, &stderr); code != 0 || stderr.Len() > 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	for _, want := range []string{"Usage: crossorigin proxy", "  --allow-private CIDR\n", "[CROSSORIGIN_PROXY_ALLOW_PORT]", "  --redis URL\n", "\n        redis+cluster://"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, stdout.String())
 		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,16 +29,27 @@ const proxyEnvPrefix = "CROSSORIGIN_PROXY_"
 // --config file, read again).
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := newProxyFlags(stderr)
-	if err := f.parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
-		return 2
+	perr := f.parse(args)
+	if errors.Is(perr, flag.ErrHelp) {
+		f.cl.Help(stdout)
+		return 0
 	}
 	s, errs := f.settings(stderr)
 	if *f.checkConfig {
 		return checkProxyConfig(s, errs, stdout, stderr)
+	}
+	if perr != nil {
+		// Bad flags: list the proxy's own problems too, but reach
+		// nothing (no Redis).
+		s.config.Registerer = prometheus.NewRegistry()
+		if p, err := proxy.New(s.config); err != nil {
+			errs = append(errs, err)
+		} else {
+			p.Close()
+		}
+		f.cl.Config(errors.Join(errs...), proxyFields)
+		code, _ := f.cl.Failed(stderr)
+		return code
 	}
 	rt, rerrs := newProxyRuntime(ctx, s, stderr)
 	defer rt.close()
@@ -49,9 +59,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(stderr, "crossorigin proxy: invalid configuration:\n%v\n", err)
-		return 2
+	f.cl.Config(errors.Join(errs...), proxyFields)
+	if code, failed := f.cl.Failed(stderr); failed {
+		return code
 	}
 	live := &liveHandler{}
 	live.swap(p)
@@ -83,9 +93,9 @@ func checkProxyConfig(s *proxySettings, errs []error, stdout, stderr io.Writer) 
 	} else {
 		p.Close()
 	}
-	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(stderr, "crossorigin proxy: invalid configuration:\n%v\n", err)
-		return 2
+	s.flags.cl.Config(errors.Join(errs...), proxyFields)
+	if code, failed := s.flags.cl.Failed(stderr); failed {
+		return code
 	}
 	fmt.Fprintln(stdout, "crossorigin proxy: the configuration is valid")
 	return 0
@@ -93,6 +103,7 @@ func checkProxyConfig(s *proxySettings, errs []error, stdout, stderr io.Writer) 
 
 // proxyFlags are the proxy command's flags, bound to what they set.
 type proxyFlags struct {
+	cl *cmdLine
 	fs *flag.FlagSet
 	c  proxy.Config // the fields flags set directly
 
@@ -107,78 +118,95 @@ type proxyFlags struct {
 	maxReq, maxResp, maxHdr, cache                         *int64
 }
 
-func newProxyFlags(stderr io.Writer) *proxyFlags {
-	fs := flag.NewFlagSet("crossorigin proxy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	f := &proxyFlags{fs: fs}
+func newProxyFlags(_ io.Writer) *proxyFlags {
+	cl := newCmdLine("proxy", proxySynopsis, proxyFooter)
+	cl.Env = envName
+	fs := cl.FlagSet
+	f := &proxyFlags{cl: cl, fs: fs}
 	c := &f.c
-	f.listen = fs.String("listen", "127.0.0.1:8080", "address to listen on")
-	f.configFile = fs.String("config", "", "read flags from this TOML file: keys are the long flag names (deny-host = [\"a.example\"], rate-ip = \"60/1m\"); flags and environment override it; SIGHUP reloads it")
+	f.listen = fs.String("listen", "127.0.0.1:8080", "`ADDRESS` to listen on, e.g. 0.0.0.0:8080")
+	f.configFile = fs.String("config", "", "read flags from this TOML `FILE`, e.g. proxy.toml: keys are the long flag names (deny-host = [\"a.example\"], rate-ip = \"60/1m\"); flags and environment override it; SIGHUP reloads it")
 	f.checkConfig = fs.Bool("check-config", false, "validate the configuration (flags, environment, --config) and exit: 0 valid, 2 not")
-	f.origins = listFlag(fs, "origin", "allow this calling origin pattern (https://app.example.com, https://*.example.com, http://localhost:*); none means any origin")
-	f.deny = listFlag(fs, "deny-origin", "refuse this calling origin pattern")
-	f.require = listFlag(fs, "require-header", "refuse requests that carry none of these headers (e.g. X-Requested-With)")
-	f.remove = listFlag(fs, "remove-header", "remove this request header before forwarding")
-	f.set = listFlag(fs, "set-header", `set a request header before forwarding, as "Name: value"`)
-	f.helpFile = fs.String("help-file", "", "file served as the help page at /")
-	f.allowH = listFlag(fs, "allow-host", `only reach this target host ("api.example.com" or "*.example.com")`)
-	f.denyH = listFlag(fs, "deny-host", "never reach this target host")
-	f.credH = listFlag(fs, "credential-host", "forward Cookie and Authorization to, and Set-Cookie from, this target host")
-	f.private = listFlag(fs, "allow-private", "allow connections into this special-purpose range (CIDR, e.g. 127.0.0.1/32)")
-	f.ports = listFlag(fs, "allow-port", "allow this target port besides 80 and 443")
+	f.origins = listFlag(fs, "origin", "allow this calling origin `PATTERN`, e.g. https://app.example.com, https://*.example.com or http://localhost:*; none means any origin")
+	f.deny = listFlag(fs, "deny-origin", "refuse this calling origin `PATTERN`, e.g. https://*.evil.example")
+	f.require = listFlag(fs, "require-header", "refuse requests that carry none of these headers, a `NAME`, e.g. X-Requested-With")
+	f.remove = listFlag(fs, "remove-header", "remove this request header before forwarding, a `NAME`, e.g. X-Debug")
+	f.set = listFlag(fs, "set-header", "set a request header before forwarding, `'NAME: VALUE'`, e.g. 'X-Proxy: crossorigin'")
+	f.helpFile = fs.String("help-file", "", "`FILE` served as the help page at /, e.g. help.html")
+	f.allowH = listFlag(fs, "allow-host", "only reach this target `HOST`, e.g. api.example.com or *.example.com")
+	f.denyH = listFlag(fs, "deny-host", "never reach this target `HOST`, e.g. internal.example.com or *.corp.example")
+	f.credH = listFlag(fs, "credential-host", "forward Cookie and Authorization to, and Set-Cookie from, this target `HOST`, e.g. api.example.com")
+	f.private = listFlag(fs, "allow-private", "allow connections into this special-purpose range, a `CIDR` prefix or address, e.g. 127.0.0.1/32")
+	f.ports = listFlag(fs, "allow-port", "allow this target `PORT` besides 80 and 443, e.g. 8443")
 	f.envProxy = fs.Bool("use-env-proxy", false, "send upstream requests through HTTP_PROXY/HTTPS_PROXY (the SSRF guard must then live on that proxy)")
-	f.clientIP = fs.String("client-ip-header", "", "take the client address for rate limits from this header set by a trusted load balancer (X-Forwarded-For: last entry)")
-	f.rateIP = fs.String("rate-ip", "", `per-client-IP limit "N/DURATION", e.g. 60/1m (empty: none)`)
-	f.rateOrig = fs.String("rate-origin", "", `per-calling-site limit "N/DURATION", e.g. 600/1h (empty: none)`)
-	f.rateHost = fs.String("rate-host", "", `per-target-host limit "N/DURATION", e.g. 100/1s (empty: none)`)
+	f.clientIP = fs.String("client-ip-header", "", "take the client address for rate limits from this header `NAME` set by a trusted load balancer, e.g. X-Forwarded-For (its last entry)")
+	f.rateIP = fs.String("rate-ip", "", "per-client-IP limit, `N/DURATION`, e.g. 60/1m (empty: none)")
+	f.rateOrig = fs.String("rate-origin", "", "per-calling-site limit, `N/DURATION`, e.g. 600/1h (empty: none)")
+	f.rateHost = fs.String("rate-host", "", "per-target-host limit, `N/DURATION`, e.g. 100/1s (empty: none)")
 	f.redisURL = fs.String("redis", "", redisForms)
-	f.redisPrefetch = fs.Int("redis-prefetch", 64, "let one Redis check take up to N tokens of a busy bucket and spend them locally (exact near the limit; unspent ones are lost within 250ms, so limits only get stricter); 0: one round trip per check")
-	f.redisFail = fs.String("redis-fail", "open", "while Redis is unreachable: open (let requests through, limits unenforced) or closed (refuse them with 429)")
-	f.logFmt = fs.String("log-format", "text", "access log format: text, json or none")
-	f.grace = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown")
-	f.tlsCert = fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
-	f.tlsKey = fs.String("tls-key", "", "PEM private key for --tls-cert")
-	f.upCA = fs.String("upstream-ca", "", "trust only the CA certificates in this PEM file for https targets (default: the system's roots)")
-	f.maxReq = sizeFlag(fs, "max-request-body", proxy.DefaultMaxRequestBody, "request body cap (bytes, or with KiB/MiB/GiB)")
-	f.maxResp = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap")
-	f.maxHdr = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap")
-	f.cache = sizeFlag(fs, "cache-size", 0, "shared in-memory cache of anonymous GET responses, e.g. 64MiB (0: no cache)")
-	f.otlp = fs.String("otlp-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL, e.g. http://127.0.0.1:4318 (empty: the OTEL_EXPORTER_OTLP_* variables decide; off without them)")
+	f.redisPrefetch = fs.Int("redis-prefetch", 64, "let one Redis check take up to `N` tokens, e.g. 16, of a busy bucket and spend them locally (exact near the limit; unspent ones are lost within 250ms, so limits only get stricter); 0: one round trip per check")
+	f.redisFail = fs.String("redis-fail", "open", "`MODE` while Redis is unreachable: open (let requests through, limits unenforced) or closed (refuse them with 429), e.g. closed")
+	f.logFmt = fs.String("log-format", "text", "access log `FORMAT`: text, json or none, e.g. json")
+	f.grace = fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests finish on shutdown, a `DURATION`, e.g. 30s")
+	f.tlsCert = fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain `FILE`, e.g. cert.pem; needs --tls-key")
+	f.tlsKey = fs.String("tls-key", "", "PEM private key `FILE` for --tls-cert, e.g. key.pem")
+	f.upCA = fs.String("upstream-ca", "", "trust only the CA certificates in this PEM `FILE` for https targets, e.g. ca.pem (default: the system's roots)")
+	f.maxReq = sizeFlag(fs, "max-request-body", proxy.DefaultMaxRequestBody, "request body cap, a `SIZE` in bytes or with KiB/MiB/GiB, e.g. 10MiB")
+	f.maxResp = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap, a `SIZE`, e.g. 50MiB")
+	f.maxHdr = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap, a `SIZE`, e.g. 32KiB")
+	f.cache = sizeFlag(fs, "cache-size", 0, "shared in-memory cache of anonymous GET responses, a `SIZE`, e.g. 64MiB (0: no cache)")
+	f.otlp = fs.String("otlp-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this `URL`, e.g. http://127.0.0.1:4318 (empty: the OTEL_EXPORTER_OTLP_* variables decide; off without them)")
 	fs.BoolVar(&c.RedirectSameOrigin, "redirect-same-origin", false, "answer 301 to the target itself when it has the caller's origin")
-	fs.Var((*seconds)(&c.MaxAge), "max-age", "Access-Control-Max-Age of preflight responses, in seconds as the header says (600) or as a duration (10m); 0: omitted")
-	fs.IntVar(&c.MaxRedirects, "max-redirects", proxy.DefaultMaxRedirects, "redirects followed by the proxy (-1: none)")
+	fs.Var((*seconds)(&c.MaxAge), "max-age", "Access-Control-Max-Age of preflight responses, in `SECONDS` as the header says or as a duration, e.g. 600 or 10m; 0: omitted")
+	fs.IntVar(&c.MaxRedirects, "max-redirects", proxy.DefaultMaxRedirects, "`N` redirects followed by the proxy, e.g. 2 (-1: none)")
 	fs.BoolVar(&c.ForwardedFor, "forwarded-for", false, "pass the client's details upstream: X-Forwarded-For, -Proto, -Host and -Port")
 	fs.BoolVar(&c.Forwarded, "forwarded", false, "pass the client's details upstream in the standard Forwarded header (RFC 7239)")
-	fs.StringVar(&c.ForwardedBy, "forwarded-by", "", "the proxy's name in Forwarded's by=: an obfuscated identifier such as _crossorigin, or an IP address (needs --forwarded)")
-	fs.DurationVar(&c.DialTimeout, "dial-timeout", proxy.DefaultDialTimeout, "upstream connect timeout")
-	fs.DurationVar(&c.TLSHandshakeTimeout, "tls-timeout", proxy.DefaultTLSHandshakeTimeout, "upstream TLS handshake timeout")
-	fs.DurationVar(&c.ResponseHeaderTimeout, "header-timeout", proxy.DefaultResponseHeaderTimeout, "upstream response header timeout")
-	fs.DurationVar(&c.IdleConnTimeout, "idle-timeout", proxy.DefaultIdleConnTimeout, "idle upstream connection lifetime")
-	fs.DurationVar(&c.Timeout, "timeout", proxy.DefaultTimeout, "total time for one proxied exchange, body included")
-	fs.IntVar(&c.MaxInFlight, "max-in-flight", proxy.DefaultMaxInFlight, "concurrent proxied requests before 503 (-1: no cap)")
-	fs.IntVar(&c.MaxIdleConnsPerHost, "max-idle-conns-per-host", proxy.DefaultMaxIdleConnsPerHost, "upstream keep-alive pool per host; at least the expected concurrency")
-	fs.Usage = func() { proxyUsage(fs) }
+	fs.StringVar(&c.ForwardedBy, "forwarded-by", "", "the proxy's `NAME` in Forwarded's by=: an obfuscated identifier or an IP address, e.g. _crossorigin (needs --forwarded)")
+	fs.DurationVar(&c.DialTimeout, "dial-timeout", proxy.DefaultDialTimeout, "upstream connect timeout, a `DURATION`, e.g. 2s")
+	fs.DurationVar(&c.TLSHandshakeTimeout, "tls-timeout", proxy.DefaultTLSHandshakeTimeout, "upstream TLS handshake timeout, a `DURATION`, e.g. 5s")
+	fs.DurationVar(&c.ResponseHeaderTimeout, "header-timeout", proxy.DefaultResponseHeaderTimeout, "upstream response header timeout, a `DURATION`, e.g. 10s")
+	fs.DurationVar(&c.IdleConnTimeout, "idle-timeout", proxy.DefaultIdleConnTimeout, "idle upstream connection lifetime, a `DURATION`, e.g. 1m")
+	fs.DurationVar(&c.Timeout, "timeout", proxy.DefaultTimeout, "total time for one proxied exchange, body included, a `DURATION`, e.g. 1m")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", proxy.DefaultMaxInFlight, "`N` concurrent proxied requests before 503, e.g. 512 (-1: no cap)")
+	fs.IntVar(&c.MaxIdleConnsPerHost, "max-idle-conns-per-host", proxy.DefaultMaxIdleConnsPerHost, "upstream keep-alive pool per host, `N`, e.g. 128; at least the expected concurrency")
 	return f
 }
 
 // parse reads the command line, then the environment, then the --config
 // file, each for the flags that the ones before it did not set.
+// It returns flag.ErrHelp for --help, or every problem joined; they are
+// kept in f.cl too.
 func (f *proxyFlags) parse(args []string) error {
-	if err := f.fs.Parse(args); err != nil {
-		return err
+	pos, help := f.cl.Parse(args)
+	if help {
+		return flag.ErrHelp
 	}
-	if f.fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", f.fs.Arg(0))
+	for _, a := range pos {
+		f.cl.Problem(fmt.Sprintf("unexpected argument %q: proxy takes only flags", a))
 	}
-	if err := flagsFromEnv(f.fs); err != nil {
-		return err
+	f.cl.Config(flagsFromEnv(f.fs), nil)
+	if *f.configFile != "" {
+		set := map[string]bool{}
+		f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+		f.cl.Config(applyConfigFile(f.fs, *f.configFile, set), nil)
 	}
-	if *f.configFile == "" {
-		return nil
-	}
-	set := map[string]bool{}
-	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	return applyConfigFile(f.fs, *f.configFile, set)
+	return f.cl.Err()
+}
+
+// proxyFields names the flag that sets each proxy.Config field, for the
+// library's configuration errors.
+var proxyFields = map[string]string{
+	"Origins": "origin", "DenyOrigins": "deny-origin", "RequireHeaders": "require-header",
+	"RemoveHeaders": "remove-header", "SetHeaders": "set-header", "AllowHosts": "allow-host",
+	"DenyHosts": "deny-host", "CredentialHosts": "credential-host", "AllowPrivate": "allow-private",
+	"AllowPorts": "allow-port", "ClientIPHeader": "client-ip-header", "PerIP": "rate-ip",
+	"PerOrigin": "rate-origin", "PerHost": "rate-host", "MaxAge": "max-age", "MaxRedirects": "max-redirects",
+	"DialTimeout": "dial-timeout", "TLSHandshakeTimeout": "tls-timeout", "ResponseHeaderTimeout": "header-timeout",
+	"IdleConnTimeout": "idle-timeout", "Timeout": "timeout", "MaxInFlight": "max-in-flight",
+	"MaxIdleConnsPerHost": "max-idle-conns-per-host", "MaxRequestBody": "max-request-body",
+	"MaxResponseBody": "max-response-body", "MaxHeaderBytes": "max-header-bytes", "CacheBytes": "cache-size",
+	"Forwarded": "forwarded", "ForwardedFor": "forwarded-for", "ForwardedBy": "forwarded-by",
+	"RedirectSameOrigin": "redirect-same-origin", "Help": "help-file",
 }
 
 // proxySettings is what the flags say, translated: the proxy's Config
@@ -443,9 +471,7 @@ func flagsFromEnv(fs *flag.FlagSet) error {
 	return errors.Join(errs...)
 }
 
-func proxyUsage(fs *flag.FlagSet) {
-	w := fs.Output()
-	fmt.Fprint(w, `Usage: crossorigin proxy [flags]
+const proxySynopsis = `Usage: crossorigin proxy [flags]
 
 Runs the CORS proxy: GET /https://api.example.com/path (or /?url=...)
 fetches the target and answers with CORS headers. Only public addresses on
@@ -455,20 +481,6 @@ while the Redis rate limits are degraded) and /metrics (Prometheus) are
 served beside the proxy. SIGINT/SIGTERM shut it down gracefully.
 
 Every flag can also be set by an environment variable: --allow-port is
-CROSSORIGIN_PROXY_ALLOW_PORT; repeatable flags take a comma-separated list.
+CROSSORIGIN_PROXY_ALLOW_PORT; repeatable flags take a comma-separated list.`
 
-Flags:
-`)
-	var names []string
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-	sort.Strings(names)
-	for _, n := range names {
-		f := fs.Lookup(n)
-		def := ""
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
-			def = " (default " + f.DefValue + ")"
-		}
-		fmt.Fprintf(w, "  --%s\n        %s%s [%s]\n", n, f.Usage, def, envName(n))
-	}
-	fmt.Fprint(w, "\nExit codes: 0 stopped cleanly, 2 usage, configuration or runtime error.\n")
-}
+const proxyFooter = "Exit codes: 0 stopped cleanly, 2 usage, configuration or runtime error."

@@ -185,13 +185,12 @@ func TestProxyCommandUsage(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"help", []string{"--help"}, nil, 0, []string{"Usage: crossorigin proxy", "--allow-private", "CROSSORIGIN_PROXY_ALLOW_PORT", "--redis"}},
-		{"unknown flag", []string{"--nope"}, nil, 2, []string{"flag provided but not defined"}},
+		{"unknown flag", []string{"--nope"}, nil, 2, []string{"crossorigin proxy: unknown flag --nope\nsee 'crossorigin proxy --help'\n"}},
 		{"extra argument", []string{"extra"}, nil, 2, []string{"unexpected argument"}},
 		{"every problem listed", []string{"--allow-port", "x", "--allow-private", "nope", "--rate-ip", "5", "--origin", "https://*.com", "--log-format", "xml", "--set-header", "novalue"}, nil, 2,
-			[]string{"--allow-port", "--allow-private", "--rate-ip", "Origins", "--log-format", "--set-header"}},
+			[]string{"--allow-port \"x\"", "--allow-private \"nope\"", "--rate-ip \"5\"", `--origin "https://*.com": wildcard over the public suffix com`, "--log-format \"xml\"", "--set-header \"novalue\"", "see 'crossorigin proxy --help'"}},
 		{"bad env", nil, map[string]string{"CROSSORIGIN_PROXY_MAX_AGE": "soon"}, 2, []string{"CROSSORIGIN_PROXY_MAX_AGE"}},
-		{"env list", []string{"--listen", "127.0.0.1:-1"}, map[string]string{"CROSSORIGIN_PROXY_ALLOW_PORT": "8080, 99999"}, 2, []string{`AllowPorts "99999"`}},
+		{"env list", []string{"--listen", "127.0.0.1:-1"}, map[string]string{"CROSSORIGIN_PROXY_ALLOW_PORT": "8080, 99999"}, 2, []string{`--allow-port "99999": not a port`}},
 		{"unreachable redis", []string{"--redis", "redis://127.0.0.1:1/0"}, nil, 2, []string{"--redis: cannot reach"}},
 		{"listen error", []string{"--listen", "127.0.0.1:-1"}, nil, 2, []string{"crossorigin proxy:"}},
 	}

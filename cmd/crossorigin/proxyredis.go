@@ -17,7 +17,7 @@ import (
 )
 
 // redisForms is the help text of --redis: one example per form.
-const redisForms = `share rate limits among replicas through Redis. Forms:
+const redisForms = `share rate limits among replicas through Redis, a ` + "`URL`" + `, e.g. redis://127.0.0.1:6379/0. Forms:
           redis://[user:password@]127.0.0.1:6379/0 (one server; rediss:// for TLS)
           redis+sentinel://[user:password@]10.0.0.1:26379,10.0.0.2:26379/mymaster[/0] (a master found through Sentinels)
           redis+cluster://[user:password@]10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000 (a Redis Cluster)
