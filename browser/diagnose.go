@@ -139,7 +139,7 @@ func pageSide(what string) Fix {
 
 func (d *diagnoser) requestInvalid() *Diagnosis {
 	rule := lastRule(d.e.Trace)
-	dg := &Diagnosis{Cause: CauseRequestInvalid, Detail: "fetch() refuses the request before sending it: " + rule + "."}
+	dg := &Diagnosis{Cause: CauseRequestInvalid, Detail: "fetch() refuses the request before sending it: " + strings.TrimSuffix(rule, ".") + "."}
 	dg.Fix = pageSide(rule)
 	if d.e.Fix.Advice != "" {
 		dg.Fix.Advice = d.e.Fix.Advice
