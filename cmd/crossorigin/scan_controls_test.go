@@ -77,26 +77,22 @@ func rawServer(t *testing.T, answer string) string {
 	return "http://" + l.Addr().String() + "/me"
 }
 
-// buildCLI builds the crossorigin binary once per test run.
-var buildCLI = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "crossorigin-bin")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "crossorigin")
+// buildCLI builds the crossorigin binary into the test's directory.
+func buildCLI(t *testing.T) (string, error) {
+	bin := filepath.Join(t.TempDir(), "crossorigin")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		return "", errors.New(string(out))
 	}
 	return bin, nil
-})
+}
 
 // TestBug8InterruptStopsScan is bug 8 of issue 11 on the built binary: a
 // target that answers 101 and goes silent made the CLI ignore Ctrl-C, and
 // an interrupted scan printed nothing. SIGINT stops it at once, with the
 // findings so far (here a target that never answers keeps the scan busy).
 func TestBug8InterruptStopsScan(t *testing.T) {
-	bin, err := buildCLI()
+	bin, err := buildCLI(t)
 	if err != nil {
 		t.Fatal(err)
 	}
