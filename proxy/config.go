@@ -117,6 +117,14 @@ type Config struct {
 	// For every other host they are stripped: one proxy origin would
 	// otherwise mix the cookies of every site it reaches.
 	CredentialHosts []string
+	// FixFor, if set, writes the "fix" of a refusal that a change of the
+	// Config would have avoided: it gets the Config field ("CredentialHosts",
+	// "AllowHosts", "AllowPorts" ...) and the value to add to it (the host,
+	// the port; empty for a cap to raise), and returns the text the caller
+	// reads. The CLI names its flags this way. Nil, or an empty result,
+	// means the proxy's own text ("the proxy's operator can add
+	// "api.example.com" to Config.CredentialHosts").
+	FixFor func(field, value string) string
 	// Resolver resolves target host names. Nil means net.DefaultResolver.
 	Resolver Resolver
 	// Proxy selects an outbound proxy, like http.Transport.Proxy. Nil means
@@ -453,10 +461,10 @@ func compile(c Config) (*compiled, error) {
 	if cc.anyOrigin {
 		corsConfig.Origins = []string{"*"}
 	}
-	if len(cc.credHosts) > 0 {
-		// "*" does not cover Authorization; pages may send it to these hosts.
-		corsConfig.RequestHeaders = append(corsConfig.RequestHeaders, "Authorization")
-	}
+	// "*" does not cover Authorization. The preflight lets it through (it
+	// is only a question) so that the request itself can be answered: sent
+	// on to a credential host, or refused in words the page can read.
+	corsConfig.RequestHeaders = append(corsConfig.RequestHeaders, "Authorization")
 	m, err := cors.New(corsConfig)
 	if err != nil {
 		var out []error

@@ -38,7 +38,7 @@ func ExampleNew() {
 	fmt.Print(string(body))
 	// Output:
 	// 403 https://app.example.com
-	// blocked: the target address is in a private or special-purpose range
+	// {"error":"blocked","message":"the target address is in a private or special-purpose range","fix":"the proxy's operator can change Config.AllowPrivate"}
 }
 
 // Every problem of a configuration is reported at once.

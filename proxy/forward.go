@@ -230,7 +230,7 @@ func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
 func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Response, first, final *target, ex *exchange) {
 	defer resp.Body.Close()
 	if p.c.MaxResponseBody > 0 && resp.ContentLength > p.c.MaxResponseBody {
-		p.fail(w, ex, errorf(classResponseTooLarge, ""))
+		p.fail(w, ex, errorf(classResponseTooLarge, "").needs("MaxResponseBody", ""))
 		return
 	}
 	// A caller that reads slowly is bounded too; the deadline is lifted

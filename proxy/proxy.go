@@ -217,7 +217,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if headerSize(r) > p.c.MaxHeaderBytes {
-		p.fail(w, ex, errorf(classHeaderTooLarge, ""))
+		p.fail(w, ex, errorf(classHeaderTooLarge, "").needs("MaxHeaderBytes", ""))
 		return
 	}
 	if !p.c.anyOrigin && (originHdr == "" || !p.c.allow.Match(originHdr)) {
@@ -256,6 +256,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, ex, pe)
 		return
 	}
+	if pe := p.checkCredentials(r, t); pe != nil {
+		p.fail(w, ex, pe)
+		return
+	}
 	if looped(r) {
 		p.fail(w, ex, errorf(classBlocked, "the request has already been through this proxy (a loop)"))
 		return
@@ -279,7 +283,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if p.c.MaxRequestBody > 0 && r.ContentLength > p.c.MaxRequestBody {
-		p.fail(w, ex, errorf(classRequestTooLarge, ""))
+		p.fail(w, ex, errorf(classRequestTooLarge, "").needs("MaxRequestBody", ""))
 		return
 	}
 	if n := p.inFlight.Add(1); p.c.MaxInFlight > 0 && n > int64(p.c.MaxInFlight) {
@@ -294,6 +298,20 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.metrics.inFlight.Dec()
 	}()
 	p.forward(w, r, t, ex)
+}
+
+// checkCredentials refuses Authorization for a host that is not a
+// credential host: dropping it would turn into a puzzling 401 from the
+// target. (Cookies are the browser's, not the page's, and are dropped.)
+func (p *Proxy) checkCredentials(r *http.Request, t *target) *proxyError {
+	if len(r.Header["Authorization"]) == 0 {
+		return nil
+	}
+	host := strings.TrimSuffix(strings.ToLower(t.u.Hostname()), ".")
+	if p.c.credHosts.match(host) {
+		return nil
+	}
+	return errorf(classCredentials, "the proxy does not forward Authorization to "+host+", which is not one of its credential hosts").needs("CredentialHosts", host)
 }
 
 func hasAny(h http.Header, names []string) bool {
@@ -470,9 +488,10 @@ Usage:
   /api.example.com/path                  the scheme may be omitted (port 443 means https)
   /?url=https://api.example.com/path     the URL as a query parameter
 
-Only public addresses on ports 80 and 443 are reached. Cookies and
-Authorization are not forwarded. Failures answer with a status and a
-one-line reason class, for example "blocked" or "timeout".
+Only public addresses on ports 80 and 443 are reached. Cookies are not
+forwarded, and requests with Authorization are refused, unless the target
+is a credential host. Refusals and failures answer with a status and a
+JSON body: {"error": "blocked", "message": "...", "fix": "..."}.
 `
 
 func (p *Proxy) help(w http.ResponseWriter, ex *exchange) {
@@ -490,7 +509,7 @@ func (p *Proxy) help(w http.ResponseWriter, ex *exchange) {
 func (p *Proxy) fail(w http.ResponseWriter, ex *exchange, pe *proxyError) {
 	ex.status = classInfo[pe.class].status
 	ex.class = pe.class
-	writeError(w, pe)
+	p.writeError(w, pe)
 }
 
 func (p *Proxy) finish(r *http.Request, ex *exchange, start time.Time) {

@@ -198,7 +198,7 @@ func (p *Proxy) checkTarget(u *url.URL) *proxyError {
 		port = n
 	}
 	if !p.guard.portAllowed(port) {
-		return errorf(classBlocked, "port "+strconv.Itoa(port)+" is not allowed (only 80 and 443 unless configured)")
+		return errorf(classBlocked, "port "+strconv.Itoa(port)+" is not allowed (only 80 and 443 unless configured)").needs("AllowPorts", strconv.Itoa(port))
 	}
 	if strings.HasPrefix(u.Host, "[") {
 		ip, err := netip.ParseAddr(host)
@@ -206,7 +206,7 @@ func (p *Proxy) checkTarget(u *url.URL) *proxyError {
 			return errorf(classBadTarget, "the target's IPv6 address is not valid (zones are not allowed)")
 		}
 		if !p.guard.addrAllowed(ip) {
-			return errorf(classBlocked, "the target address is in a private or special-purpose range")
+			return blockedAddr(ip)
 		}
 		return p.checkHostLists(host)
 	}
@@ -216,7 +216,7 @@ func (p *Proxy) checkTarget(u *url.URL) *proxyError {
 			return errorf(classBadTarget, "the target host is a non-canonical IPv4 address; write it as four decimal numbers a.b.c.d")
 		}
 		if !p.guard.addrAllowed(ip) {
-			return errorf(classBlocked, "the target address is in a private or special-purpose range")
+			return blockedAddr(ip)
 		}
 		return p.checkHostLists(host)
 	}
@@ -243,12 +243,18 @@ func (p *Proxy) checkTarget(u *url.URL) *proxyError {
 	return nil
 }
 
+// blockedAddr refuses an IP literal in a special-purpose range. The fix
+// names no address: refusals never describe the proxy's network.
+func blockedAddr(netip.Addr) *proxyError {
+	return errorf(classBlocked, "the target address is in a private or special-purpose range").needs("AllowPrivate", "")
+}
+
 func (p *Proxy) checkHostLists(host string) *proxyError {
 	if p.c.denyHosts.match(host) {
 		return errorf(classBlocked, "the target host is on the deny list")
 	}
 	if len(p.c.allowHosts) > 0 && !p.c.allowHosts.match(host) {
-		return errorf(classBlocked, "the target host is not on the allow list")
+		return errorf(classBlocked, "the target host is not on the allow list").needs("AllowHosts", host)
 	}
 	return nil
 }

@@ -227,6 +227,7 @@ func (f *proxyFlags) settings(stderr io.Writer) (*proxySettings, []error) {
 	c.MaxRequestBody, c.MaxResponseBody, c.MaxHeaderBytes = *f.maxReq, *f.maxResp, int(*f.maxHdr)
 	c.CacheBytes = *f.cache
 	c.ClientIPHeader = *f.clientIP
+	c.FixFor = proxyFix
 	if *f.envProxy {
 		c.Proxy = http.ProxyFromEnvironment
 	}
@@ -349,6 +350,31 @@ func (f *proxyFlags) opsLogger(stderr io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(stderr, nil))
 	}
 	return slog.New(slog.NewTextHandler(stderr, nil))
+}
+
+// fixFlags names the flag of each Config field that a refusal's fix can
+// point at.
+var fixFlags = map[string]string{
+	"CredentialHosts": "--credential-host",
+	"AllowHosts":      "--allow-host",
+	"AllowPorts":      "--allow-port",
+	"AllowPrivate":    "--allow-private",
+	"MaxRequestBody":  "--max-request-body",
+	"MaxResponseBody": "--max-response-body",
+	"MaxHeaderBytes":  "--max-header-bytes",
+}
+
+// proxyFix writes the fix of a refusal in flags: "the proxy's operator
+// can add --credential-host api.example.com".
+func proxyFix(field, value string) string {
+	f, ok := fixFlags[field]
+	switch {
+	case !ok:
+		return ""
+	case value == "":
+		return "the proxy's operator can set " + f
+	}
+	return "the proxy's operator can add " + f + " " + value
 }
 
 // parseRate parses "N/DURATION" ("60/1m", "600/1h"); empty means no limit.

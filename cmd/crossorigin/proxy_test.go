@@ -121,12 +121,17 @@ func TestProxyCommand(t *testing.T) {
 	if resp.StatusCode != 403 {
 		t.Errorf("denied origin: %d", resp.StatusCode)
 	}
+	// A refusal's fix names the flag, not the Config field.
+	resp, body = proxyGet(t, base+"/"+up.URL+"/", "Origin", "https://app.example", "Authorization", "Bearer t")
+	if resp.StatusCode != 403 || !strings.Contains(body, `"fix":"the proxy's operator can add --credential-host 127.0.0.1"`) {
+		t.Errorf("Authorization to a host that is not a credential host: %d %s", resp.StatusCode, body)
+	}
 	resp, body = proxyGet(t, base+"/healthz")
 	if resp.StatusCode != 200 || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", resp.StatusCode, body)
 	}
 	_, body = proxyGet(t, base+"/metrics")
-	for _, want := range []string{`crossorigin_proxy_requests_total{code="2xx"} 1`, `crossorigin_proxy_requests_total{code="4xx"} 1`, "go_goroutines"} {
+	for _, want := range []string{`crossorigin_proxy_requests_total{code="2xx"} 1`, `crossorigin_proxy_requests_total{code="4xx"} 2`, `crossorigin_proxy_refused_total{reason="credentials_refused"} 1`, "go_goroutines"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -188,7 +188,7 @@ func TestPageReadsProxyRefusals(t *testing.T) {
 		pg := b.Open(t, startPage(t, "app.test"))
 
 		blocked := fetchFrom(t, pg, px+"/http://169.254.169.254/latest/meta-data/", "{}")
-		if blocked.Status != 403 || blocked.Headers["x-proxy-error"] != "blocked" || !strings.HasPrefix(blocked.Body, "blocked: ") {
+		if blocked.Status != 403 || blocked.Headers["x-proxy-error"] != "blocked" || !strings.HasPrefix(blocked.Body, `{"error":"blocked",`) {
 			t.Errorf("blocked target: the page read %+v", blocked)
 		}
 		fetchFrom(t, pg, px+"/"+a.url+"/one", "{}")
@@ -258,6 +258,43 @@ func TestRedirectSameOriginNotReusedAcrossOrigins(t *testing.T) {
 		// Only the proxied response carries X-Request-Url.
 		if !second.OK || second.Headers["x-request-url"] != pageA+"/data" {
 			t.Errorf("another origin got the first origin's redirect from the cache: %+v", second)
+		}
+	})
+}
+
+// TestPageReadsAuthorizationRefusal is issue 13's first item in every
+// engine: a page that sends Authorization through the proxy to a host that
+// is not a credential host gets past the preflight and reads the refusal:
+// status 403, and a JSON body with the reason and the fix. The target
+// never sees the request.
+func TestPageReadsAuthorizationRefusal(t *testing.T) {
+	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
+		a := startAPI(t)
+		px := startProxy(t, a, proxy.Config{})
+		pg := b.Open(t, startPage(t, "app.test"))
+		js := fmt.Sprintf(`(async () => {
+			try {
+				const r = await fetch(%q, {headers: {"Authorization": "Bearer token"}});
+				const body = await r.json();
+				return {status: r.status, error: body.error, message: body.message, fix: body.fix, header: r.headers.get("x-proxy-error") || ""};
+			} catch (e) {
+				return {status: 0, error: String(e), message: "", fix: "", header: ""};
+			}
+		})()`, px+"/"+a.url+"/me")
+		var got struct {
+			Status  int    `json:"status"`
+			Error   string `json:"error"`
+			Message string `json:"message"`
+			Fix     string `json:"fix"`
+			Header  string `json:"header"`
+		}
+		pg.Eval(t, js, &got)
+		if got.Status != 403 || got.Error != "credentials_refused" || got.Header != "credentials_refused" ||
+			!strings.Contains(got.Message, "Authorization") || !strings.Contains(got.Fix, "CredentialHosts") {
+			t.Errorf("the page read %+v", got)
+		}
+		if n := len(a.seen()); n != 0 {
+			t.Errorf("the API saw %d requests", n)
 		}
 	})
 }
