@@ -108,6 +108,16 @@ func (d *diagnoser) diagnose() *Diagnosis {
 		return d.requestInvalid()
 	case e.Origin == "null" && d.r.Origin != "null":
 		return d.tainted()
+	case e.mixed:
+		return &Diagnosis{Cause: CauseMixedContent,
+			Detail: fmt.Sprintf("The page is https and %s is http on a host that is not loopback: browsers block such mixed content before sending anything.", e.URL),
+			Fix: Fix{
+				CORSConfig: "not a CORS setting: serve the API over https",
+				Advice:     "Serve the API over https (and call it with an https URL); a redirect from http to https does not help, the http request itself is blocked.",
+			}}
+	case e.Reason == InsecureLocalNetwork || e.Reason == LocalNetworkAccessPermissionDenied:
+		return &Diagnosis{Cause: CauseLocalNetwork, Fix: e.Fix,
+			Detail: "Chromium's Local Network Access: a page from a less private address space asks for a " + e.Param + " address (" + e.URL + "). " + detail(e.Reason, e.Param)}
 	case e.Reason == RedirectContainsCredentials:
 		return &Diagnosis{Cause: CauseRedirectCredentials, Detail: "A redirect's Location holds a user name or password, which the browser refuses to follow cross-origin.", Fix: e.Fix}
 	case e.Reason == "":

@@ -142,8 +142,10 @@
 // which SameSite attribute: every cookie is treated as having none, which
 // Chromium reads as SameSite=Lax, so in Chromium cookies go along (and are
 // stored) only when the URL is same-site with the page. There is no HTTP
-// cache, no service workers, no mixed-content blocking, and no streaming
-// request bodies.
+// cache, no service workers and no streaming request bodies. Mixed content
+// is blocked as every engine blocks it for fetch(): an https page's request
+// (or redirect) to an http URL that is not loopback fails before it is sent,
+// without a CORS error.
 //
 // # Local Network Access
 //

@@ -67,6 +67,7 @@ type Error struct {
 	firefox   string // Firefox's wording of a refusal, "" when not known
 	network   bool   // a network error: no response, a redirect loop, a broken redirect
 	invalid   bool   // fetch() threw before sending: the script's request is invalid
+	mixed     bool   // blocked as mixed content
 }
 
 // Fix is what a server must do so that Chromium allows the request.

@@ -453,6 +453,9 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := f.checkMixedContent(); err != nil {
+		return nil, nil, err
+	}
 	if err := f.checkLocalNetworkAccess(); err != nil {
 		return nil, nil, err
 	}
@@ -473,6 +476,19 @@ func (f *fetch) hop() (*http.Response, *url.URL, error) {
 	}
 	f.step(st)
 	return f.deliver(resp, tainting), nil, nil
+}
+
+// checkMixedContent blocks a request from an https page to an http URL
+// whose origin is not potentially trustworthy (loopback is), as every
+// engine blocks mixed active content, redirects included.
+func (f *fetch) checkMixedContent() error {
+	if f.page.IsOpaque() || f.page.Scheme != "https" || f.url.Scheme != "http" || origin.FromURL(f.url).IsPotentiallyTrustworthy() {
+		return nil
+	}
+	f.step(Step{Kind: StepBlocked, URL: f.url.String(), Rule: "mixed content: an https page may not fetch an http URL that is not loopback"})
+	e := netError("", fmt.Sprintf("Mixed Content: The page at '%s/' was loaded over HTTPS, but requested an insecure resource '%s'. This request has been blocked; the content must be served over HTTPS.", f.pageSer, f.url))
+	e.mixed, e.URL, e.Origin = true, f.url.String(), f.pageSer
+	return e
 }
 
 // enter updates the request's flags for its current URL and returns the

@@ -2,8 +2,10 @@ package browser
 
 import (
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -621,5 +623,33 @@ func TestTransportRefusesHeaderValueOutsideLatin1(t *testing.T) {
 	}
 	if got := a.requests(); len(got) == 0 {
 		t.Error("é refused before sending")
+	}
+}
+
+// Every engine blocks an https page's fetch of an http URL that is not
+// loopback (mixed content); the Transport sent it.
+func TestTransportBlocksMixedContent(t *testing.T) {
+	a := newAPI(t, allowAll(""))
+	// Any host name reaches the test server.
+	base := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, strings.TrimPrefix(a.URL, "http://"))
+	}}
+	defer base.CloseIdleConnections()
+	tr := &Transport{Origin: "https://app.example.com", Base: base}
+	_, err := do(t, tr, "GET", "http://api.example.com/x", nil)
+	e := asError(t, err)
+	if !e.mixed || e.Reason != "" || e.ReachedServer || !strings.Contains(e.Message, "Mixed Content") {
+		t.Errorf("%+v", e)
+	}
+	if got := a.requests(); len(got) != 0 {
+		t.Errorf("requests = %v", got)
+	}
+	// Loopback is potentially trustworthy: no mixed content.
+	if _, err := do(t, tr, "GET", "http://localhost/x", nil); err != nil && strings.Contains(err.Error(), "Mixed Content") {
+		t.Errorf("localhost: %v", err)
+	}
+	// An http page is not mixed content either.
+	if _, err := do(t, &Transport{Origin: "http://app.example.com", Base: base}, "GET", "http://api.example.com/x", nil); err != nil && strings.Contains(err.Error(), "Mixed Content") {
+		t.Errorf("http page: %v", err)
 	}
 }

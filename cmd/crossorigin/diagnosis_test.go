@@ -349,3 +349,27 @@ func TestCheckInsecureAndNetworkErrors(t *testing.T) {
 		t.Errorf("redirect loop: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// Mixed content and Local Network Access are the browser's refusals, before
+// any CORS: check names them, and their fix is not a CORS setting.
+func TestCheckMixedContentAndLocalNetwork(t *testing.T) {
+	urls := diagServers(t)
+	for _, tc := range []struct {
+		args  []string
+		cause string
+	}{
+		// Nothing is sent: api.example.test need not resolve.
+		{[]string{"http://api.example.test/items", "--origin", app}, "mixed-content"},
+		// A page on the local network calls this machine from http.
+		{[]string{urls["allowed"] + "/items", "--origin", "http://192.168.1.5"}, "local-network"},
+	} {
+		code, out, _ := check(t, append(tc.args, "--json", "--engine", "chromium")...)
+		var r jsonResult
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if code != 1 || r.Diagnosis == nil || r.Diagnosis.Cause != tc.cause {
+			t.Errorf("%q: exit %d, diagnosis %+v, want %s\n%s", tc.args, code, r.Diagnosis, tc.cause, out)
+		}
+	}
+}
