@@ -23,7 +23,8 @@ const (
 	InsecureLocalNetwork Reason = "InsecureLocalNetwork"
 	// LocalNetworkAccessPermissionDenied: a secure page asked for a more
 	// private address space without the local-network-access permission
-	// (Chromium's name; not measured here, the tests have no HTTPS page).
+	// (measured: TestSecurePublicPageToLoopbackChromium, with Chromium told
+	// the page is public and secure).
 	LocalNetworkAccessPermissionDenied Reason = "LocalNetworkAccessPermissionDenied"
 )
 

@@ -77,11 +77,11 @@ func serve(t *testing.T, h http.Handler) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// fetchJS fetches the URL and gives up after 10 seconds (a permission
+// fetchJS fetches the URL and gives up after 5 seconds (a permission
 // prompt nobody answers would otherwise hang it).
 const fetchJS = `(async () => {
 	const ac = new AbortController();
-	const timer = setTimeout(() => ac.abort(), 10000);
+	const timer = setTimeout(() => ac.abort(), 5000);
 	try {
 		const r = await fetch(%q, {signal: ac.signal});
 		return "ok " + r.status + " " + await r.text();
@@ -230,6 +230,98 @@ func TestDataPageToLoopbackFirefoxAndWebKit(t *testing.T) {
 				t.Errorf("the model of %v blocks it: %v", e, err)
 			}
 		})
+	}
+}
+
+// TestSecurePublicPageToLoopbackChromium measures Chromium's Local Network
+// Access from a secure public page: Chromium is told that the page's
+// server is public (--ip-address-space-overrides) and that its origin is
+// secure (--unsafely-treat-insecure-origin-as-secure); headless Chromium
+// answers no permission prompt.
+func TestSecurePublicPageToLoopbackChromium(t *testing.T) {
+	skipWithout(t, headless.Path)
+	tg := startTarget(t)
+	pagePort := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<!doctype html><title>public</title>")
+	}))
+	page := fmt.Sprintf("http://127.0.0.1:%d", pagePort)
+	b, err := headless.Start(
+		chromedp.Flag("ip-address-space-overrides", fmt.Sprintf("127.0.0.1:%d=public", pagePort)),
+		chromedp.Flag("unsafely-treat-insecure-origin-as-secure", page),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := b.Open(t, page+"/", time.Minute)
+	var mu sync.Mutex
+	var why, console []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *network.EventLoadingFailed:
+			s := ev.ErrorText
+			if ev.CorsErrorStatus != nil {
+				s += " " + string(ev.CorsErrorStatus.CorsError)
+			}
+			why = append(why, s)
+		case *log.EventEntryAdded:
+			if ev.Entry != nil && strings.Contains(ev.Entry.Text, "CORS policy") {
+				console = append(console, ev.Entry.Text)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, log.Enable, cdp.Empty{})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var secure bool
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(fetchJS, tg.url), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secure, _ = chromedp.Run(ctx, chromedp.Evaluate[bool]("window.isSecureContext"))
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("Chromium, secure (%v) public page to loopback: %s; DevTools %q; console %q; server saw %q", secure, got, why, console, tg.origins())
+	if !secure || strings.HasPrefix(got, "ok") || len(tg.origins()) != 0 {
+		t.Fatalf("Chromium sent it (secure context %v): %s, server saw %q", secure, got, tg.origins())
+	}
+	if len(why) != 1 || why[0] != "net::ERR_FAILED LocalNetworkAccessPermissionDenied" {
+		t.Errorf("DevTools reports %q, want net::ERR_FAILED LocalNetworkAccessPermissionDenied", why)
+	}
+	// The model, told the page is public: refused without the
+	// permission, sent with it.
+	tr := &browser.Transport{Origin: "https://app.example", PageAddressSpace: browser.PublicSpace}
+	req, _ := http.NewRequest(http.MethodGet, tg.url, nil)
+	_, err = (&http.Client{Transport: tr}).Do(req)
+	var be *browser.Error
+	if !errors.As(err, &be) || be.Reason != browser.LocalNetworkAccessPermissionDenied {
+		t.Fatalf("the model: %v", err)
+	}
+	if len(console) == 1 {
+		want := strings.NewReplacer(tg.url, "URL", "https://app.example", "PAGE").Replace(be.Message)
+		if got := strings.NewReplacer(tg.url, "URL", page, "PAGE").Replace(console[0]); got != want {
+			t.Errorf("console message\n\t%q\nmodel's\n\t%q", got, want)
+		}
+	} else {
+		t.Errorf("console %q, want one CORS message", console)
+	}
+	tr.LocalNetworkAccess = true
+	if resp, err := (&http.Client{Transport: tr}).Do(req); err != nil {
+		t.Errorf("the model with the permission: %v", err)
+	} else {
+		resp.Body.Close()
 	}
 }
 

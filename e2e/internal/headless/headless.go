@@ -57,9 +57,9 @@ func Path() (string, error) {
 	return "", errors.New("headless: Chromium not found; install Debian's package: apt-get install -y chromium (or set CHROMIUM=/path/to/chromium)")
 }
 
-// Start launches Chromium with a fresh profile and the flags this closed
-// network needs.
-func Start() (*Browser, error) {
+// Start launches Chromium with a fresh profile, the flags this closed
+// network needs and the extra options given.
+func Start(extra ...chromedp.ExecAllocatorOption) (*Browser, error) {
 	path, err := Path()
 	if err != nil {
 		return nil, err
@@ -83,6 +83,7 @@ func Start() (*Browser, error) {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("host-resolver-rules", "MAP *.test 127.0.0.1, MAP localhost 127.0.0.1"),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	b := &Browser{ctx: ctx, dir: dir, cancel: func() { cancelCtx(); cancelAlloc() }}
