@@ -38,6 +38,43 @@ const (
 // verdict, if "allowed" or "blocked", is what the browser did in the end,
 // drawn under the browser's lane.
 func Diagram(ex []Exchange, names map[string]string, verdict string) string {
+	lanes, xOf := diagramLanes(ex, names)
+	evs := diagramEvents(ex)
+	var body strings.Builder
+	y := drawEvents(&body, evs, xOf, 64+20)
+	if text, fill, stroke := verdictNote(verdict); text != "" {
+		y += 14
+		x := xOf["browser"] - 70
+		fmt.Fprintf(&body, `<rect x="%d" y="%d" width="%d" height="26" rx="5" fill="%s" stroke="%s"/>`+"\n", x, y, 8*len(text)+16, fill, stroke)
+		fmt.Fprintf(&body, `<text x="%d" y="%d" class="label" fill="%s">%s</text>`+"\n", x+8, y+18, stroke, esc(text))
+		y += 26
+	}
+	height := y + 24
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="seq-title seq-desc" class="sequence">`+"\n", svgWidth, height, svgWidth, height)
+	fmt.Fprintf(&b, `<title id="seq-title">Sequence of HTTP exchanges</title>`+"\n")
+	fmt.Fprintf(&b, `<desc id="seq-desc">%s</desc>`+"\n", esc(describe(evs)))
+	b.WriteString(`<style>.label{font:600 13px system-ui,sans-serif}.hdr{font:11px ui-monospace,monospace;fill:#374151}.lane{font:600 14px system-ui,sans-serif}.sub{font:11px ui-monospace,monospace;fill:#4b5563}</style>` + "\n")
+	b.WriteString(`<defs>`)
+	for _, m := range []struct{ id, color string }{{"req", "#1d4ed8"}, {"res", "#047857"}, {"bad", "#b91c1c"}} {
+		fmt.Fprintf(&b, `<marker id="arrow-%s" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="%s"/></marker>`, m.id, m.color)
+	}
+	b.WriteString("</defs>\n")
+	for _, l := range lanes {
+		fmt.Fprintf(&b, `<rect x="%d" y="8" width="140" height="44" rx="6" fill="#f3f4f6" stroke="#9ca3af"/>`+"\n", l.x-70)
+		fmt.Fprintf(&b, `<text x="%d" y="26" text-anchor="middle" class="lane">%s</text>`+"\n", l.x, esc(l.title))
+		fmt.Fprintf(&b, `<text x="%d" y="43" text-anchor="middle" class="sub">%s</text>`+"\n", l.x, esc(strings.TrimPrefix(l.sub, "http://")))
+		fmt.Fprintf(&b, `<line x1="%d" y1="52" x2="%d" y2="%d" stroke="#9ca3af" stroke-dasharray="2 4"/>`+"\n", l.x, l.x, height-8)
+	}
+	b.WriteString(body.String())
+	b.WriteString("</svg>\n")
+	return b.String()
+}
+
+// diagramLanes returns the lanes: the browser and every server the run
+// reached (the API when none), with their x positions.
+func diagramLanes(ex []Exchange, names map[string]string) ([]lane, map[string]int) {
 	present := map[string]bool{}
 	for _, e := range ex {
 		present[e.Server] = true
@@ -57,7 +94,13 @@ func Diagram(ex []Exchange, names map[string]string, verdict string) string {
 		lanes[i].x = 80 + i*step
 		xOf[lanes[i].id] = lanes[i].x
 	}
+	return lanes, xOf
+}
 
+// diagramEvents turns the exchanges into arrows in time order: each
+// request from the browser (or the proxy, for the upstream's), each
+// response back.
+func diagramEvents(ex []Exchange) []event {
 	var evs []event
 	open := map[string]int{} // exchanges in progress per server, at the time of each event
 	var all []event
@@ -70,13 +113,16 @@ func Diagram(ex []Exchange, names map[string]string, verdict string) string {
 	for _, e := range ex {
 		byStart[e.Seq], byEnd[e.End] = e, e
 	}
+	peer := func(server string) string {
+		if server == "upstream" && open["proxy"] > 0 {
+			return "proxy"
+		}
+		return "browser"
+	}
 	for _, a := range all {
 		if !a.response {
 			e := byStart[a.at]
-			from := "browser"
-			if e.Server == "upstream" && open["proxy"] > 0 {
-				from = "proxy"
-			}
+			from := peer(e.Server)
 			open[e.Server]++
 			label := e.Method + " " + e.Path
 			if e.Kind == "preflight" {
@@ -87,10 +133,7 @@ func Diagram(ex []Exchange, names map[string]string, verdict string) string {
 		}
 		e := byEnd[a.at]
 		open[e.Server]--
-		to := "browser"
-		if e.Server == "upstream" && open["proxy"] > 0 {
-			to = "proxy"
-		}
+		to := peer(e.Server)
 		lines, ok := responseLines(e)
 		for _, n := range e.Notes {
 			lines = append(lines, wrap("⚑ "+n, 84, 4)...)
@@ -100,11 +143,12 @@ func Diagram(ex []Exchange, names map[string]string, verdict string) string {
 		}
 		evs = append(evs, event{at: a.at, from: e.Server, to: to, label: fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status)), lines: lines, response: true, ok: ok})
 	}
+	return evs
+}
 
-	var b strings.Builder
-	top := 64
-	y := top + 20
-	var body strings.Builder
+// drawEvents draws the arrows from height y on and returns the height
+// reached.
+func drawEvents(body *strings.Builder, evs []event, xOf map[string]int, y int) int {
 	for _, ev := range evs {
 		x1, x2 := xOf[ev.from], xOf[ev.to]
 		y += lineHeight + 4
@@ -112,56 +156,30 @@ func Diagram(ex []Exchange, names map[string]string, verdict string) string {
 		if ev.response {
 			color, cls = "#047857", "res"
 			if !ev.ok {
-				color, cls = "#b91c1c", "res bad"
+				color, cls = "#b91c1c", "bad"
 			}
 		}
 		mid := (x1 + x2) / 2
-		fmt.Fprintf(&body, `<text x="%d" y="%d" text-anchor="middle" class="label" fill="%s">%s</text>`+"\n", mid, y, color, esc(ev.label))
+		fmt.Fprintf(body, `<text x="%d" y="%d" text-anchor="middle" class="label" fill="%s">%s</text>`+"\n", mid, y, color, esc(ev.label))
 		y += 6
 		dash := ""
 		if ev.response {
 			dash = ` stroke-dasharray="6 4"`
 		}
-		fmt.Fprintf(&body, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s marker-end="url(#arrow-%s)"/>`+"\n", x1, y, x2, y, color, dash, strings.Fields(cls)[len(strings.Fields(cls))-1])
+		fmt.Fprintf(body, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s marker-end="url(#arrow-%s)"/>`+"\n", x1, y, x2, y, color, dash, cls)
 		y += 4
 		left := min(x1, x2) + 8
 		for _, l := range ev.lines {
 			y += lineHeight
-			fmt.Fprintf(&body, `<text x="%d" y="%d" class="hdr">%s</text>`+"\n", left, y, esc(l))
+			fmt.Fprintf(body, `<text x="%d" y="%d" class="hdr">%s</text>`+"\n", left, y, esc(l))
 		}
 		y += 8
 	}
 	if len(evs) == 0 {
 		y += 30
-		fmt.Fprintf(&body, `<text x="%d" y="%d" text-anchor="middle" class="label">no request reached a server</text>`+"\n", svgWidth/2, y)
+		fmt.Fprintf(body, `<text x="%d" y="%d" text-anchor="middle" class="label">no request reached a server</text>`+"\n", svgWidth/2, y)
 	}
-	if text, fill, stroke := verdictNote(verdict); text != "" {
-		y += 14
-		x := xOf["browser"] - 70
-		fmt.Fprintf(&body, `<rect x="%d" y="%d" width="%d" height="26" rx="5" fill="%s" stroke="%s"/>`+"\n", x, y, 8*len(text)+16, fill, stroke)
-		fmt.Fprintf(&body, `<text x="%d" y="%d" class="label" fill="%s">%s</text>`+"\n", x+8, y+18, stroke, esc(text))
-		y += 26
-	}
-	height := y + 24
-
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="seq-title seq-desc" class="sequence">`+"\n", svgWidth, height, svgWidth, height)
-	fmt.Fprintf(&b, `<title id="seq-title">Sequence of HTTP exchanges</title>`+"\n")
-	fmt.Fprintf(&b, `<desc id="seq-desc">%s</desc>`+"\n", esc(describe(evs)))
-	b.WriteString(`<style>.label{font:600 13px system-ui,sans-serif}.hdr{font:11px ui-monospace,monospace;fill:#374151}.lane{font:600 14px system-ui,sans-serif}.sub{font:11px ui-monospace,monospace;fill:#4b5563}</style>` + "\n")
-	b.WriteString(`<defs>`)
-	for _, m := range []struct{ id, color string }{{"req", "#1d4ed8"}, {"res", "#047857"}, {"bad", "#b91c1c"}} {
-		fmt.Fprintf(&b, `<marker id="arrow-%s" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="%s"/></marker>`, m.id, m.color)
-	}
-	b.WriteString("</defs>\n")
-	for _, l := range lanes {
-		fmt.Fprintf(&b, `<rect x="%d" y="8" width="140" height="44" rx="6" fill="#f3f4f6" stroke="#9ca3af"/>`+"\n", l.x-70)
-		fmt.Fprintf(&b, `<text x="%d" y="26" text-anchor="middle" class="lane">%s</text>`+"\n", l.x, esc(l.title))
-		fmt.Fprintf(&b, `<text x="%d" y="43" text-anchor="middle" class="sub">%s</text>`+"\n", l.x, esc(strings.TrimPrefix(l.sub, "http://")))
-		fmt.Fprintf(&b, `<line x1="%d" y1="52" x2="%d" y2="%d" stroke="#9ca3af" stroke-dasharray="2 4"/>`+"\n", l.x, l.x, height-8)
-	}
-	b.WriteString(body.String())
-	b.WriteString("</svg>\n")
-	return b.String()
+	return y
 }
 
 func verdictNote(v string) (text, fill, stroke string) {
