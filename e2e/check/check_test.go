@@ -12,13 +12,18 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
 
 	"github.com/crossorigin/crossorigin/browser"
@@ -220,4 +225,57 @@ func checkOne(t *testing.T, pageOrigin, u string, c evidence) *browser.Result {
 		read = []string{c.read}
 	}
 	return tr.Check(req, browser.CheckOptions{Read: read})
+}
+
+// Mixed content: an https page (its self-signed certificate accepted for
+// this browser only) fetches an http API that is not loopback by name, and
+// Chromium refuses before sending; the diagnosis says mixed-content. The
+// same API called as http://localhost (loopback, potentially trustworthy)
+// is allowed, in Chromium and in the Transport.
+func TestMixedContentInChromium(t *testing.T) {
+	tlsPage := httptest.NewUnstartedServer(page)
+	tlsPage.Config.ErrorLog = log.New(io.Discard, "", 0)
+	tlsPage.StartTLS()
+	t.Cleanup(tlsPage.Close)
+	_, pagePort, _ := net.SplitHostPort(tlsPage.Listener.Addr().String())
+	app := "https://app.test:" + pagePort
+	m, err := cors.New(cors.Config{Origins: []string{app}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int64
+	apiPort := headless.Serve(t, m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.WriteString(w, "ok")
+	})))
+	ctx := chromium.NewTab(t, time.Minute)
+	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+		_, err := cdp.Call(ctx, target, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true})
+		return err
+	}), chromedp.Navigate(app+"/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := fmt.Sprintf("http://api.test:%d/x", apiPort)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(fetchJS, u, "{}", ""), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, "TypeError") || hits.Load() != 0 {
+		t.Errorf("Chromium: %q with %d requests at the API, want a TypeError and none", got, hits.Load())
+	}
+	r := checkOne(t, app, u, evidence{method: "GET"})
+	if r.Diagnosis == nil || r.Diagnosis.Cause != browser.CauseMixedContent || r.ReachedServer {
+		t.Fatalf("diagnosis %+v", r.Diagnosis)
+	}
+	t.Logf("Chromium: %s; check: %s: %s", got, r.Diagnosis.Cause, r.Diagnosis.Detail)
+
+	u = fmt.Sprintf("http://localhost:%d/x", apiPort)
+	got, err = chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(fetchJS, u, "{}", ""), chromedp.EvalAwaitPromise))
+	if err != nil || got != "ok 200" {
+		t.Errorf("Chromium, http://localhost from an https page: %q, %v", got, err)
+	}
+	if r := checkOne(t, app, u, evidence{method: "GET"}); r.Verdict != browser.Allowed {
+		t.Errorf("Transport, http://localhost from an https page: %s %+v", r.Verdict, r.Diagnosis)
+	}
 }
