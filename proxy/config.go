@@ -375,6 +375,11 @@ func compile(c Config) (*compiled, error) {
 	cc.allowHosts = parseHostList("AllowHosts", c.AllowHosts, &errs)
 	cc.denyHosts = parseHostList("DenyHosts", c.DenyHosts, &errs)
 	cc.credHosts = parseHostList("CredentialHosts", c.CredentialHosts, &errs)
+	if len(c.CredentialHosts) > 0 && cc.anyOrigin {
+		errs = append(errs, configError("CredentialHosts", "",
+			"forwarding credentials while any origin may call the proxy lets every website make its visitors' browsers send the proxy origin's cookies to these hosts (cross-site request forgery through the proxy)",
+			"list the calling origins in Origins"))
+	}
 	for _, p := range c.AllowPrivate {
 		if !p.IsValid() {
 			errs = append(errs, configError("AllowPrivate", p.String(), "not a CIDR prefix", "use a CIDR prefix such as 127.0.0.1/32 or 10.0.0.0/8"))

@@ -284,11 +284,26 @@ func TestCredentials(t *testing.T) {
 	if resp.Header.Get("Access-Control-Expose-Headers") != "*" || resp.Header.Get("X-Visible") != "yes" {
 		t.Errorf("X-Visible not exposed: %q", resp.Header.Get("Access-Control-Expose-Headers"))
 	}
-	_, ps = newTestProxy(t, Config{CredentialHosts: []string{"127.0.0.1"}}, up)
+	_, ps = newTestProxy(t, Config{CredentialHosts: []string{"127.0.0.1"}, Origins: []string{"https://app.example"}}, up)
 	h.Set("Authorization", "Basic x")
 	resp, _ = do(t, "GET", ps.URL+"/"+up.URL+"/", h, nil)
 	if resp.Header.Get("Set-Cookie") != "a=1" || resp.Header.Get("X-Cookie") != "s=1" || resp.Header.Get("X-Auth") != "Basic x" {
 		t.Errorf("CredentialHosts: credentials not forwarded: %v", resp.Header)
+	}
+}
+
+// TestCredentialHostsWithAnyOrigin: forwarding credentials while every
+// origin may call is the dangerous combination that New refuses.
+func TestCredentialHostsWithAnyOrigin(t *testing.T) {
+	for _, origins := range [][]string{nil, {"*"}} {
+		_, err := New(Config{CredentialHosts: []string{"*.example.com"}, Origins: origins})
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != "CredentialHosts" {
+			t.Errorf("Origins %q: err %v, want a CredentialHosts problem", origins, err)
+		}
+	}
+	if _, err := New(Config{CredentialHosts: []string{"*.example.com"}, Origins: []string{"https://app.example.com"}}); err != nil {
+		t.Errorf("listed origins: %v", err)
 	}
 }
 

@@ -44,6 +44,11 @@ type cmdLine struct {
 	// the help.
 	Env func(flagName string) string
 
+	// Source, when set, says where a flag's value was written when it did
+	// not come from the command line, such as "proxy.toml:3: rate-ip":
+	// problems with that value are reported there, not by flag name.
+	Source map[string]string
+
 	problems []string
 }
 
@@ -112,6 +117,9 @@ func (c *cmdLine) unknown(arg, name string) {
 // the flag as a whole is wrong.
 func (c *cmdLine) Bad(flagName, value, problem string) {
 	p := flagLabel(flagName)
+	if src, ok := c.Source[flagName]; ok {
+		p = src
+	}
 	if value != "" {
 		p += " " + strconv.Quote(value)
 	}

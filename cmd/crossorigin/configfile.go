@@ -32,19 +32,21 @@ var fileFlags = map[string]bool{"config": true, "check-config": true}
 
 // applyConfigFile sets every flag of fs named in the TOML file at path,
 // except those in set (given on the command line or in the environment).
-// Every problem is reported, each as "path:line: key: problem".
-func applyConfigFile(fs *flag.FlagSet, path string, set map[string]bool) error {
+// Every problem is reported, each as "path:line: key: problem". It returns
+// where each flag it set was written, as "path:line: key", so that later
+// problems with those values can point at the file.
+func applyConfigFile(fs *flag.FlagSet, path string, set map[string]bool) (map[string]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var values map[string]any
 	if _, err := toml.Decode(string(data), &values); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("%s:%d: %s", path, pe.Position.Line, pe.Message)
+			return nil, fmt.Errorf("%s:%d: %s", path, pe.Position.Line, pe.Message)
 		}
-		return fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	lines := keyLines(data)
 	keys := make([]string, 0, len(values))
@@ -53,15 +55,18 @@ func applyConfigFile(fs *flag.FlagSet, path string, set map[string]bool) error {
 	}
 	sort.Slice(keys, func(i, j int) bool { return lines[keys[i]] < lines[keys[j]] })
 	var errs []error
+	sources := map[string]string{}
 	for _, k := range keys {
 		if set[k] {
 			continue
 		}
 		if err := applyKey(fs, k, values[k]); err != nil {
 			errs = append(errs, fmt.Errorf("%s:%d: %s: %v", path, lines[k], k, err))
+			continue
 		}
+		sources[k] = fmt.Sprintf("%s:%d: %s", path, lines[k], k)
 	}
-	return errors.Join(errs...)
+	return sources, errors.Join(errs...)
 }
 
 // applyKey sets flag k from one decoded TOML value.

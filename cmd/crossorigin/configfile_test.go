@@ -38,7 +38,7 @@ timeout = "30s"
 "rate-ip" = "60/1m"
 cache-size = "64MiB"
 `)
-	if err := applyConfigFile(fs, path, nil); err != nil {
+	if _, err := applyConfigFile(fs, path, nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(*hosts, ",") != "a.example,b.example" || !*fwd || *timeout != 30*time.Second || *rate != "60/1m" || *size != 64<<20 {
@@ -52,7 +52,7 @@ func TestConfigFileFlagsOverride(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := writeFile(t, `rate-ip = "60/1m"`)
-	if err := applyConfigFile(fs, path, map[string]bool{"rate-ip": true}); err != nil {
+	if _, err := applyConfigFile(fs, path, map[string]bool{"rate-ip": true}); err != nil {
 		t.Fatal(err)
 	}
 	if *rate != "5/1s" {
@@ -73,7 +73,7 @@ check-config = true
 [tls]
 cert = "x"
 `)
-	err := applyConfigFile(fs, path, nil)
+	_, err := applyConfigFile(fs, path, nil)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -95,7 +95,7 @@ cert = "x"
 func TestConfigFileSyntaxErrorHasALine(t *testing.T) {
 	fs, _, _, _, _, _ := testFlagSet()
 	path := writeFile(t, "timeout = \"1s\"\nrate-ip = = 3\n")
-	err := applyConfigFile(fs, path, nil)
+	_, err := applyConfigFile(fs, path, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), path+":2: ") {
 		t.Errorf("error %v, want one at line 2", err)
 	}

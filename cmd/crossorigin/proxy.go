@@ -76,16 +76,16 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func checkProxyConfig(s *proxySettings, errs []error, stdout, stderr io.Writer) int {
 	if raw := *s.flags.redisURL; raw != "" {
 		if rc, err := newRedisClient(raw); err != nil {
-			errs = append(errs, fmt.Errorf("--redis %q: %v; %s", redactURL(raw), err, redisUsage))
+			errs = append(errs, fmt.Errorf("%s %q: %v; %s", s.flags.label("redis"), redactURL(raw), err, redisUsage))
 		} else {
 			_ = rc.Close()
 		}
 	}
 	if m := *s.flags.redisFail; m != "open" && m != "closed" {
-		errs = append(errs, fmt.Errorf("--redis-fail %q: use open or closed", m))
+		errs = append(errs, fmt.Errorf("%s %q: use open or closed", s.flags.label("redis-fail"), m))
 	}
 	if n := *s.flags.redisPrefetch; n < 0 {
-		errs = append(errs, fmt.Errorf("--redis-prefetch %d: use 0 (one Redis round trip per check) or a positive number of tokens", n))
+		errs = append(errs, fmt.Errorf("%s %d: use 0 (one Redis round trip per check) or a positive number of tokens", s.flags.label("redis-prefetch"), n))
 	}
 	s.config.Registerer = prometheus.NewRegistry()
 	if p, err := proxy.New(s.config); err != nil {
@@ -188,7 +188,9 @@ func (f *proxyFlags) parse(args []string) error {
 	if *f.configFile != "" {
 		set := map[string]bool{}
 		f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-		f.cl.Config(applyConfigFile(f.fs, *f.configFile, set), nil)
+		sources, err := applyConfigFile(f.fs, *f.configFile, set)
+		f.cl.Config(err, nil)
+		f.cl.Source = sources
 	}
 	return f.cl.Err()
 }
@@ -250,7 +252,7 @@ func (f *proxyFlags) setHeaders(c *proxy.Config) []error {
 	for _, kv := range *f.set {
 		k, v, ok := strings.Cut(kv, ":")
 		if !ok {
-			errs = append(errs, fmt.Errorf(`--set-header %q: write it as "Name: value"`, kv))
+			errs = append(errs, fmt.Errorf(`%s %q: write it as "Name: value"`, f.label("set-header"), kv))
 			continue
 		}
 		c.SetHeaders[strings.TrimSpace(k)] = strings.TrimSpace(v)
@@ -268,7 +270,7 @@ func (f *proxyFlags) addresses(c *proxy.Config) []error {
 			}
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("--allow-private %q: use a CIDR prefix such as 127.0.0.1/32 or 10.0.0.0/8", s))
+			errs = append(errs, fmt.Errorf("%s %q: use a CIDR prefix such as 127.0.0.1/32 or 10.0.0.0/8", f.label("allow-private"), s))
 			continue
 		}
 		c.AllowPrivate = append(c.AllowPrivate, p)
@@ -276,7 +278,7 @@ func (f *proxyFlags) addresses(c *proxy.Config) []error {
 	for _, s := range *f.ports {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("--allow-port %q: use a port number", s))
+			errs = append(errs, fmt.Errorf("%s %q: use a port number", f.label("allow-port"), s))
 			continue
 		}
 		c.AllowPorts = append(c.AllowPorts, n)
@@ -289,8 +291,8 @@ func (f *proxyFlags) rates(c *proxy.Config) []error {
 	for _, r := range []struct {
 		flag, value string
 		dst         *proxy.Rate
-	}{{"--rate-ip", *f.rateIP, &c.PerIP}, {"--rate-origin", *f.rateOrig, &c.PerOrigin}, {"--rate-host", *f.rateHost, &c.PerHost}} {
-		rate, err := parseRate(r.flag, r.value)
+	}{{"rate-ip", *f.rateIP, &c.PerIP}, {"rate-origin", *f.rateOrig, &c.PerOrigin}, {"rate-host", *f.rateHost, &c.PerHost}} {
+		rate, err := parseRate(f.label(r.flag), r.value)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -299,13 +301,22 @@ func (f *proxyFlags) rates(c *proxy.Config) []error {
 	return errs
 }
 
+// label names a flag in a problem: where the config file set it
+// ("proxy.toml:3: rate-ip"), or else as it is spelled on the command line.
+func (f *proxyFlags) label(name string) string {
+	if src, ok := f.cl.Source[name]; ok {
+		return src
+	}
+	return flagLabel(name)
+}
+
 // files reads the files the flags name: help page, certificates, CAs.
 func (f *proxyFlags) files(s *proxySettings) []error {
 	var errs []error
 	if *f.helpFile != "" {
 		b, err := os.ReadFile(*f.helpFile)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("--help-file: %v", err))
+			errs = append(errs, fmt.Errorf("%s: %v", f.label("help-file"), err))
 		}
 		s.config.Help = string(b)
 	}
@@ -323,7 +334,7 @@ func (f *proxyFlags) files(s *proxySettings) []error {
 		pool := x509.NewCertPool()
 		b, err := os.ReadFile(*f.upCA)
 		if err != nil || !pool.AppendCertsFromPEM(b) {
-			errs = append(errs, fmt.Errorf("--upstream-ca %q: not a readable PEM file of certificates", *f.upCA))
+			errs = append(errs, fmt.Errorf("%s %q: not a readable PEM file of certificates", f.label("upstream-ca"), *f.upCA))
 		}
 		s.config.TLSConfig = &tls.Config{RootCAs: pool}
 	}
@@ -338,7 +349,7 @@ func (f *proxyFlags) logger(c *proxy.Config, stderr io.Writer) error {
 		c.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	case "none":
 	default:
-		return fmt.Errorf("--log-format %q: use text, json or none", *f.logFmt)
+		return fmt.Errorf("%s %q: use text, json or none", f.label("log-format"), *f.logFmt)
 	}
 	return nil
 }

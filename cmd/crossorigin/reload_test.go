@@ -136,14 +136,18 @@ func TestProxyCheckConfig(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
 		}
 	}
-	// With the unknown key fixed, the remaining problems are all listed.
-	if err := os.WriteFile(bad, []byte("origin = [\"https://app.example.com/\"]\nrate-ip = \"5\"\n"), 0o600); err != nil {
+	// With the unknown key fixed, the remaining problems are all listed,
+	// each at its key and line: bad values, and the dangerous combination
+	// of credentials with any origin.
+	if err := os.WriteFile(bad, []byte("rate-ip = \"5\"\ncredential-host = [\"*.example.com\"]\nmax-age = \"soon\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	errOut.Reset()
-	if code := runProxy(context.Background(), []string{"--config", bad, "--check-config"}, &out, &errOut); code != 2 ||
-		!strings.Contains(errOut.String(), "rate-ip") || !strings.Contains(errOut.String(), "https://app.example.com/") {
-		t.Errorf("exit %d, stderr:\n%s", code, errOut.String())
+	code = runProxy(context.Background(), []string{"--config", bad, "--check-config"}, &out, &errOut)
+	for _, want := range []string{bad + `:1: rate-ip "5": `, bad + `:2: credential-host: forwarding credentials while any origin`, bad + `:3: max-age: "soon": `} {
+		if code != 2 || !strings.Contains(errOut.String(), want) {
+			t.Errorf("exit %d; stderr lacks %q:\n%s", code, want, errOut.String())
+		}
 	}
 }
 
