@@ -81,7 +81,7 @@ func TestAuthorizationRefusalReadable(t *testing.T) {
 		})
 	}
 	// A credential host gets Authorization as before.
-	_, ps := newTestProxy(t, Config{CredentialHosts: []string{"127.0.0.1"}}, up)
+	_, ps := newTestProxy(t, Config{CredentialHosts: []string{"127.0.0.1"}, Origins: []string{"https://app.example"}}, up)
 	if resp, body := do(t, "GET", ps.URL+"/"+up.URL+"/me", hdr("Origin", "https://app.example", "Authorization", "Bearer t"), nil); resp.StatusCode != 200 {
 		t.Errorf("credential host: %d %q", resp.StatusCode, body)
 	}
