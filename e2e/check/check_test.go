@@ -279,3 +279,33 @@ func TestMixedContentInChromium(t *testing.T) {
 		t.Errorf("Transport, http://localhost from an https page: %s %+v", r.Verdict, r.Diagnosis)
 	}
 }
+
+// Local Network Access: a data: page (a public, opaque origin, not a
+// secure context) fetches this machine; Chromium refuses it whatever the
+// server allows, and the diagnosis says local-network.
+func TestLocalNetworkInChromium(t *testing.T) {
+	var hits atomic.Int64
+	port := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	}))
+	ctx := chromium.Open(t, "data:text/html,<!doctype html><title>data</title>", time.Minute)
+	u := fmt.Sprintf("http://127.0.0.1:%d/x", port)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(fetchJS, u, "{}", ""), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, "TypeError") || hits.Load() != 0 {
+		t.Errorf("Chromium: %q with %d requests at the server, want a TypeError and none", got, hits.Load())
+	}
+	tr := &browser.Transport{Origin: "null", PageAddressSpace: browser.PublicSpace}
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := tr.Check(req, browser.CheckOptions{})
+	if r.Diagnosis == nil || r.Diagnosis.Cause != browser.CauseLocalNetwork || r.Fix == nil || r.Fix.Advice == "" {
+		t.Fatalf("diagnosis %+v, fix %+v", r.Diagnosis, r.Fix)
+	}
+	t.Logf("Chromium: %s; check: %s: %s", got, r.Diagnosis.Cause, r.Diagnosis.Detail)
+}
