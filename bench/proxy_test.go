@@ -67,7 +67,7 @@ func proxyUpstream(tb testing.TB) (string, func()) {
 		_, _ = w.Write(b)
 	})}
 	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() { srv.Close() }
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }
 }
 
 // proxyBuild builds the crossorigin command and the bare reverse proxy.
@@ -103,7 +103,7 @@ func proxyStart(tb testing.TB, dir string, name string, args ...string) (*exec.C
 	tb.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		pw.Close()
+		_ = pw.Close()
 	})
 	port := make(chan string, 1)
 	go func() {
@@ -241,7 +241,7 @@ func proxyGet(c *http.Client, url string, size int) error {
 		return err
 	}
 	n, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func (m middleware) refuse(w http.ResponseWriter, why string) {
 	default:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, "cors: "+why+"\n")
+		_, _ = io.WriteString(w, "cors: "+why+"\n")
 	}
 }
 
@@ -77,7 +77,7 @@ func (m middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("X-Request-Id", "42")
-	io.WriteString(w, "ok")
+	_, _ = io.WriteString(w, "ok")
 }
 
 // counting counts the requests a handler gets, by method.

@@ -28,7 +28,7 @@ func Example() {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"saved":true}`)
+		_, _ = io.WriteString(w, `{"saved":true}`)
 	}))
 	defer api.Close()
 
@@ -47,7 +47,7 @@ func Example() {
 			fmt.Println(err)
 			return
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		body, _ := io.ReadAll(resp.Body)
 		fmt.Printf("%s: %d %s %s\n", pageOrigin, resp.StatusCode, browser.ResponseType(resp), body)
 	}
@@ -129,7 +129,7 @@ func ExampleTrace() {
 		fmt.Println(err)
 		return
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	for _, s := range browser.Trace(resp) {
 		fmt.Println(s.Kind, s.OK, s.Rule)
 	}

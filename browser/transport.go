@@ -211,7 +211,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	f := &fetch{t: t, req: req, x: &exchange{}}
 	resp, err := f.run()
 	if req.Body != nil {
-		req.Body.Close()
+		_ = req.Body.Close()
 	}
 	if err != nil {
 		var e *Error
@@ -967,8 +967,8 @@ func (b *gzipBody) Close() error { return b.r.Close() }
 // discard drains a little of a body so the connection can be reused, and
 // closes it.
 func discard(resp *http.Response) {
-	io.CopyN(io.Discard, resp.Body, 4<<10)
-	resp.Body.Close()
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	_ = resp.Body.Close()
 }
 
 // cacheRange rewrites a Range header as Chromium's HTTP cache does before

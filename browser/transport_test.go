@@ -74,7 +74,7 @@ func allowAll(maxAge string) http.HandlerFunc {
 		}
 		w.Header().Set("X-Secret", "s")
 		w.Header().Set("Set-Cookie", "sid=2")
-		io.WriteString(w, "ok")
+		_, _ = io.WriteString(w, "ok")
 	}
 }
 
@@ -89,7 +89,7 @@ func do(t *testing.T, tr *Transport, method, u string, body io.Reader, kv ...str
 	}
 	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if resp != nil {
-		t.Cleanup(func() { resp.Body.Close() })
+		t.Cleanup(func() { _ = resp.Body.Close() })
 	}
 	return resp, err
 }
@@ -110,7 +110,7 @@ func TestTransportSimpleGET(t *testing.T) {
 		w.Header().Set("X-Exposed", "1")
 		w.Header().Set("X-Secret", "2")
 		w.Header().Set("Set-Cookie", "a=b")
-		io.WriteString(w, "hello")
+		_, _ = io.WriteString(w, "hello")
 	})
 	tr := &Transport{Origin: page}
 	resp, err := do(t, tr, "GET", a.URL+"/r", nil, "Cookie", "forged=1", "User-Agent", "script", "X-HTTP-Method-Override", "TRACE")
@@ -199,7 +199,7 @@ func TestTransportPreflightAndCache(t *testing.T) {
 
 func TestTransportErrors(t *testing.T) {
 	t.Run("actual request refused after reaching the server", func(t *testing.T) {
-		a := newAPI(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") })
+		a := newAPI(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "done") })
 		_, err := do(t, &Transport{Origin: page}, "POST", a.URL+"/w", strings.NewReader("x"), "Content-Type", "text/plain")
 		e := asError(t, err)
 		if e.Reason != "MissingAllowOriginHeader" || !e.ReachedServer || e.Preflight || e.URL != a.URL+"/w" {
@@ -256,7 +256,7 @@ func TestTransportErrors(t *testing.T) {
 func TestTransportRedirects(t *testing.T) {
 	other := newAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
-		io.WriteString(w, "other")
+		_, _ = io.WriteString(w, "other")
 	})
 	a := newAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", page)
@@ -278,7 +278,7 @@ func TestTransportRedirects(t *testing.T) {
 			w.Header().Set("Location", "http://u:p@"+strings.TrimPrefix(a2(r), "http://")+"/end")
 			w.WriteHeader(http.StatusFound)
 		default:
-			io.WriteString(w, r.Method)
+			_, _ = io.WriteString(w, r.Method)
 		}
 	})
 
@@ -357,7 +357,7 @@ func TestTransportModesAndCookies(t *testing.T) {
 		w.Header().Set("Access-Control-Allow-Origin", page)
 		w.Header().Set("Access-Control-Allow-Credentials", "true")
 		w.Header().Set("Set-Cookie", "sid=2; Path=/")
-		io.WriteString(w, "secret")
+		_, _ = io.WriteString(w, "secret")
 	})
 	u, _ := url.Parse(a.URL)
 	self := "http://" + u.Host // the API's own origin: same-origin requests
@@ -511,16 +511,16 @@ func TestTransportGzip(t *testing.T) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Expose-Headers", "Content-Encoding")
 		if r.Header.Get("Accept-Encoding") != "gzip" {
-			io.WriteString(w, "plain")
+			_, _ = io.WriteString(w, "plain")
 			return
 		}
 		var buf strings.Builder
 		zw := gzip.NewWriter(&buf)
-		io.WriteString(zw, "decoded")
-		zw.Close()
+		_, _ = io.WriteString(zw, "decoded")
+		_ = zw.Close()
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-		io.WriteString(w, buf.String())
+		_, _ = io.WriteString(w, buf.String())
 	})
 	resp, err := do(t, &Transport{Origin: page}, "GET", a.URL+"/z", nil)
 	if err != nil {

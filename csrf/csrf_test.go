@@ -503,7 +503,7 @@ func TestReportOnly(t *testing.T) {
 	var seen *Denial
 	h := g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen, _ = DenialFromContext(r.Context())
-		io.WriteString(w, "done")
+		_, _ = io.WriteString(w, "done")
 	}))
 	w := httptest.NewRecorder()
 	r := req{header: hdr("Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")}.build()

@@ -18,7 +18,7 @@ func ExampleNew() {
 		panic(err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /transfer", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "done") })
+	mux.HandleFunc("POST /transfer", func(w http.ResponseWriter, r *http.Request) { _, _ = fmt.Fprint(w, "done") })
 	h := g.Handler(mux)
 
 	for _, from := range []string{"same-origin", "cross-site"} {
@@ -68,7 +68,7 @@ func ExampleDenialFromContext() {
 			d, _ := csrf.DenialFromContext(r.Context())
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprintf(w, `{"error":"csrf","rule":%q}`, d.Rule)
+			_, _ = fmt.Fprintf(w, `{"error":"csrf","rule":%q}`, d.Rule)
 		}),
 	})
 	r := httptest.NewRequest("POST", "/api/items", nil)

@@ -78,7 +78,7 @@ func benchGuard(b *testing.B, check func(*http.Request) error, r *http.Request) 
 
 func BenchmarkCheck(b *testing.B) {
 	std := http.NewCrossOriginProtection()
-	std.AddTrustedOrigin("https://partner.example")
+	_ = std.AddTrustedOrigin("https://partner.example")
 	std.AddInsecureBypassPattern("/hooks/")
 	std.AddInsecureBypassPattern("POST /api/{id}/webhook")
 	g, _ := New(Config{TrustedOrigins: []string{"https://partner.example"}, Bypass: []string{"/hooks/", "POST /api/{id}/webhook"}})

@@ -24,7 +24,7 @@ func TestZeroGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
 	for _, r := range []req{
 		{header: hdr("Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")},
 		{header: hdr("Sec-Fetch-Site", "same-origin")},

@@ -168,7 +168,7 @@ func Listen(cfg Config) (*Demo, error) {
 
 func (d *Demo) closeListeners() {
 	for _, ln := range d.listeners {
-		ln.Close()
+		_ = ln.Close()
 	}
 }
 

@@ -47,7 +47,7 @@ func do(t *testing.T, method, url string, body string, hdr ...string) (*http.Res
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func TestListenPortInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	port := ln.Addr().(*net.TCPAddr).Port
 	for _, tc := range []struct {
 		cfg          Config
@@ -91,7 +91,7 @@ func TestListenPortInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.Shutdown(context.Background())
+	_ = d.Shutdown(context.Background())
 }
 
 func TestListenRejectsNonLoopback(t *testing.T) {
@@ -552,7 +552,7 @@ func TestServeShutsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer spare.Close()
+	defer func() { _ = spare.Close() }()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Serve after cancel: %v", err)

@@ -23,7 +23,7 @@ func ExampleListen() {
 
 	resp, err := http.Get(d.PageURL + "/scenarios")
 	if err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		fmt.Println(strings.HasPrefix(d.PageURL, "http://localhost:"), resp.Status)
 	}
 	fmt.Println(len(d.Scenarios()) > 10)

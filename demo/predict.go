@@ -212,8 +212,8 @@ func (s *pageServer) predictScript(ctx context.Context, r Request, u *url.URL, c
 		p.Outcome, p.Reason, p.Message = "blocked", "NetworkError", err.Error()
 		return p
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-	resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	_ = resp.Body.Close()
 	p.ReachedServer, p.Status = true, resp.StatusCode
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	switch {

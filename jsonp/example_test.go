@@ -12,7 +12,7 @@ import (
 // weather is a plain JSON API.
 var weather = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	io.WriteString(w, `{"city":"Oslo","sky":"<clear>"}`)
+	_, _ = io.WriteString(w, `{"city":"Oslo","sky":"<clear>"}`)
 })
 
 func get(h http.Handler, target string) *httptest.ResponseRecorder {

@@ -104,7 +104,7 @@ func fuzzServe(t *testing.T, j *Responder, query, body string) (string, bool) {
 	t.Helper()
 	h := j.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	}))
 	r := httptest.NewRequest("GET", "/", nil)
 	r.URL.RawQuery = query

@@ -445,7 +445,7 @@ func (j *Responder) serve(w http.ResponseWriter, r *http.Request, h http.Handler
 	}
 	w.WriteHeader(rec.status)
 	if r.Method != http.MethodHead {
-		w.Write(body)
+		_, _ = w.Write(body)
 	}
 }
 

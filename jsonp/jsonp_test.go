@@ -76,7 +76,7 @@ func api(body string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "max-age=60")
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	})
 }
 
@@ -201,7 +201,7 @@ func TestPassThrough(t *testing.T) {
 	html := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, "<p>missing</p>")
+		_, _ = io.WriteString(w, "<p>missing</p>")
 	})
 	w := serve(t, j, html, "GET", "/?callback=cb")
 	if w.Code != 404 || w.Body.String() != "<p>missing</p>" || w.Header().Get("Content-Type") != "text/html" {
@@ -211,7 +211,7 @@ func TestPassThrough(t *testing.T) {
 	gz := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Encoding", "gzip")
-		w.Write([]byte{0x1f, 0x8b})
+		_, _ = w.Write([]byte{0x1f, 0x8b})
 	})
 	if w := serve(t, j, gz, "GET", "/?callback=cb"); w.Header().Get("Content-Encoding") != "gzip" || w.Body.Len() != 2 {
 		t.Fatalf("gzip: %q %q", w.Header(), w.Body)
@@ -223,7 +223,7 @@ func TestJSONStatusKept(t *testing.T) {
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, `{"title":"not found"}`)
+		_, _ = io.WriteString(w, `{"title":"not found"}`)
 	})
 	w := serve(t, j, notFound, "GET", "/?callback=cb")
 	if w.Code != 404 || !strings.HasSuffix(w.Body.String(), `cb({"title":"not found"});`) {
@@ -246,7 +246,7 @@ func TestTooLarge(t *testing.T) {
 	var werr error
 	big := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `[1,2,3,`)
+		_, _ = io.WriteString(w, `[1,2,3,`)
 		_, werr = io.WriteString(w, `4,5,6,7,8,9,10]`)
 	})
 	w := serve(t, j, big, "GET", "/?callback=cb")
@@ -358,7 +358,7 @@ func TestFlushPassThrough(t *testing.T) {
 	j := mustNew(t, Config{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: 1\n\n")
+		_, _ = io.WriteString(w, "data: 1\n\n")
 		w.(http.Flusher).Flush()
 	})
 	w := serve(t, j, h, "GET", "/?callback=cb")

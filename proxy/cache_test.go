@@ -20,7 +20,7 @@ func TestSharedCacheServesManyCallersOnce(t *testing.T) {
 			cc = "private, max-age=60"
 		}
 		w.Header().Set("Cache-Control", cc)
-		fmt.Fprintf(w, "answer %d", n)
+		_, _ = fmt.Fprintf(w, "answer %d", n)
 	}))
 	defer up.Close()
 	p, ps := newTestProxy(t, Config{

@@ -228,7 +228,7 @@ func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
 // respond copies the upstream response to the caller: filtered headers,
 // CORS, and the body streamed under the size cap.
 func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Response, first, final *target, ex *exchange) {
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if p.c.MaxResponseBody > 0 && resp.ContentLength > p.c.MaxResponseBody {
 		p.fail(w, ex, errorf(classResponseTooLarge, "").needs("MaxResponseBody", ""))
 		return

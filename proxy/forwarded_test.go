@@ -50,7 +50,7 @@ func TestForwardedHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			h := <-got
 			for k, want := range tt.want {
 				if v := h.Values(k); len(v) > 1 || h.Get(k) != want {

@@ -93,7 +93,7 @@ func echoHandler() http.Handler {
 				w.Header().Set("X-Got-"+k, strings.Join(v, ","))
 			}
 		}
-		fmt.Fprintf(w, "%s %s %s", r.Method, r.RequestURI, body)
+		_, _ = fmt.Fprintf(w, "%s %s %s", r.Method, r.RequestURI, body)
 	})
 }
 
@@ -117,7 +117,7 @@ func do(t testing.TB, method, url string, header http.Header, body io.Reader) (*
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	return resp, string(b)
 }
 

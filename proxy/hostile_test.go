@@ -28,7 +28,7 @@ func rawUpstream(t *testing.T, answer func(net.Conn)) (url string, port int) {
 	done := make(chan struct{})
 	t.Cleanup(func() {
 		close(done)
-		ln.Close()
+		_ = ln.Close()
 		wg.Wait()
 	})
 	wg.Add(1)
@@ -42,9 +42,9 @@ func rawUpstream(t *testing.T, answer func(net.Conn)) (url string, port int) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer c.Close()
+				defer func() { _ = c.Close() }()
 				// Closing the listener's side ends the behaviours that wait.
-				stop := context.AfterFunc(doneContext(done), func() { c.Close() })
+				stop := context.AfterFunc(doneContext(done), func() { _ = c.Close() })
 				defer stop()
 				br := bufio.NewReader(c)
 				for {
@@ -154,7 +154,7 @@ func TestUnsolicitedSwitchingProtocols(t *testing.T) {
 				code := 0
 				if resp, err := testTransport.RoundTrip(req); err == nil {
 					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
+					_ = resp.Body.Close()
 					code = resp.StatusCode
 				}
 				mu.Lock()
@@ -218,7 +218,7 @@ func TestTimeoutEndsHostileUpstreams(t *testing.T) {
 			resp, err := testTransport.RoundTrip(req)
 			if err == nil {
 				_, err = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+				_ = resp.Body.Close()
 			}
 			if d := time.Since(start); d > 3*time.Second {
 				t.Errorf("the request took %v with a Timeout of 500ms (err %v)", d, err)
@@ -234,7 +234,7 @@ func TestTimeoutEndsHostileUpstreams(t *testing.T) {
 			req.Header.Set("Origin", "https://app.example")
 			if resp, err := testTransport.RoundTrip(req); err == nil {
 				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+				_ = resp.Body.Close()
 			}
 			waitIdle(t, p)
 		})
@@ -262,7 +262,7 @@ func TestHeadersNotHeldBackByStalledBody(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := time.Since(start)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if d > 2*time.Second || resp.Header.Get("X-Early") != "yes" {
 			t.Errorf("%q: headers after %v (X-Early %q), want them at once", head, d, resp.Header.Get("X-Early"))
 		}
@@ -286,11 +286,11 @@ func TestConnectRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		conn.Close()
+		_ = conn.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != 405 || resp.Header.Get("X-Upstream-Method") != "" {
 			t.Errorf("%s: %d (upstream saw %q), want 405", m, resp.StatusCode, resp.Header.Get("X-Upstream-Method"))
 		}
@@ -303,7 +303,7 @@ func TestConnectRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if _, err := io.WriteString(conn, "CONNECT "+up.Listener.Addr().String()+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}

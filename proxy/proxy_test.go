@@ -321,7 +321,7 @@ func TestRedirects(t *testing.T) {
 			body, _ := io.ReadAll(r.Body)
 			w.Header().Set("X-Method", r.Method)
 			w.Header().Set("X-Content-Type", r.Header.Get("Content-Type"))
-			w.Write(body)
+			_, _ = w.Write(body)
 		}
 	}))
 	defer up.Close()
@@ -389,7 +389,7 @@ func TestRedirectHTTPSDowngrade(t *testing.T) {
 			http.Redirect(w, r, plain.URL+"/x", http.StatusFound)
 			return
 		}
-		w.Write([]byte("over tls"))
+		_, _ = w.Write([]byte("over tls"))
 	}))
 	defer tlsUp.Close()
 	_, ps := newTestProxy(t, Config{TLSConfig: tlsUp.Client().Transport.(*http.Transport).TLSClientConfig}, plain, tlsUp)
@@ -500,7 +500,7 @@ func TestErrorClasses(t *testing.T) {
 	closedPort := serverPort(t, closed)
 	closed.Close()
 	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write(bytes.Repeat([]byte("x"), 2048))
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 2048))
 	}))
 	defer big.Close()
 	_, ps := newTestProxy(t, Config{
@@ -565,7 +565,7 @@ func TestErrorClasses(t *testing.T) {
 func TestStreamedResponseCap(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for range 8 {
-			w.Write(bytes.Repeat([]byte("x"), 512))
+			_, _ = w.Write(bytes.Repeat([]byte("x"), 512))
 			w.(http.Flusher).Flush()
 		}
 	}))
@@ -575,7 +575,7 @@ func TestStreamedResponseCap(t *testing.T) {
 	if err != nil {
 		return // cut before the headers went out: also a refusal
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err == nil || n > 1024 {
 		t.Errorf("read %d bytes, err %v: want a cut connection at most 1024 bytes in", n, err)
@@ -595,13 +595,13 @@ func TestStreaming(t *testing.T) {
 	release := make(chan struct{})
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
-		w.Write([]byte("data: first\n\n"))
+		_, _ = w.Write([]byte("data: first\n\n"))
 		w.(http.Flusher).Flush()
 		select {
 		case <-release:
 		case <-r.Context().Done():
 		}
-		w.Write([]byte("data: second\n\n"))
+		_, _ = w.Write([]byte("data: second\n\n"))
 	}))
 	defer up.Close()
 	_, ps := newTestProxy(t, Config{}, up)
@@ -609,7 +609,7 @@ func TestStreaming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	buf := make([]byte, 64)
 	n, err := resp.Body.Read(buf)
 	if err != nil || string(buf[:n]) != "data: first\n\n" {
@@ -665,7 +665,7 @@ func TestAbortedDownloadsLeakNothing(t *testing.T) {
 		if _, err := io.CopyN(io.Discard, resp.Body, 32<<10); err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close() // hang up mid-download
+		_ = resp.Body.Close() // hang up mid-download
 	}
 	testTransport.CloseIdleConnections()
 	for range 20 {
@@ -706,7 +706,7 @@ func TestInFlightCap(t *testing.T) {
 			errc <- 0
 			return
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		errc <- resp.StatusCode
 	}()
 	<-entered
@@ -954,8 +954,8 @@ func TestChunkedRequestCap(t *testing.T) {
 	_, ps := newTestProxy(t, Config{MaxRequestBody: 100 << 10}, up)
 	pr, pw := io.Pipe()
 	go func() {
-		pw.Write(bytes.Repeat([]byte("a"), 200<<10))
-		pw.Close()
+		_, _ = pw.Write(bytes.Repeat([]byte("a"), 200<<10))
+		_ = pw.Close()
 	}()
 	resp, body := do(t, "POST", ps.URL+"/"+up.URL+"/", nil, pr)
 	if resp.StatusCode != 413 || resp.Header.Get("X-Proxy-Error") != "request_too_large" {
@@ -1084,7 +1084,7 @@ func TestOutboundProxy(t *testing.T) {
 		mu.Lock()
 		egressHits++
 		mu.Unlock()
-		io.WriteString(w, "via egress "+r.URL.String())
+		_, _ = io.WriteString(w, "via egress "+r.URL.String())
 	}))
 	defer egress.Close()
 	t.Setenv("HTTP_PROXY", egress.URL)
@@ -1140,9 +1140,9 @@ func TestSlowBodyBounded(t *testing.T) {
 	defer up.Close()
 	_, ps := newTestProxy(t, Config{Timeout: 200 * time.Millisecond}, up)
 	pr, pw := io.Pipe()
-	defer pw.Close()
+	defer func() { _ = pw.Close() }()
 	go func() {
-		pw.Write([]byte("a")) // and then nothing
+		_, _ = pw.Write([]byte("a")) // and then nothing
 	}()
 	req := mustRequest(t, "POST", ps.URL+"/"+up.URL+"/", pr)
 	req.ContentLength = 10
@@ -1152,7 +1152,7 @@ func TestSlowBodyBounded(t *testing.T) {
 		defer close(done)
 		resp, err := testTransport.RoundTrip(req)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 	}()
 	select {
@@ -1181,7 +1181,7 @@ func TestSlowReaderBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	select { // read nothing
 	case <-ended:
 	case <-time.After(10 * time.Second):

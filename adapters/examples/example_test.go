@@ -52,7 +52,7 @@ func Example_chi() {
 	r := chi.NewRouter()
 	r.Use(m.Handler, g.Handler)
 	r.Put("/items/{id}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "saved", chi.URLParam(r, "id"))
+		_, _ = fmt.Fprintln(w, "saved", chi.URLParam(r, "id"))
 	})
 
 	send(r, "OPTIONS", "/items/7", "Origin", "https://app.example.com", "Access-Control-Request-Method", "PUT")
@@ -71,7 +71,7 @@ func Example_gorillaMux() {
 	m, g := policy()
 	r := mux.NewRouter()
 	r.HandleFunc("/items/{id}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "saved", mux.Vars(r)["id"])
+		_, _ = fmt.Fprintln(w, "saved", mux.Vars(r)["id"])
 	}).Methods("PUT")
 	h := m.Handler(g.Handler(r)) // not r.Use(m.Handler)
 

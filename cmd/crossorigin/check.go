@@ -558,11 +558,9 @@ func writeFix(w io.Writer, f browser.Fix, paint func(string, string) string) {
 // writeHeaderLines prints headers sorted, CORS headers highlighted.
 func writeHeaderLines(w io.Writer, prefix string, h http.Header, paint func(string, string) string) {
 	for _, k := range sortedKeys(h) {
-		name := k
+		name := paint(ansiDim, k)
 		if strings.HasPrefix(k, "Access-Control-") || k == "Origin" || k == "Vary" {
 			name = paint(ansiCyan, k)
-		} else {
-			name = paint(ansiDim, k)
 		}
 		for _, v := range h[k] {
 			if k == "Cookie" || k == "Set-Cookie" {

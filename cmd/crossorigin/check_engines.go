@@ -212,7 +212,7 @@ func (p *replay) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,7 @@ func enginesAPI(t *testing.T, maxAge string) (*httptest.Server, func() []string)
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		io.WriteString(w, "ok")
+		_, _ = io.WriteString(w, "ok")
 	}))
 	t.Cleanup(ts.Close)
 	return ts, func() []string {

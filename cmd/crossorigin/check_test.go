@@ -35,7 +35,7 @@ func apiServer(t *testing.T, allowPut bool, gotCookie *atomic.Value) *httptest.S
 		}
 		w.Header().Set("X-Request-Id", "42")
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"ok":true}`)
+		_, _ = io.WriteString(w, `{"ok":true}`)
 	}))
 	t.Cleanup(ts.Close)
 	return ts
@@ -221,12 +221,12 @@ func forwardProxy(t *testing.T, backend string) (*httptest.Server, *atomic.Int64
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		for k, vs := range resp.Header {
 			w.Header()[k] = vs
 		}
 		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		_, _ = io.Copy(w, resp.Body)
 	}))
 	t.Cleanup(ts.Close)
 	return ts, &n

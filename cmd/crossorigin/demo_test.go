@@ -54,7 +54,7 @@ func TestDemoServesAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("GET %s/: %d", page, resp.StatusCode)
 	}
@@ -77,7 +77,7 @@ func TestDemoUsageErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	busy := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	for _, tc := range []struct {
 		args   []string

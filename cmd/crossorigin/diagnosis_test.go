@@ -26,7 +26,7 @@ func diagServers(t *testing.T) map[string]string {
 	}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", "42")
-		io.WriteString(w, "ok")
+		_, _ = io.WriteString(w, "ok")
 	})
 	cred, err := cors.New(cors.Config{Origins: []string{app}})
 	if err != nil {

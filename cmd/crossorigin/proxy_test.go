@@ -95,7 +95,7 @@ func proxyGet(t *testing.T, url string, h ...string) (*http.Response, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
 }
@@ -103,7 +103,7 @@ func proxyGet(t *testing.T, url string, h ...string) (*http.Response, string) {
 func TestProxyCommand(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Set", r.Header.Get("X-Set"))
-		io.WriteString(w, "upstream "+r.RequestURI)
+		_, _ = io.WriteString(w, "upstream "+r.RequestURI)
 	}))
 	defer up.Close()
 	base, stderr, stop, code := startProxyCmd(t,
@@ -157,7 +157,7 @@ func TestProxyGracefulShutdown(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
 		time.Sleep(200 * time.Millisecond)
-		io.WriteString(w, "finished")
+		_, _ = io.WriteString(w, "finished")
 	}))
 	defer up.Close()
 	base, _, stop, code := startProxyCmd(t, "--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none")
@@ -169,7 +169,7 @@ func TestProxyGracefulShutdown(t *testing.T) {
 			return
 		}
 		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		result <- string(b)
 	}()
 	<-entered
@@ -219,7 +219,7 @@ func TestProxyCommandUsage(t *testing.T) {
 }
 
 func TestProxyEnvFlags(t *testing.T) {
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
 	defer up.Close()
 	t.Setenv("CROSSORIGIN_PROXY_ALLOW_PRIVATE", "127.0.0.1/32")
 	t.Setenv("CROSSORIGIN_PROXY_ALLOW_PORT", upPort(t, up))
@@ -269,7 +269,7 @@ func TestProxySIGTERM(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	defer func() { _ = cmd.Process.Kill() }()
 	lines := make(chan string, 16)
 	go func() {
 		s := bufio.NewScanner(stderr)
@@ -293,7 +293,7 @@ func TestProxySIGTERM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestProxySIGTERM(t *testing.T) {
 func TestProxyCommandRedis(t *testing.T) {
 	addr := redistest.Start(t)
 
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
 	defer up.Close()
 	args := []string{"--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none",
 		"--rate-ip", "4/1h", "--redis", "redis://" + addr + "/0"}
@@ -341,7 +341,7 @@ func TestProxyCommandRedis(t *testing.T) {
 // TestProxyCommandTLS: with --tls-cert and --tls-key the proxy speaks
 // HTTPS, and HTTP/2 to clients that offer it.
 func TestProxyCommandTLS(t *testing.T) {
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
 	defer up.Close()
 	// httptest's certificate is valid for 127.0.0.1; write it out as PEM.
 	ts := httptest.NewUnstartedServer(nil)
@@ -374,12 +374,12 @@ func TestProxyCommandTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != 200 || string(b) != "ok" || resp.ProtoMajor != 2 {
 		t.Errorf("over TLS: %d %q %s, want 200 ok over HTTP/2", resp.StatusCode, b, resp.Proto)
 	}
 	// The proxy itself trusts a https target's CA given by --upstream-ca.
-	tlsUp := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secure") }))
+	tlsUp := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "secure") }))
 	defer tlsUp.Close()
 	caFile := filepath.Join(dir, "upstream-ca.pem")
 	writePEM(t, caFile, "CERTIFICATE", tlsUp.Certificate().Raw)

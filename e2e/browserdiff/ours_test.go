@@ -171,7 +171,7 @@ func fetchOurs(client *http.Client, u string, s step, e engine) (outcome, *brows
 		}
 		return o, ce, ce.Trace
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	o := outcome{Verdict: fmt.Sprintf("%d %s", resp.StatusCode, browser.ResponseType(resp))}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	o.Body = string(b)

@@ -126,9 +126,9 @@ func startServer(t testing.TB, cases []*tcase, engine string) *server {
 		s.cases[c.Name] = c
 	}
 	srv := &http.Server{Handler: s}
-	go srv.Serve(ln)
-	go srv.Serve(ln2)
-	t.Cleanup(func() { srv.Close() })
+	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(ln2) }()
+	t.Cleanup(func() { _ = srv.Close() })
 	return s
 }
 
@@ -201,16 +201,16 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/page":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, "<!doctype html><title>page</title>")
+		_, _ = fmt.Fprint(w, "<!doctype html><title>page</title>")
 		return
 	case "/page-null":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "sandbox allow-scripts")
-		fmt.Fprint(w, "<!doctype html><title>null</title>")
+		_, _ = fmt.Fprint(w, "<!doctype html><title>null</title>")
 		return
 	case "/setcookie":
 		w.Header().Set("Set-Cookie", "sid=1; Path=/x")
-		fmt.Fprint(w, "<!doctype html><title>cookie</title>")
+		_, _ = fmt.Fprint(w, "<!doctype html><title>cookie</title>")
 		return
 	}
 	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/x/"), "/", 3)
@@ -299,7 +299,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	if !h.Preflight && r.Method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified {
-		w.Write(body)
+		_, _ = w.Write(body)
 	}
 }
 
@@ -307,8 +307,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 var gzipped = func() []byte {
 	var b bytes.Buffer
 	z := gzip.NewWriter(&b)
-	z.Write([]byte("ok"))
-	z.Close()
+	_, _ = z.Write([]byte("ok"))
+	_ = z.Close()
 	return b.Bytes()
 }()
 

@@ -37,13 +37,13 @@ func TestMain(m *testing.M) { os.Exit(headless.Run(m, &chromium)) }
 
 var page = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprint(w, "<!doctype html><title>page</title>")
+	_, _ = fmt.Fprint(w, "<!doctype html><title>page</title>")
 })
 
 // ok is the API's handler behind its CORS layer.
 var ok = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", "42")
-	io.WriteString(w, "ok")
+	_, _ = io.WriteString(w, "ok")
 })
 
 // refusing answers preflights in the manner of another middleware: the

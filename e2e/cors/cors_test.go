@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { os.Exit(engines.Run(m, &all)) }
 // page serves an empty HTML page: the origin that scripts run in.
 var page = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprint(w, "<!doctype html><title>page</title>")
+	_, _ = fmt.Fprint(w, "<!doctype html><title>page</title>")
 })
 
 // api is the cross-origin API: it counts what reaches it, sets an exposed
@@ -45,16 +45,16 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/login":
 		http.SetCookie(w, &http.Cookie{Name: "session", Value: "s3cr3t", Path: "/", SameSite: http.SameSiteLaxMode})
-		fmt.Fprint(w, "logged in")
+		_, _ = fmt.Fprint(w, "logged in")
 	case "/whoami":
 		c, err := r.Cookie("session")
 		if err != nil {
-			fmt.Fprint(w, "anonymous")
+			_, _ = fmt.Fprint(w, "anonymous")
 			return
 		}
-		fmt.Fprint(w, "session="+c.Value)
+		_, _ = fmt.Fprint(w, "session="+c.Value)
 	default:
-		fmt.Fprintf(w, "%s %s x-custom=%s", r.Method, r.URL.Path, r.Header.Get("X-Custom"))
+		_, _ = fmt.Fprintf(w, "%s %s x-custom=%s", r.Method, r.URL.Path, r.Header.Get("X-Custom"))
 	}
 }
 

@@ -89,12 +89,12 @@ func newWorld(t *testing.T, m mode) *world {
 	})
 	ok := func(body string) http.HandlerFunc {
 		return func(rw http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
+			_, _ = io.Copy(io.Discard, r.Body)
 			w.record(seen{path: r.URL.Path, origin: r.Header.Get("Origin"), site: r.Header.Get("Sec-Fetch-Site"), contentType: r.Header.Get("Content-Type"), ran: true})
 			if strings.HasPrefix(body, "{") {
 				rw.Header().Set("Content-Type", "application/json")
 			}
-			io.WriteString(rw, body)
+			_, _ = io.WriteString(rw, body)
 		}
 	}
 
@@ -115,7 +115,7 @@ func newWorld(t *testing.T, m mode) *world {
 	app := http.NewServeMux()
 	app.Handle("POST /hooks/", hookGuard.Handler(ok("hooked")))
 	app.Handle("POST /hooks", hookGuard.Handler(ok("hooked")))
-	app.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) { fmt.Fprintf(rw, page, "app", "the app") })
+	app.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) { _, _ = fmt.Fprintf(rw, page, "app", "the app") })
 	app.Handle("POST /transfer", guard.Handler(ok("transferred")))
 	app.Handle("POST /api/items", jsonGuard.Handler(ok(`{"created":true}`)))
 	app.HandleFunc("GET /ws", func(rw http.ResponseWriter, r *http.Request) {
@@ -134,7 +134,9 @@ func newWorld(t *testing.T, m mode) *world {
 	w.appURL = fmt.Sprintf("http://%s:%d", m.app, appPort)
 
 	evil := http.NewServeMux()
-	evil.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) { fmt.Fprintf(rw, page, "evil", "an attacker's page") })
+	evil.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
+		_, _ = fmt.Fprintf(rw, page, "evil", "an attacker's page")
+	})
 	w.evilURL = fmt.Sprintf("http://%s:%d", m.evil, headless.Serve(t, evil))
 
 	// The API on another site: CORS with credentials for the app, and a
@@ -167,13 +169,13 @@ func acceptWebSocket(w http.ResponseWriter, r *http.Request, msg string) {
 	if err != nil {
 		return
 	}
-	defer conn.Close()
-	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", base64.StdEncoding.EncodeToString(sum[:]))
-	rw.Write([]byte{0x81, byte(len(msg))}) // FIN, text; short unmasked payload
-	rw.WriteString(msg)
-	rw.Flush()
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	io.Copy(io.Discard, conn)
+	defer func() { _ = conn.Close() }()
+	_, _ = fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", base64.StdEncoding.EncodeToString(sum[:]))
+	_, _ = rw.Write([]byte{0x81, byte(len(msg))}) // FIN, text; short unmasked payload
+	_, _ = rw.WriteString(msg)
+	_ = rw.Flush()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _ = io.Copy(io.Discard, conn)
 }
 
 // submitForm builds a form in the page and submits it, then waits for the

@@ -86,7 +86,7 @@ func startAPI(t *testing.T, apiHost string, callers ...string) *api {
 	a := &api{}
 	data := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, weather)
+		_, _ = io.WriteString(w, weather)
 	})
 	mux := http.NewServeMux()
 	mux.Handle("GET /weather", mustNew(t, jsonp.Config{}).Handler(data))
@@ -98,7 +98,7 @@ func startAPI(t *testing.T, apiHost string, callers ...string) *api {
 	// /naive answers JSONP with any dotted identifier as the callback, as
 	// echo's check does: together they show a Same-Origin Method Execution.
 	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>account</title><body><button id="deleteAccount" onclick="window.deleted = true">Delete my account</button></body>`)
+		_, _ = io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>account</title><body><button id="deleteAccount" onclick="window.deleted = true">Delete my account</button></body>`)
 	})
 	mux.HandleFunc("GET /naive", func(w http.ResponseWriter, r *http.Request) {
 		cb := r.URL.Query().Get("callback")
@@ -107,11 +107,11 @@ func startAPI(t *testing.T, apiHost string, callers ...string) *api {
 			return
 		}
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "/**/ typeof %s === 'function' && %s(%s);", cb, cb, weather)
+		_, _ = fmt.Fprintf(w, "/**/ typeof %s === 'function' && %s(%s);", cb, cb, weather)
 	})
 	mux.HandleFunc("GET /setcookie", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "1", Path: "/", HttpOnly: true})
-		io.WriteString(w, "cookie set")
+		_, _ = io.WriteString(w, "cookie set")
 	})
 	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
@@ -134,7 +134,7 @@ var naiveCallback = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A
 // startPage serves a blank page; it returns its origin on pageHost.
 func startPage(t *testing.T, pageHost string) string {
 	port := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>caller</title><p>a page that uses JSONP</p>`)
+		_, _ = io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>caller</title><p>a page that uses JSONP</p>`)
 	}))
 	return fmt.Sprintf("http://%s:%d", pageHost, port)
 }

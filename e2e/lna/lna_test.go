@@ -54,7 +54,7 @@ func startTarget(t *testing.T) *target {
 		tg.seen = append(tg.seen, r.Header.Get("Origin"))
 		tg.mu.Unlock()
 		w.Header().Set("Access-Control-Allow-Origin", "*")
-		fmt.Fprint(w, "ok")
+		_, _ = fmt.Fprint(w, "ok")
 	}))
 	tg.url = fmt.Sprintf("http://127.0.0.1:%d/api", port)
 	return tg
@@ -72,8 +72,8 @@ func serve(t *testing.T, h http.Handler) int {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
@@ -101,7 +101,7 @@ func model(e browser.Engine, page, url string) (sent bool, err error) {
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return true, nil
 	}
 	return false, err
@@ -332,7 +332,7 @@ func TestPublicPageToLoopbackFirefox(t *testing.T) {
 	tg := startTarget(t)
 	pagePort := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprint(w, "<!doctype html><title>public</title>")
+		_, _ = fmt.Fprint(w, "<!doctype html><title>public</title>")
 	}))
 	b, err := firefox.Start(firefox.Pref{Name: "network.lna.address_space.public.override", Value: "127.0.0.1:" + strconv.Itoa(pagePort)})
 	if err != nil {
@@ -364,6 +364,6 @@ func TestPublicPageToLoopbackFirefox(t *testing.T) {
 	if resp, err := (&http.Client{Transport: tr}).Do(req); err != nil {
 		t.Errorf("with the permission: %v", err)
 	} else {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 }

@@ -65,7 +65,7 @@ func startAPI(t *testing.T) *api {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Custom", "visible")
 		w.Header().Set("Set-Cookie", "sid=1; Path=/")
-		fmt.Fprintf(w, `{"method":%q,"path":%q}`, r.Method, r.URL.Path)
+		_, _ = fmt.Fprintf(w, `{"method":%q,"path":%q}`, r.Method, r.URL.Path)
 	}))
 	a.url = fmt.Sprintf("http://api.test:%d", a.port)
 	return a
@@ -92,7 +92,7 @@ func startProxy(t *testing.T, a *api, c proxy.Config) string {
 
 func startPage(t *testing.T, host string) string {
 	port := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>caller</title><p>a page that uses the proxy</p>`)
+		_, _ = io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>caller</title><p>a page that uses the proxy</p>`)
 	}))
 	return fmt.Sprintf("http://%s:%d", host, port)
 }
@@ -231,10 +231,10 @@ func TestRedirectSameOriginNotReusedAcrossOrigins(t *testing.T) {
 		target := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/data" {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
-				io.WriteString(w, "direct")
+				_, _ = io.WriteString(w, "direct")
 				return
 			}
-			io.WriteString(w, `<!doctype html><title>a</title>`)
+			_, _ = io.WriteString(w, `<!doctype html><title>a</title>`)
 		}))
 		pageA := fmt.Sprintf("http://a.app.test:%d", target)
 		pageB := startPage(t, "b.app.test")

@@ -68,7 +68,7 @@ func TestSpecialCharBrowsers(t *testing.T) {
 		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
 	}))
 	page := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<!doctype html><title>attacker</title>`)
+		_, _ = io.WriteString(w, `<!doctype html><title>attacker</title>`)
 	}))
 
 	for _, c := range strings.Split("_ - + $ ` , ; ! ' \" ( ) { } * & = ~", " ") {
@@ -117,7 +117,7 @@ func readAPI(t *testing.T, allow func(string) bool) int {
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
 			w.Header().Set("Vary", "Origin")
 		}
-		io.WriteString(w, `{"secret":"s3"}`)
+		_, _ = io.WriteString(w, `{"secret":"s3"}`)
 	}))
 }
 
@@ -126,7 +126,7 @@ func readAPI(t *testing.T, allow func(string) bool) int {
 func runPoC(t *testing.T, page string) string {
 	t.Helper()
 	port := headless.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "<!doctype html><meta charset=utf-8>"+page)
+		_, _ = io.WriteString(w, "<!doctype html><meta charset=utf-8>"+page)
 	}))
 	ctx := browser.NewTab(t, 30*time.Second)
 	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("http://evil.test:%d/", port))); err != nil {

@@ -41,11 +41,11 @@ func server(t *testing.T) (url string, refused *atomic.Int32) {
 	}
 	api := j.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, data)
+		_, _ = io.WriteString(w, data)
 	}))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>account</title><body><button id="deleteAccount" onclick="window.deleted = true">Delete my account</button></body>`)
+		_, _ = io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>account</title><body><button id="deleteAccount" onclick="window.deleted = true">Delete my account</button></body>`)
 	})
 	mux.HandleFunc("GET /naive", func(w http.ResponseWriter, r *http.Request) {
 		cb := r.URL.Query().Get("callback")
@@ -54,7 +54,7 @@ func server(t *testing.T) (url string, refused *atomic.Int32) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "/**/ typeof %s === 'function' && %s(%s);", cb, cb, data)
+		_, _ = fmt.Fprintf(w, "/**/ typeof %s === 'function' && %s(%s);", cb, cb, data)
 	})
 	mux.HandleFunc("GET /jsonp", func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}

@@ -341,7 +341,7 @@ func startProxy() (*proxy, error) {
 		},
 	}
 	p := &proxy{srv: &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}, port: ln.Addr().(*net.TCPAddr).Port}
-	go p.srv.Serve(ln)
+	go func() { _ = p.srv.Serve(ln) }()
 	return p, nil
 }
 

@@ -95,7 +95,7 @@ func Start(prefs ...Pref) (*Browser, error) {
 	cmd := exec.Command(path, "--headless", "--marionette", "--remote-allow-system-access", "--no-remote", "--profile", dir)
 	cmd.Env = append(os.Environ(), "MOZ_HEADLESS=1")
 	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
+		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("firefox: starting %s: %w", path, err)
 	}
 	b := &Browser{cmd: cmd, dir: dir}
@@ -131,11 +131,11 @@ func Start(prefs ...Pref) (*Browser, error) {
 // Close ends the browser and removes its profile.
 func (b *Browser) Close() {
 	if b.conn != nil {
-		b.conn.Close()
+		_ = b.conn.Close()
 	}
-	b.cmd.Process.Kill()
-	b.cmd.Wait()
-	os.RemoveAll(b.dir)
+	_ = b.cmd.Process.Kill()
+	_ = b.cmd.Wait()
+	_ = os.RemoveAll(b.dir)
 }
 
 // Navigate loads url in the session's window and waits for it to load.
@@ -201,7 +201,7 @@ func (b *Browser) call(name string, params any) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.conn.SetDeadline(time.Now().Add(2 * time.Minute))
+	_ = b.conn.SetDeadline(time.Now().Add(2 * time.Minute))
 	if _, err := fmt.Fprintf(b.conn, "%d:%s", len(msg), msg); err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (b *Browser) call(name string, params any) (json.RawMessage, error) {
 			return nil, fmt.Errorf("firefox: %s: malformed response %.200s", name, raw)
 		}
 		var id int
-		if json.Unmarshal(resp[1], &id); id != b.id {
+		if err := json.Unmarshal(resp[1], &id); err != nil || id != b.id {
 			continue // a response to an earlier command that timed out
 		}
 		if s := string(resp[2]); s != "null" {

@@ -23,13 +23,13 @@ func TestFetchThroughProxy(t *testing.T) {
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Host == "app.example.test" {
-			fmt.Fprint(w, "<!doctype html><title>app</title>")
+			_, _ = fmt.Fprint(w, "<!doctype html><title>app</title>")
 			return
 		}
-		fmt.Fprint(w, "api")
+		_, _ = fmt.Fprint(w, "api")
 	})}
-	go srv.Serve(ln)
-	defer srv.Close()
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Close() }()
 	b, err := Start(ProxyPrefs(ln.Addr().(*net.TCPAddr).Port)...)
 	if err != nil {
 		t.Fatal(err)

@@ -105,7 +105,7 @@ func Start(extra ...chromedp.ExecAllocatorOption) (*Browser, error) {
 // Close stops the browser and removes its profile.
 func (b *Browser) Close() {
 	b.cancel()
-	os.RemoveAll(b.dir)
+	_ = os.RemoveAll(b.dir)
 }
 
 // NewTab returns the context of a new tab in the shared browser. The tab
@@ -151,8 +151,8 @@ func Serve(t testing.TB, h http.Handler) int {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
 	return ln.Addr().(*net.TCPAddr).Port
 }
 

@@ -25,10 +25,10 @@ func TestTestHostsResolveToLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "<title>host %s</title>", r.Host)
+		_, _ = fmt.Fprintf(w, "<title>host %s</title>", r.Host)
 	})}
-	go srv.Serve(ln)
-	defer srv.Close()
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Close() }()
 	port := ln.Addr().(*net.TCPAddr).Port
 	ctx := browser.NewTab(t, 30*time.Second)
 	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("http://app.test:%d/", port))); err != nil {

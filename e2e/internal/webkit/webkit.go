@@ -134,11 +134,11 @@ func (b *Browser) startXvfb() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	b.xvfb = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
 	b.xvfb.ExtraFiles = []*os.File{w}
 	err = b.xvfb.Start()
-	w.Close()
+	_ = w.Close()
 	if err != nil {
 		b.xvfb = nil
 		return "", fmt.Errorf("webkit: starting Xvfb: %w", err)
@@ -164,7 +164,7 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
@@ -174,7 +174,7 @@ func waitReady(c *http.Client, root string) error {
 	for {
 		resp, err := c.Get(root + "/status")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -247,7 +247,7 @@ func (b *Browser) do(method, url string, body, out any) error {
 	if err != nil {
 		return fmt.Errorf("webkit: %s %s: %w", method, url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return err

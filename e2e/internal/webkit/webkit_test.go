@@ -22,14 +22,14 @@ func TestFetch(t *testing.T) {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Host {
 		case "app.example.test":
-			fmt.Fprint(w, "<!doctype html><title>app</title>")
+			_, _ = fmt.Fprint(w, "<!doctype html><title>app</title>")
 		default:
 			w.Header().Set("X-Host", r.Host)
-			fmt.Fprint(w, "api")
+			_, _ = fmt.Fprint(w, "api")
 		}
 	})}
-	go srv.Serve(ln)
-	defer srv.Close()
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Close() }()
 
 	b, err := Start(Options{Proxy: ln.Addr().String()})
 	if err != nil {
