@@ -184,6 +184,16 @@ type Config struct {
 	// MaxInFlight caps concurrent proxied requests; over it the answer is
 	// 503 with Retry-After. Zero means the default; negative means no cap.
 	MaxInFlight int
+	// BreakerFailures is how many consecutive failures of a target host
+	// (unreachable, refused, timed out, TLS failed) open its circuit: for
+	// BreakerCooldown its requests are answered 503 circuit_open at once
+	// instead of holding a MaxInFlight slot each, then one request goes
+	// through as a probe, whose success closes the circuit again. Zero
+	// means DefaultBreakerFailures; negative turns the breaker off.
+	BreakerFailures int
+	// BreakerCooldown is how long an open circuit stays open. Zero means
+	// DefaultBreakerCooldown.
+	BreakerCooldown time.Duration
 	// MaxIdleConnsPerHost sizes the upstream keep-alive pool; it should be
 	// at least the expected concurrency per target. Zero means the default.
 	MaxIdleConnsPerHost int
@@ -428,6 +438,14 @@ func compile(c Config) (*compiled, error) {
 		cc.MaxHeaderBytes = DefaultMaxHeaderBytes
 	} else if cc.MaxHeaderBytes < 0 {
 		errs = append(errs, configError("MaxHeaderBytes", fmt.Sprint(c.MaxHeaderBytes), "negative", "use a positive size, or 0 for the default 64 KiB"))
+	}
+	if cc.BreakerFailures == 0 {
+		cc.BreakerFailures = DefaultBreakerFailures
+	}
+	if cc.BreakerCooldown == 0 {
+		cc.BreakerCooldown = DefaultBreakerCooldown
+	} else if cc.BreakerCooldown < 0 {
+		errs = append(errs, configError("BreakerCooldown", c.BreakerCooldown.String(), "is negative", "use a positive duration, or 0 for the default"))
 	}
 	if cc.MaxInFlight == 0 {
 		cc.MaxInFlight = DefaultMaxInFlight

@@ -30,6 +30,7 @@ const (
 	classHeaderTooLarge         // request headers over the cap
 	classRateLimited            // a rate limit is exhausted
 	classOverloaded             // too many requests in flight
+	classCircuitOpen            // the target failed repeatedly; not tried for a while
 	classDNS                    // the target's name does not resolve
 	classRefused                // the target refused or reset the connection
 	classTimeout                // a phase took too long
@@ -57,6 +58,7 @@ var classInfo = [...]struct {
 	classHeaderTooLarge:   {"header_too_large", http.StatusRequestHeaderFieldsTooLarge, "the request headers are too large", "send fewer or smaller headers"},
 	classRateLimited:      {"rate_limited", http.StatusTooManyRequests, "too many requests, retry later", "wait for the seconds in Retry-After before trying again"},
 	classOverloaded:       {"overloaded", http.StatusServiceUnavailable, "the proxy is busy, retry later", "retry after the seconds in Retry-After"},
+	classCircuitOpen:      {"circuit_open", http.StatusServiceUnavailable, "the target failed several times in a row; the proxy does not try it again for a while", "retry after the seconds in Retry-After; check that the target is up"},
 	classDNS:              {"dns", http.StatusBadGateway, "the target host name does not resolve", "check the target's host name"},
 	classRefused:          {"refused", http.StatusBadGateway, "the target refused the connection", "check that the target is up and listening"},
 	classTimeout:          {"timeout", http.StatusGatewayTimeout, "the target did not answer in time", "check that the target answers, and in time"},

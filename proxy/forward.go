@@ -82,6 +82,9 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 			if ctx.Err() == context.DeadlineExceeded {
 				c = classTimeout
 			}
+			if hop == 0 && upstreamFailure(c) {
+				ex.health = outcomeFailure
+			}
 			p.fail(w, ex, &proxyError{class: c, err: err})
 			return
 		}
@@ -90,8 +93,14 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 			// The proxy never forwards Upgrade, so nobody asked for this; its
 			// body is the raw connection, which nothing would ever end.
 			_ = resp.Body.Close()
+			if hop == 0 {
+				ex.health = outcomeFailure
+			}
 			p.fail(w, ex, errorf(classUpstream, "the target switched protocols, which the proxy never asks for"))
 			return
+		}
+		if hop == 0 {
+			ex.health = outcomeOK
 		}
 		loc := resp.Header.Get("Location")
 		if !isRedirect(resp.StatusCode) || loc == "" {

@@ -17,6 +17,7 @@ type metrics struct {
 	rateLimited   [3]prometheus.Counter // by dimension: dimIP, dimOrigin, dimHost
 	limiterErrors prometheus.Counter
 	inFlight      prometheus.Gauge
+	breakerOpened prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -50,7 +51,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Namespace: "crossorigin", Subsystem: "proxy", Name: "in_flight",
 		Help: "Requests being proxied right now.",
 	})
-	for _, c := range []prometheus.Collector{requests, upstream, blocks, rateLimited, m.limiterErrors, m.inFlight} {
+	m.breakerOpened = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "crossorigin", Subsystem: "proxy", Name: "circuit_opened_total",
+		Help: "Times a target host's circuit opened after consecutive failures (its requests then get 503 circuit_open, counted in refused_total).",
+	})
+	for _, c := range []prometheus.Collector{requests, upstream, blocks, rateLimited, m.limiterErrors, m.inFlight, m.breakerOpened} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

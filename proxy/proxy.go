@@ -59,6 +59,7 @@ type Proxy struct {
 	upstream  http.RoundTripper // transport, or the cache in front of it
 	cache     *sharedcache.Cache
 	limiter   Limiter
+	breaker   *breaker // nil when off
 	metrics   *metrics
 	inFlight  atomic.Int64
 	idPrefix  string
@@ -78,6 +79,9 @@ func New(c Config) (*Proxy, error) {
 	}
 	p := &Proxy{c: cc, guard: newGuard(&cc.Config), limiter: cc.Limiter, metrics: m}
 	p.cors = cc.cors.Handler(http.HandlerFunc(p.serve))
+	if cc.BreakerFailures > 0 {
+		p.breaker = newBreaker(cc.BreakerFailures, cc.BreakerCooldown, m.breakerOpened.Inc)
+	}
 	if p.limiter == nil {
 		p.limiter = NewMemoryLimiter()
 	}
@@ -149,6 +153,7 @@ type exchange struct {
 	upstream time.Duration
 	shown    Decision // the tightest rate-limit decision so far
 	limited  bool     // shown is set
+	health   outcome  // what the first hop said of the target's health
 }
 
 // ServeHTTP proxies one request.
@@ -286,6 +291,13 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, ex, errorf(classRequestTooLarge, "").needs("MaxRequestBody", ""))
 		return
 	}
+	key := breakerKey(t.u)
+	if wait, ok := p.breaker.allow(key, time.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(wait)), 10))
+		p.fail(w, ex, errorf(classCircuitOpen, ""))
+		return
+	}
+	defer func() { p.breaker.report(key, ex.health, time.Now()) }()
 	if n := p.inFlight.Add(1); p.c.MaxInFlight > 0 && n > int64(p.c.MaxInFlight) {
 		p.inFlight.Add(-1)
 		w.Header().Set("Retry-After", "1")
@@ -466,6 +478,19 @@ func headerAddr(vs []string) string {
 		return a.String()
 	}
 	return ""
+}
+
+// breakerKey is the circuit breaker's key of a target: its canonical host
+// and port, since one dead service must not close the others of a host.
+func breakerKey(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return hostKey(u) + ":" + port
 }
 
 // hostKey is the per-host rate-limit key of a target: its host in one

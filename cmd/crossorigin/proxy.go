@@ -109,10 +109,10 @@ type proxyFlags struct {
 
 	listen, helpFile, clientIP, rateIP, rateOrig, rateHost *string
 	redisURL, redisFail, logFmt, tlsCert, tlsKey, upCA     *string
-	otlp, configFile                                       *string
+	otlp, configFile, metricsListen                        *string
 	origins, deny, require, remove, set                    *[]string
 	allowH, denyH, credH, private, ports                   *[]string
-	envProxy, checkConfig                                  *bool
+	envProxy, checkConfig, pprof                           *bool
 	grace                                                  *time.Duration
 	redisPrefetch                                          *int
 	maxReq, maxResp, maxHdr, cache                         *int64
@@ -168,6 +168,10 @@ func newProxyFlags(_ io.Writer) *proxyFlags {
 	fs.DurationVar(&c.IdleConnTimeout, "idle-timeout", proxy.DefaultIdleConnTimeout, "idle upstream connection lifetime, a `DURATION`, e.g. 1m")
 	fs.DurationVar(&c.Timeout, "timeout", proxy.DefaultTimeout, "total time for one proxied exchange, body included, a `DURATION`, e.g. 1m")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", proxy.DefaultMaxInFlight, "`N` concurrent proxied requests before 503, e.g. 512 (-1: no cap)")
+	fs.IntVar(&c.BreakerFailures, "breaker-failures", proxy.DefaultBreakerFailures, "`N` consecutive failures of a target host and port that open its circuit (503 circuit_open at once, then one probe after --breaker-cooldown), e.g. 10 (-1: no breaker)")
+	fs.DurationVar(&c.BreakerCooldown, "breaker-cooldown", proxy.DefaultBreakerCooldown, "how long an open circuit stays open, a `DURATION`, e.g. 30s")
+	f.metricsListen = fs.String("metrics-listen", "", "serve /metrics (Prometheus) on this separate `ADDRESS`, e.g. 127.0.0.1:9090 (empty: no metrics; never on the public listener)")
+	f.pprof = fs.Bool("pprof", false, "also serve Go's /debug/pprof/ on --metrics-listen")
 	fs.IntVar(&c.MaxIdleConnsPerHost, "max-idle-conns-per-host", proxy.DefaultMaxIdleConnsPerHost, "upstream keep-alive pool per host, `N`, e.g. 128; at least the expected concurrency")
 	return f
 }
@@ -209,6 +213,7 @@ var proxyFields = map[string]string{
 	"MaxResponseBody": "max-response-body", "MaxHeaderBytes": "max-header-bytes", "CacheBytes": "cache-size",
 	"Forwarded": "forwarded", "ForwardedFor": "forwarded-for", "ForwardedBy": "forwarded-by",
 	"RedirectSameOrigin": "redirect-same-origin", "Help": "help-file",
+	"BreakerFailures": "breaker-failures", "BreakerCooldown": "breaker-cooldown",
 }
 
 // proxySettings is what the flags say, translated: the proxy's Config
@@ -319,6 +324,9 @@ func (f *proxyFlags) files(s *proxySettings) []error {
 			errs = append(errs, fmt.Errorf("%s: %v", f.label("help-file"), err))
 		}
 		s.config.Help = string(b)
+	}
+	if *f.pprof && *f.metricsListen == "" {
+		errs = append(errs, errors.New("--pprof: needs --metrics-listen (pprof is never served on the public listener)"))
 	}
 	if (*f.tlsCert == "") != (*f.tlsKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key: give both, or neither for plain HTTP"))
@@ -513,9 +521,11 @@ const proxySynopsis = `Usage: crossorigin proxy [flags]
 Runs the CORS proxy: GET /https://api.example.com/path (or /?url=...)
 fetches the target and answers with CORS headers. Only public addresses on
 ports 80 and 443 are reached unless --allow-private/--allow-port say
-otherwise; credentials are stripped. /healthz (liveness), /readyz (503
-while the Redis rate limits are degraded) and /metrics (Prometheus) are
-served beside the proxy. SIGINT/SIGTERM shut it down gracefully.
+otherwise; cookies are stripped and Authorization refused unless the
+target is a --credential-host. /healthz (liveness) and /readyz (503 while
+the Redis rate limits are degraded) are served beside the proxy; /metrics
+(Prometheus) only on --metrics-listen. SIGINT/SIGTERM shut it down
+gracefully.
 
 Every flag can also be set by an environment variable: --allow-port is
 CROSSORIGIN_PROXY_ALLOW_PORT; repeatable flags take a comma-separated list.`

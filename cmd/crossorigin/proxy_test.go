@@ -44,6 +44,19 @@ func (s *proxyLog) String() string {
 
 var proxyListeningRE = regexp.MustCompile(`listening on (https?://\S+)`)
 
+var metricsListeningRE = regexp.MustCompile(`metrics on (http://\S+)/metrics`)
+
+// metricsBase is the base URL of the --metrics-listen listener that a
+// proxy started with --metrics-listen 127.0.0.1:0 announced.
+func metricsBase(t *testing.T, l *proxyLog) string {
+	t.Helper()
+	m := metricsListeningRE.FindStringSubmatch(l.String())
+	if m == nil {
+		t.Fatalf("no metrics listener announced: %s", l.String())
+	}
+	return m[1]
+}
+
 // startProxyCmd runs `crossorigin proxy ARGS` in the background and
 // returns its base URL, its stderr, a stop function and the exit code.
 func startProxyCmd(t *testing.T, args ...string) (string, *proxyLog, context.CancelFunc, <-chan int) {
@@ -108,7 +121,8 @@ func TestProxyCommand(t *testing.T) {
 	defer up.Close()
 	base, stderr, stop, code := startProxyCmd(t,
 		"--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up),
-		"--origin", "https://app.example", "--set-header", "X-Set: yes", "--log-format", "json")
+		"--origin", "https://app.example", "--set-header", "X-Set: yes", "--log-format", "json",
+		"--metrics-listen", "127.0.0.1:0", "--pprof")
 
 	resp, body := proxyGet(t, base+"/"+up.URL+"/a//b", "Origin", "https://app.example")
 	if resp.StatusCode != 200 || body != "upstream /a//b" || resp.Header.Get("X-Set") != "yes" {
@@ -130,8 +144,16 @@ func TestProxyCommand(t *testing.T) {
 	if resp.StatusCode != 200 || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", resp.StatusCode, body)
 	}
-	_, body = proxyGet(t, base+"/metrics")
-	for _, want := range []string{`crossorigin_proxy_requests_total{code="2xx"} 1`, `crossorigin_proxy_requests_total{code="4xx"} 2`, `crossorigin_proxy_refused_total{reason="credentials_refused"} 1`, "go_goroutines"} {
+	// Metrics and pprof are served on their own listener only.
+	if resp, _ := proxyGet(t, base+"/metrics"); resp.StatusCode == 200 {
+		t.Error("/metrics is served on the public listener")
+	}
+	mbase := metricsBase(t, stderr)
+	if resp, _ := proxyGet(t, mbase+"/debug/pprof/cmdline"); resp.StatusCode != 200 {
+		t.Errorf("pprof: %d", resp.StatusCode)
+	}
+	_, body = proxyGet(t, mbase+"/metrics")
+	for _, want := range []string{`crossorigin_proxy_requests_total{code="2xx"} 1`, `crossorigin_proxy_requests_total{code="4xx"} 3` /* denied origin, Authorization, /metrics on the public listener */, `crossorigin_proxy_refused_total{reason="credentials_refused"} 1`, "go_goroutines"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

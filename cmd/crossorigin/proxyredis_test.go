@@ -103,8 +103,8 @@ func TestProxyCommandReadyz(t *testing.T) {
 	srv := redistest.StartServer(t)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
 	defer up.Close()
-	base, _, _, _ := startProxyCmd(t, "--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none",
-		"--rate-ip", "1000/1h", "--redis", "redis://"+srv.Addr+"/0")
+	base, stderr, _, _ := startProxyCmd(t, "--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up), "--log-format", "none",
+		"--rate-ip", "1000/1h", "--redis", "redis://"+srv.Addr+"/0", "--metrics-listen", "127.0.0.1:0")
 	if resp, body := proxyGet(t, base+"/readyz"); resp.StatusCode != 200 {
 		t.Fatalf("/readyz %d %q with Redis up", resp.StatusCode, body)
 	}
@@ -120,7 +120,7 @@ func TestProxyCommandReadyz(t *testing.T) {
 	if resp, _ := proxyGet(t, base+"/healthz"); resp.StatusCode != 200 {
 		t.Errorf("/healthz %d with Redis dead, want 200 (liveness)", resp.StatusCode)
 	}
-	if _, body := proxyGet(t, base+"/metrics"); !strings.Contains(body, "crossorigin_proxy_rate_limiter_degraded 1") {
+	if _, body := proxyGet(t, metricsBase(t, stderr)+"/metrics"); !strings.Contains(body, "crossorigin_proxy_rate_limiter_degraded 1") {
 		t.Error("metrics do not say the limiter is degraded")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 	"time"
 
@@ -93,8 +94,6 @@ func serveProxy(ctx context.Context, s *proxySettings, rt *proxyRuntime, live *l
 				_, _ = io.WriteString(w, "ok\n")
 			case "/readyz":
 				serveReady(w, rt.redisLim)
-			case "/metrics":
-				rt.metrics(w, r)
 			default:
 				proxied.ServeHTTP(w, r)
 			}
@@ -110,6 +109,15 @@ func serveProxy(ctx context.Context, s *proxySettings, rt *proxyRuntime, live *l
 	if err != nil {
 		fmt.Fprintf(stderr, "crossorigin proxy: %v\n", err)
 		return 2
+	}
+	if addr := *s.flags.metricsListen; addr != "" {
+		stop, err := serveMetrics(addr, rt, *s.flags.pprof, stderr)
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "crossorigin proxy: --metrics-listen: %v\n", err)
+			return 2
+		}
+		defer stop()
 	}
 	scheme, serve := "http", func() error { return srv.Serve(ln) }
 	if s.certs != nil {
@@ -134,4 +142,26 @@ func serveProxy(ctx context.Context, s *proxySettings, rt *proxyRuntime, live *l
 		return 2
 	}
 	return 0
+}
+
+// serveMetrics serves /metrics, and with pprof Go's /debug/pprof/, on a
+// listener of their own: operators' endpoints stay off the public one.
+func serveMetrics(addr string, rt *proxyRuntime, withPprof bool, stderr io.Writer) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", rt.metrics)
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stderr, "crossorigin proxy: metrics on http://%s/metrics\n", ln.Addr())
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }, nil
 }
