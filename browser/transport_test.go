@@ -177,10 +177,10 @@ func TestTransportPreflightAndCache(t *testing.T) {
 	t.Run("keyed by URL, method, credentials", func(t *testing.T) {
 		a := newAPI(t, allowAll("600"))
 		tr := &Transport{Origin: page}
-		do(t, tr, "PUT", a.URL+"/p", strings.NewReader("x"))
-		do(t, tr, "PUT", a.URL+"/q", strings.NewReader("x")) // other URL: preflight
-		do(t, tr, "GET", a.URL+"/p", nil, "X-A", "1")        // covered by the entry
-		_, err := do(t, tr, "DELETE", a.URL+"/p", nil)       // not covered: preflight, refused
+		_, _ = do(t, tr, "PUT", a.URL+"/p", strings.NewReader("x"))
+		_, _ = do(t, tr, "PUT", a.URL+"/q", strings.NewReader("x")) // other URL: preflight
+		_, _ = do(t, tr, "GET", a.URL+"/p", nil, "X-A", "1")        // covered by the entry
+		_, err := do(t, tr, "DELETE", a.URL+"/p", nil)              // not covered: preflight, refused
 		e := asError(t, err)
 		if e.Reason != "MethodDisallowedByPreflightResponse" || e.ReachedServer || !e.Preflight {
 			t.Errorf("DELETE: %+v", e)
@@ -405,7 +405,7 @@ func TestTransportModesAndCookies(t *testing.T) {
 			jar, _ := cookiejar.New(nil)
 			jar.SetCookies(u, []*http.Cookie{{Name: "sid", Value: "1", Path: "/"}})
 			tr := &Transport{Origin: tc.origin, Credentials: tc.mode, Jar: jar}
-			do(t, tr, "GET", a.URL+"/c", nil)
+			_, _ = do(t, tr, "GET", a.URL+"/c", nil)
 			_, err := a.last().Cookie("sid")
 			if sent := err == nil; sent != tc.sent {
 				t.Errorf("%s %v: cookie sent = %v", tc.origin, tc.mode, sent)

@@ -125,7 +125,7 @@ func FuzzConfig(f *testing.F) {
 				}
 			}
 		}
-		New(Config{Bypass: []string{s}, PublicOrigins: []string{s}, RequiredHeader: s})
+		_, _ = New(Config{Bypass: []string{s}, PublicOrigins: []string{s}, RequiredHeader: s})
 	})
 }
 

@@ -110,7 +110,12 @@ func TestOtherLoopbackAddress(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Log("Serve:", err)
+		}
+	}()
 	if !strings.HasPrefix(d.PageURL, "http://127.0.0.2:") {
 		t.Errorf("PageURL = %q: localhost would not reach 127.0.0.2", d.PageURL)
 	}

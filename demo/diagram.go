@@ -284,5 +284,5 @@ func (s *pageServer) diagram(w http.ResponseWriter, r *http.Request) {
 	}
 	names := map[string]string{"browser": s.d.PageURL, "api": s.d.APIURL, "proxy": s.d.ProxyURL, "upstream": s.d.UpstreamURL}
 	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Write([]byte(Diagram(s.log.Run(run), names, r.URL.Query().Get("verdict"))))
+	_, _ = w.Write([]byte(Diagram(s.log.Run(run), names, r.URL.Query().Get("verdict"))))
 }
