@@ -333,76 +333,116 @@ type compiled struct {
 	cors          *cors.Middleware
 }
 
+// compile validates c and applies the defaults, one small step per field
+// (or group of like fields), collecting every problem.
 func compile(c Config) (*compiled, error) {
-	var errs []error
 	cc := &compiled{Config: c}
-	if len(c.Origins) == 0 {
+	var errs []error
+	for _, step := range [...]func(*compiled, *[]error){
+		(*compiled).compileOrigins,
+		(*compiled).compileHeaderNames,
+		(*compiled).compileForwarded,
+		(*compiled).compileHosts,
+		(*compiled).compileAddresses,
+		(*compiled).compileTimeouts,
+		(*compiled).compileSizes,
+		(*compiled).compileBreaker,
+		(*compiled).compileRates,
+	} {
+		step(cc, &errs)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := cc.compileCORS(); err != nil {
+		return nil, err
+	}
+	return cc, nil
+}
+
+func (cc *compiled) compileOrigins(errs *[]error) {
+	if len(cc.Origins) == 0 {
+		cc.anyOrigin = true
+	} else if m, err := origin.Compile(cc.Origins...); err != nil {
+		*errs = append(*errs, wrapOriginErrors("Origins", err)...)
+	} else if m.MatchesAny() {
 		cc.anyOrigin = true
 	} else {
-		m, err := origin.Compile(c.Origins...)
-		if err != nil {
-			errs = append(errs, wrapOriginErrors("Origins", err)...)
-		} else if m.MatchesAny() {
-			cc.anyOrigin = true
-		} else {
-			cc.allow = m
-		}
+		cc.allow = m
 	}
-	if len(c.DenyOrigins) > 0 {
-		m, err := origin.Compile(c.DenyOrigins...)
+	if len(cc.DenyOrigins) > 0 {
+		m, err := origin.Compile(cc.DenyOrigins...)
 		if err != nil {
-			errs = append(errs, wrapOriginErrors("DenyOrigins", err)...)
-		} else {
-			cc.deny = m
+			*errs = append(*errs, wrapOriginErrors("DenyOrigins", err)...)
 		}
+		cc.deny = m
 	}
-	for _, h := range c.RequireHeaders {
+}
+
+// headerNames canonicalizes a list of header names, refusing what is not
+// one.
+func headerNames(field string, names []string, example string, errs *[]error) []string {
+	var out []string
+	for _, h := range names {
 		if !fetch.IsToken(h) {
-			errs = append(errs, configError("RequireHeaders", h, "not a header name", "use a header name such as X-Requested-With"))
+			*errs = append(*errs, configError(field, h, "not a header name", "use a header name such as "+example))
 			continue
 		}
-		cc.requireHeader = append(cc.requireHeader, http.CanonicalHeaderKey(h))
+		out = append(out, http.CanonicalHeaderKey(h))
 	}
-	for _, h := range c.RemoveHeaders {
-		if !fetch.IsToken(h) {
-			errs = append(errs, configError("RemoveHeaders", h, "not a header name", "use a header name such as Cookie"))
-			continue
+	return out
+}
+
+func (cc *compiled) compileHeaderNames(errs *[]error) {
+	cc.requireHeader = headerNames("RequireHeaders", cc.RequireHeaders, "X-Requested-With", errs)
+	cc.removeHeaders = headerNames("RemoveHeaders", cc.RemoveHeaders, "Cookie", errs)
+	if cc.ClientIPHeader != "" {
+		if h := headerNames("ClientIPHeader", []string{cc.ClientIPHeader}, "X-Forwarded-For", errs); h != nil {
+			cc.ClientIPHeader = h[0]
 		}
-		cc.removeHeaders = append(cc.removeHeaders, http.CanonicalHeaderKey(h))
 	}
-	if c.ClientIPHeader != "" {
-		if !fetch.IsToken(c.ClientIPHeader) {
-			errs = append(errs, configError("ClientIPHeader", c.ClientIPHeader, "not a header name", "use a header name such as X-Forwarded-For"))
-		}
-		cc.ClientIPHeader = http.CanonicalHeaderKey(c.ClientIPHeader)
+	cc.setHeaders = compileSetHeaders(cc.SetHeaders, errs)
+}
+
+func (cc *compiled) compileForwarded(errs *[]error) {
+	switch {
+	case cc.ForwardedBy == "":
+	case !validForwardedNode(cc.ForwardedBy):
+		*errs = append(*errs, configError("ForwardedBy", cc.ForwardedBy, "not an obfuscated identifier or an IP address", `use an identifier that starts with "_" and has only letters, digits, ".", "_" and "-" (such as "_crossorigin"), or an IP address`))
+	case !cc.Forwarded:
+		*errs = append(*errs, configError("ForwardedBy", cc.ForwardedBy, "is only sent in the Forwarded header, which is off", "set Forwarded too, or leave ForwardedBy empty"))
 	}
-	cc.setHeaders = compileSetHeaders(c.SetHeaders, &errs)
-	if c.ForwardedBy != "" && !validForwardedNode(c.ForwardedBy) {
-		errs = append(errs, configError("ForwardedBy", c.ForwardedBy, "not an obfuscated identifier or an IP address", `use an identifier that starts with "_" and has only letters, digits, ".", "_" and "-" (such as "_crossorigin"), or an IP address`))
-	} else if c.ForwardedBy != "" && !c.Forwarded {
-		errs = append(errs, configError("ForwardedBy", c.ForwardedBy, "is only sent in the Forwarded header, which is off", "set Forwarded too, or leave ForwardedBy empty"))
-	}
-	cc.allowHosts = parseHostList("AllowHosts", c.AllowHosts, &errs)
-	cc.denyHosts = parseHostList("DenyHosts", c.DenyHosts, &errs)
-	cc.credHosts = parseHostList("CredentialHosts", c.CredentialHosts, &errs)
-	if len(c.CredentialHosts) > 0 && cc.anyOrigin {
-		errs = append(errs, configError("CredentialHosts", "",
+}
+
+// compileHosts runs after compileOrigins, whose anyOrigin it reads.
+func (cc *compiled) compileHosts(errs *[]error) {
+	cc.allowHosts = parseHostList("AllowHosts", cc.AllowHosts, errs)
+	cc.denyHosts = parseHostList("DenyHosts", cc.DenyHosts, errs)
+	cc.credHosts = parseHostList("CredentialHosts", cc.CredentialHosts, errs)
+	if len(cc.CredentialHosts) > 0 && cc.anyOrigin {
+		*errs = append(*errs, configError("CredentialHosts", "",
 			"forwarding credentials while any origin may call the proxy lets every website make its visitors' browsers send the proxy origin's cookies to these hosts (cross-site request forgery through the proxy)",
 			"list the calling origins in Origins"))
 	}
-	for _, p := range c.AllowPrivate {
+}
+
+func (cc *compiled) compileAddresses(errs *[]error) {
+	for _, p := range cc.AllowPrivate {
 		if !p.IsValid() {
-			errs = append(errs, configError("AllowPrivate", p.String(), "not a CIDR prefix", "use a CIDR prefix such as 127.0.0.1/32 or 10.0.0.0/8"))
+			*errs = append(*errs, configError("AllowPrivate", p.String(), "not a CIDR prefix", "use a CIDR prefix such as 127.0.0.1/32 or 10.0.0.0/8"))
 		} else if p.Bits() == 0 {
-			errs = append(errs, configError("AllowPrivate", p.String(), "allowing every address disables the SSRF guard", "list the internal ranges you need"))
+			*errs = append(*errs, configError("AllowPrivate", p.String(), "allowing every address disables the SSRF guard", "list the internal ranges you need"))
 		}
 	}
-	for _, p := range c.AllowPorts {
+	for _, p := range cc.AllowPorts {
 		if p <= 0 || p > 65535 {
-			errs = append(errs, configError("AllowPorts", fmt.Sprint(p), "not a port", "use a port between 1 and 65535"))
+			*errs = append(*errs, configError("AllowPorts", fmt.Sprint(p), "not a port", "use a port between 1 and 65535"))
 		}
 	}
-	for _, d := range []struct {
+}
+
+func (cc *compiled) compileTimeouts(errs *[]error) {
+	for _, d := range [...]struct {
 		field string
 		v     *time.Duration
 		def   time.Duration
@@ -415,69 +455,76 @@ func compile(c Config) (*compiled, error) {
 	} {
 		switch {
 		case *d.v < 0:
-			errs = append(errs, configError(d.field, d.v.String(), "negative", "use a positive duration, or 0 for the default"))
+			*errs = append(*errs, configError(d.field, d.v.String(), "negative", "use a positive duration, or 0 for the default"))
 		case *d.v == 0:
 			*d.v = d.def
 		}
 	}
-	if c.MaxAge < 0 {
-		errs = append(errs, configError("MaxAge", c.MaxAge.String(), "negative", "use a positive duration, or 0 to omit Access-Control-Max-Age"))
+	if cc.MaxAge < 0 {
+		*errs = append(*errs, configError("MaxAge", cc.MaxAge.String(), "negative", "use a positive duration, or 0 to omit Access-Control-Max-Age"))
 	}
 	if cc.MaxRedirects == 0 {
 		cc.MaxRedirects = DefaultMaxRedirects
 	} else if cc.MaxRedirects < 0 {
 		cc.MaxRedirects = 0
 	}
-	if cc.MaxRequestBody == 0 {
-		cc.MaxRequestBody = DefaultMaxRequestBody
+}
+
+// orDefault sets *v to def if it is 0.
+func orDefault[T int | int64](v *T, def T) {
+	if *v == 0 {
+		*v = def
 	}
-	if cc.MaxResponseBody == 0 {
-		cc.MaxResponseBody = DefaultMaxResponseBody
+}
+
+func (cc *compiled) compileSizes(errs *[]error) {
+	orDefault(&cc.MaxRequestBody, DefaultMaxRequestBody)
+	orDefault(&cc.MaxResponseBody, DefaultMaxResponseBody)
+	orDefault(&cc.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	orDefault(&cc.MaxInFlight, DefaultMaxInFlight)
+	orDefault(&cc.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
+	if cc.MaxHeaderBytes < 0 {
+		*errs = append(*errs, configError("MaxHeaderBytes", fmt.Sprint(cc.MaxHeaderBytes), "negative", "use a positive size, or 0 for the default 64 KiB"))
 	}
-	if cc.MaxHeaderBytes == 0 {
-		cc.MaxHeaderBytes = DefaultMaxHeaderBytes
-	} else if cc.MaxHeaderBytes < 0 {
-		errs = append(errs, configError("MaxHeaderBytes", fmt.Sprint(c.MaxHeaderBytes), "negative", "use a positive size, or 0 for the default 64 KiB"))
+	if cc.MaxIdleConnsPerHost < 0 {
+		*errs = append(*errs, configError("MaxIdleConnsPerHost", fmt.Sprint(cc.MaxIdleConnsPerHost), "negative", "use a positive number, at least the expected concurrency"))
 	}
-	if cc.BreakerFailures == 0 {
-		cc.BreakerFailures = DefaultBreakerFailures
+	if cc.CacheBytes < 0 {
+		*errs = append(*errs, configError("CacheBytes", fmt.Sprint(cc.CacheBytes), "negative", "use a positive size in bytes, or 0 for no cache"))
 	}
+}
+
+func (cc *compiled) compileBreaker(errs *[]error) {
+	orDefault(&cc.BreakerFailures, DefaultBreakerFailures)
 	if cc.BreakerCooldown == 0 {
 		cc.BreakerCooldown = DefaultBreakerCooldown
 	} else if cc.BreakerCooldown < 0 {
-		errs = append(errs, configError("BreakerCooldown", c.BreakerCooldown.String(), "is negative", "use a positive duration, or 0 for the default"))
+		*errs = append(*errs, configError("BreakerCooldown", cc.BreakerCooldown.String(), "is negative", "use a positive duration, or 0 for the default"))
 	}
-	if cc.MaxInFlight == 0 {
-		cc.MaxInFlight = DefaultMaxInFlight
-	}
-	if cc.MaxIdleConnsPerHost == 0 {
-		cc.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
-	} else if cc.MaxIdleConnsPerHost < 0 {
-		errs = append(errs, configError("MaxIdleConnsPerHost", fmt.Sprint(c.MaxIdleConnsPerHost), "negative", "use a positive number, at least the expected concurrency"))
-	}
-	if c.CacheBytes < 0 {
-		errs = append(errs, configError("CacheBytes", fmt.Sprint(c.CacheBytes), "negative", "use a positive size in bytes, or 0 for no cache"))
-	}
-	for _, r := range []struct {
+}
+
+func (cc *compiled) compileRates(errs *[]error) {
+	for _, r := range [...]struct {
 		field string
 		r     Rate
-	}{{"PerIP", c.PerIP}, {"PerOrigin", c.PerOrigin}, {"PerHost", c.PerHost}} {
+	}{{"PerIP", cc.PerIP}, {"PerOrigin", cc.PerOrigin}, {"PerHost", cc.PerHost}} {
 		if r.r.Requests < 0 || r.r.Per < 0 || r.r.Burst < 0 || (r.r.Requests > 0) != (r.r.Per > 0) {
-			errs = append(errs, configError(r.field, fmt.Sprintf("%d/%s burst %d", r.r.Requests, r.r.Per, r.r.Burst), "negative, or only one of Requests and Per set", "set both Requests and Per to positive values, or leave the Rate zero for no limit"))
+			*errs = append(*errs, configError(r.field, fmt.Sprintf("%d/%s burst %d", r.r.Requests, r.r.Per, r.r.Burst), "negative, or only one of Requests and Per set", "set both Requests and Per to positive values, or leave the Rate zero for no limit"))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	// The proxy lets pages send any method and header (it strips
-	// credentials itself) and read every response header; it never allows
-	// credentialed requests, so wildcards are what browsers honour.
+}
+
+// compileCORS builds the CORS middleware. The proxy lets pages send any
+// method and header (it strips credentials itself) and read every
+// response header; it never allows credentialed requests, so wildcards
+// are what browsers honour.
+func (cc *compiled) compileCORS() error {
 	corsConfig := cors.Config{
-		Origins:              c.Origins,
+		Origins:              cc.Origins,
 		Methods:              []string{"*"},
 		RequestHeaders:       []string{"*"},
 		ExposedHeaders:       []string{"*"},
-		MaxAge:               c.MaxAge,
+		MaxAge:               cc.MaxAge,
 		PrivateNetwork:       true,
 		PreflightPassthrough: true,
 	}
@@ -503,10 +550,10 @@ func compile(c Config) (*compiled, error) {
 				out = append(out, pe)
 			}
 		}
-		return nil, errors.Join(out...)
+		return errors.Join(out...)
 	}
 	cc.cors = m
-	return cc, nil
+	return nil
 }
 
 // wrapOriginErrors turns origin parse errors into ConfigErrors naming the field.
