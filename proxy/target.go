@@ -186,6 +186,17 @@ func (p *Proxy) checkTarget(u *url.URL) *proxyError {
 	if host == "" {
 		return errorf(classBadTarget, "the target URL has no host")
 	}
+	if pe := p.checkPort(u); pe != nil {
+		return pe
+	}
+	if strings.HasPrefix(u.Host, "[") || origin.ParsesAsIPv4(host) {
+		return p.checkAddrHost(u, host)
+	}
+	return p.checkNameHost(host)
+}
+
+// checkPort checks the target's port, explicit or the scheme's default.
+func (p *Proxy) checkPort(u *url.URL) *proxyError {
 	port := 80
 	if u.Scheme == "https" {
 		port = 443
@@ -200,26 +211,29 @@ func (p *Proxy) checkTarget(u *url.URL) *proxyError {
 	if !p.guard.portAllowed(port) {
 		return errorf(classBlocked, "port "+strconv.Itoa(port)+" is not allowed (only 80 and 443 unless configured)").needs("AllowPorts", strconv.Itoa(port))
 	}
+	return nil
+}
+
+// checkAddrHost checks a target host written as an IP address: an IPv6
+// literal in brackets, or what parses as IPv4, which must be canonical.
+func (p *Proxy) checkAddrHost(u *url.URL, host string) *proxyError {
+	ip, err := netip.ParseAddr(host)
 	if strings.HasPrefix(u.Host, "[") {
-		ip, err := netip.ParseAddr(host)
 		if err != nil || ip.Zone() != "" || !ip.Is6() {
 			return errorf(classBadTarget, "the target's IPv6 address is not valid (zones are not allowed)")
 		}
-		if !p.guard.addrAllowed(ip) {
-			return blockedAddr(ip)
-		}
-		return p.checkHostLists(host)
+	} else if err != nil || !ip.Is4() || ip.String() != host {
+		return errorf(classBadTarget, "the target host is a non-canonical IPv4 address; write it as four decimal numbers a.b.c.d")
 	}
-	if origin.ParsesAsIPv4(host) {
-		ip, err := netip.ParseAddr(host)
-		if err != nil || !ip.Is4() || ip.String() != host {
-			return errorf(classBadTarget, "the target host is a non-canonical IPv4 address; write it as four decimal numbers a.b.c.d")
-		}
-		if !p.guard.addrAllowed(ip) {
-			return blockedAddr(ip)
-		}
-		return p.checkHostLists(host)
+	if !p.guard.addrAllowed(ip) {
+		return blockedAddr(ip)
 	}
+	return p.checkHostLists(host)
+}
+
+// checkNameHost checks a target host name: its syntax, the host lists and
+// the names that can only mean this machine or an internal network.
+func (p *Proxy) checkNameHost(host string) *proxyError {
 	name := strings.TrimSuffix(host, ".")
 	if !validHostName(name) {
 		return errorf(classBadTarget, "the target host name is not valid")

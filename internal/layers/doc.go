@@ -1,6 +1,6 @@
 // Package layers has no code: its test checks that the module's packages
-// import one another in the direction of the design document's (DESIGN.md) table
-// gives (the layers below), that leaves under internal/ import nothing of
+// import one another only downwards, in the order of DESIGN.md's package
+// table (the layers below), that leaves under internal/ import nothing of
 // the module outside internal/, and that the core packages import only the
 // standard library and golang.org/x.
 //
