@@ -210,23 +210,48 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type exchangeKey struct{}
 
-// serve is the proxy behind the CORS middleware.
-func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
-	ex := r.Context().Value(exchangeKey{}).(*exchange)
-	originHdr := r.Header.Get("Origin")
+// admit refuses, before any other work, what the proxy never serves: the
+// forbidden methods, oversized headers and origins it does not allow.
+func (p *Proxy) admit(w http.ResponseWriter, r *http.Request, originHdr string) *proxyError {
 	if fetch.IsForbiddenMethod(r.Method) {
 		// No page can send these, and a proxied CONNECT or TRACE is a tunnel
 		// or a mirror of the caller's headers.
 		w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
-		p.fail(w, ex, errorf(classMethodNotAllowed, ""))
-		return
+		return errorf(classMethodNotAllowed, "")
 	}
 	if headerSize(r) > p.c.MaxHeaderBytes {
-		p.fail(w, ex, errorf(classHeaderTooLarge, "").needs("MaxHeaderBytes", ""))
-		return
+		return errorf(classHeaderTooLarge, "").needs("MaxHeaderBytes", "")
 	}
 	if !p.c.anyOrigin && (originHdr == "" || !p.c.allow.Match(originHdr)) {
-		p.fail(w, ex, errorf(classOriginDenied, ""))
+		return errorf(classOriginDenied, "")
+	}
+	return nil
+}
+
+// vet applies the policy to a request for target t: the required headers,
+// the target itself, the credentials it carries, and loops.
+func (p *Proxy) vet(r *http.Request, t *target) *proxyError {
+	if len(p.c.requireHeader) > 0 && !hasAny(r.Header, p.c.requireHeader) {
+		return errorf(classMissingHeader, "the request must carry one of these headers: "+strings.Join(p.c.requireHeader, ", "))
+	}
+	if pe := p.checkTarget(t.u); pe != nil {
+		return pe
+	}
+	if pe := p.checkCredentials(r, t); pe != nil {
+		return pe
+	}
+	if looped(r) {
+		return errorf(classBlocked, "the request has already been through this proxy (a loop)")
+	}
+	return nil
+}
+
+// serve is the proxy behind the CORS middleware.
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	ex := r.Context().Value(exchangeKey{}).(*exchange)
+	originHdr := r.Header.Get("Origin")
+	if pe := p.admit(w, r, originHdr); pe != nil {
+		p.fail(w, ex, pe)
 		return
 	}
 	if !p.rateLimit(w, r, originHdr, ex) {
@@ -253,20 +278,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.help(w, ex)
 		return
 	}
-	if len(p.c.requireHeader) > 0 && !hasAny(r.Header, p.c.requireHeader) {
-		p.fail(w, ex, errorf(classMissingHeader, "the request must carry one of these headers: "+strings.Join(p.c.requireHeader, ", ")))
-		return
-	}
-	if pe := p.checkTarget(t.u); pe != nil {
+	if pe := p.vet(r, t); pe != nil {
 		p.fail(w, ex, pe)
-		return
-	}
-	if pe := p.checkCredentials(r, t); pe != nil {
-		p.fail(w, ex, pe)
-		return
-	}
-	if looped(r) {
-		p.fail(w, ex, errorf(classBlocked, "the request has already been through this proxy (a loop)"))
 		return
 	}
 	if p.c.PerHost.enabled() {
