@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,26 +22,10 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 		// A caller that trickles its body is bounded like everything else.
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(p.c.Timeout))
 	}
-	// A body small enough is kept so that a 307/308 can send it again; a
-	// larger one is streamed, and such a redirect is handed to the caller.
-	var body io.Reader
-	var replay []byte
-	replayable := true
-	switch {
-	case r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody:
-	case r.ContentLength > 0 && r.ContentLength <= DefaultMaxReplayBody:
-		buf := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, buf); err != nil {
-			p.fail(w, ex, errorf(classBadTarget, "the request body ended early"))
-			return
-		}
-		replay = buf
-	default:
-		body = r.Body
-		if p.c.MaxRequestBody > 0 {
-			body = http.MaxBytesReader(w, r.Body, p.c.MaxRequestBody)
-		}
-		replayable = false
+	body, replay, replayable, pe := p.requestBody(w, r)
+	if pe != nil {
+		p.fail(w, ex, pe)
+		return
 	}
 
 	h := w.Header()
@@ -73,19 +58,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 		ex.upstream += time.Since(sent)
 		if err != nil {
 			p.metrics.upstream.Observe(time.Since(sent).Seconds())
-			if r.Context().Err() != nil {
-				// Nobody to answer: record it, send nothing.
-				ex.status, ex.class = 499, classClientGone
-				return
-			}
-			c := classify(err)
-			if ctx.Err() == context.DeadlineExceeded {
-				c = classTimeout
-			}
-			if hop == 0 && upstreamFailure(c) {
-				ex.health = outcomeFailure
-			}
-			p.fail(w, ex, &proxyError{class: c, err: err})
+			p.upstreamFailed(ctx, w, r, ex, hop, err)
 			return
 		}
 		p.metrics.upstream.Observe(time.Since(sent).Seconds())
@@ -136,17 +109,67 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 			header.Del("Content-Type")
 			header.Del("Content-Length")
 		}
-		if credentials && !sameOrigin(t.u.Scheme, t.u.Host, next.Scheme, next.Host) {
-			credentials = p.c.credHosts.match(strings.ToLower(next.Hostname()))
-			if !credentials {
-				for _, k := range credentialHeaders {
-					header.Del(k)
-				}
-			}
-		}
+		credentials = p.redirectCredentials(header, credentials, t.u, next)
 		t = targetFromURL(next)
 		ex.host = t.u.Host
 	}
+}
+
+// redirectCredentials says whether the hop from cur to next still carries
+// the caller's credentials: only to the same origin or to another
+// credential host. When it does not, they leave header.
+func (p *Proxy) redirectCredentials(header http.Header, credentials bool, cur, next *url.URL) bool {
+	if !credentials || sameOrigin(cur.Scheme, cur.Host, next.Scheme, next.Host) {
+		return credentials
+	}
+	if p.c.credHosts.match(strings.ToLower(next.Hostname())) {
+		return true
+	}
+	for _, k := range credentialHeaders {
+		header.Del(k)
+	}
+	return false
+}
+
+// requestBody prepares the request's body for the hops: one small enough
+// is kept (replay) so that a 307/308 can send it again; a larger one is
+// streamed (body), and such a redirect is handed to the caller
+// (replayable is false).
+func (p *Proxy) requestBody(w http.ResponseWriter, r *http.Request) (body io.Reader, replay []byte, replayable bool, pe *proxyError) {
+	switch {
+	case r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody:
+		return nil, nil, true, nil
+	case r.ContentLength > 0 && r.ContentLength <= DefaultMaxReplayBody:
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, nil, true, errorf(classBadTarget, "the request body ended early")
+		}
+		return nil, buf, true, nil
+	}
+	body = r.Body
+	if p.c.MaxRequestBody > 0 {
+		body = http.MaxBytesReader(w, r.Body, p.c.MaxRequestBody)
+	}
+	return body, nil, false, nil
+}
+
+// upstreamFailed answers a hop whose round trip failed with err: nothing
+// when the caller is gone, otherwise the refusal of its class, counted
+// against the target's circuit when it is the first hop's.
+func (p *Proxy) upstreamFailed(ctx context.Context, w http.ResponseWriter, r *http.Request, ex *exchange, hop int, err error) {
+	if r.Context().Err() != nil {
+		// Nobody to answer: record it, send nothing.
+		ex.status, ex.class = 499, classClientGone
+		return
+	}
+	c := classify(err)
+	if ctx.Err() == context.DeadlineExceeded {
+		c = classTimeout
+	}
+	if hop == 0 && upstreamFailure(c) {
+		ex.health = outcomeFailure
+	}
+	p.fail(w, ex, &proxyError{class: c, err: err})
 }
 
 func isRedirect(code int) bool {
