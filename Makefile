@@ -10,7 +10,7 @@ test:
 lint:
 	scripts/setup.sh
 	gofmt -l . | (! grep .)
-	for m in . e2e bench adapters/gin adapters/echo adapters/fiber adapters/examples; do (cd $$m && go vet ./... && $$(go env GOPATH)/bin/staticcheck ./...) || exit 1; done
+	for m in . e2e bench adapters/gin adapters/echo adapters/fiber adapters/examples; do (cd $$m && go vet ./... && $$(go env GOPATH)/bin/staticcheck ./... && $$(go env GOPATH)/bin/golangci-lint run --config $(CURDIR)/.golangci.yml ./...) || exit 1; done
 
 # fuzz runs every fuzz target of the root module for FUZZTIME each.
 fuzz:

@@ -9,6 +9,7 @@ root=$PWD
 
 scripts/setup.sh
 staticcheck="$(go env GOPATH)/bin/staticcheck"
+golangci_lint="$(go env GOPATH)/bin/golangci-lint"
 # The framework adapters are modules of their own, so that the root
 # module never depends on a framework.
 adapters=(adapters/gin adapters/echo adapters/fiber adapters/examples)
@@ -21,8 +22,8 @@ if [ -n "$unformatted" ]; then
 fi
 
 for m in "${modules[@]}"; do
-	echo "== go vet and staticcheck ($m)"
-	(cd "$root/$m" && go vet ./... && "$staticcheck" ./...)
+	echo "== go vet, staticcheck and golangci-lint ($m)"
+	(cd "$root/$m" && go vet ./... && "$staticcheck" ./... && "$golangci_lint" run --config "$root/.golangci.yml" ./...)
 done
 
 echo "== the root module depends on no web framework"

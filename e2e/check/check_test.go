@@ -246,7 +246,7 @@ func TestMixedContentInChromium(t *testing.T) {
 	var hits atomic.Int64
 	apiPort := headless.Serve(t, m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
-		io.WriteString(w, "ok")
+		_, _ = io.WriteString(w, "ok")
 	})))
 	ctx := chromium.NewTab(t, time.Minute)
 	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {

@@ -243,7 +243,7 @@ func TestSecurePublicPageToLoopbackChromium(t *testing.T) {
 	tg := startTarget(t)
 	pagePort := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprint(w, "<!doctype html><title>public</title>")
+		_, _ = fmt.Fprint(w, "<!doctype html><title>public</title>")
 	}))
 	page := fmt.Sprintf("http://127.0.0.1:%d", pagePort)
 	b, err := headless.Start(
@@ -321,7 +321,7 @@ func TestSecurePublicPageToLoopbackChromium(t *testing.T) {
 	if resp, err := (&http.Client{Transport: tr}).Do(req); err != nil {
 		t.Errorf("the model with the permission: %v", err)
 	} else {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 }
 
