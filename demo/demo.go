@@ -36,18 +36,18 @@ type Config struct {
 type ListenError struct {
 	Server string // "page", "api", "proxy" or "upstream"
 	Addr   string // host:port it tried
-	Flag   string // the command-line flag that picks another port
+	Field  string // the Config field that picks another port, such as "PagePort"
 	Err    error
 }
 
 // Error says which server could not listen, and for a port in use, which
-// flag picks another.
+// Config field picks another.
 func (e *ListenError) Error() string {
 	msg := fmt.Sprintf("demo: cannot listen for the %s server on %s: %v", e.Server, e.Addr, e.Err)
 	if isAddrInUse(e.Err) {
 		msg = fmt.Sprintf("demo: port %s for the %s server is already in use", portOf(e.Addr), e.Server)
-		if e.Flag != "" {
-			msg += fmt.Sprintf("; pick another with %s (or stop the program that holds it)", e.Flag)
+		if e.Field != "" {
+			msg += fmt.Sprintf("; pick another with %s (or stop the program that holds it)", e.Field)
 		}
 	}
 	return msg
@@ -105,13 +105,13 @@ func Listen(cfg Config) (*Demo, error) {
 	}
 	d := &Demo{}
 	specs := []struct {
-		name, flag string
-		port       int
+		name, field string
+		port        int
 	}{
-		{"page", "--page-port", cfg.PagePort},
-		{"api", "--api-port", cfg.APIPort},
-		{"proxy", "--proxy-port", cfg.ProxyPort},
-		{"upstream", "--upstream-port", cfg.UpstreamPort},
+		{"page", "PagePort", cfg.PagePort},
+		{"api", "APIPort", cfg.APIPort},
+		{"proxy", "ProxyPort", cfg.ProxyPort},
+		{"upstream", "UpstreamPort", cfg.UpstreamPort},
 	}
 	ports := make([]int, len(specs))
 	for i, s := range specs {
@@ -119,7 +119,7 @@ func Listen(cfg Config) (*Demo, error) {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			d.closeListeners()
-			return nil, &ListenError{Server: s.name, Addr: addr, Flag: s.flag, Err: err}
+			return nil, &ListenError{Server: s.name, Addr: addr, Field: s.field, Err: err}
 		}
 		d.listeners = append(d.listeners, ln)
 		ports[i] = ln.Addr().(*net.TCPAddr).Port

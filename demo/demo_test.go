@@ -63,13 +63,13 @@ func TestListenPortInUse(t *testing.T) {
 	defer func() { _ = ln.Close() }()
 	port := ln.Addr().(*net.TCPAddr).Port
 	for _, tc := range []struct {
-		cfg          Config
-		server, flag string
+		cfg           Config
+		server, field string
 	}{
-		{Config{PagePort: port}, "page", "--page-port"},
-		{Config{APIPort: port}, "api", "--api-port"},
-		{Config{ProxyPort: port}, "proxy", "--proxy-port"},
-		{Config{UpstreamPort: port}, "upstream", "--upstream-port"},
+		{Config{PagePort: port}, "page", "PagePort"},
+		{Config{APIPort: port}, "api", "APIPort"},
+		{Config{ProxyPort: port}, "proxy", "ProxyPort"},
+		{Config{UpstreamPort: port}, "upstream", "UpstreamPort"},
 	} {
 		_, err := Listen(tc.cfg)
 		var le *ListenError
@@ -80,7 +80,7 @@ func TestListenPortInUse(t *testing.T) {
 			t.Errorf("%s: got %+v", tc.server, le)
 		}
 		msg := err.Error()
-		for _, want := range []string{strconv.Itoa(port), "already in use", tc.flag} {
+		for _, want := range []string{strconv.Itoa(port), "already in use", tc.field} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("%s: error %q does not mention %q", tc.server, msg, want)
 			}

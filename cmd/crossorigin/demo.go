@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 
 	"github.com/crossorigin/crossorigin/demo"
@@ -16,6 +18,17 @@ Start the two-origin playground: a page origin, an API origin with a live CORS
 policy, and a CORS proxy in front of an upstream without CORS. Open the printed
 URL, run a scenario, and compare what the browser did with what the browser
 package predicted. Every server listens on loopback only. Ctrl-C stops it.`
+
+// demoFields names the flag that sets each demo.Config port.
+var demoFields = map[string]string{"PagePort": "page-port", "APIPort": "api-port", "ProxyPort": "proxy-port", "UpstreamPort": "upstream-port"}
+
+// portOf returns the port of host:port.
+func portOf(addr string) string {
+	if _, p, err := net.SplitHostPort(addr); err == nil {
+		return p
+	}
+	return addr
+}
 
 // runDemo starts the two-origin playground and serves it until ctx is
 // cancelled (SIGINT or SIGTERM), then shuts it down gracefully.
@@ -49,6 +62,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	d, err := demo.Listen(cfg)
+	var le *demo.ListenError
+	if errors.As(err, &le) && le.InUse() {
+		cl.Bad(demoFields[le.Field], portOf(le.Addr), "port "+portOf(le.Addr)+" for the "+le.Server+" server is already in use; pick another (or stop the program that holds it)")
+		code, _ := cl.Failed(stderr)
+		return code
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "crossorigin", err)
 		return 2

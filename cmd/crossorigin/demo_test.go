@@ -89,7 +89,7 @@ func TestDemoUsageErrors(t *testing.T) {
 		{[]string{"--page-port", "70000"}, 2, `--page-port "70000": want a port from 0 to 65535`},
 		{[]string{"--api-port", "-1"}, 2, `--api-port "-1"`},
 		{[]string{"--listen-host", "0.0.0.0"}, 2, "not an IPv4 loopback address"},
-		{[]string{"--page-port", busy, "--api-port", "0", "--proxy-port", "0"}, 2, "port " + busy + " for the page server is already in use; pick another with --page-port"},
+		{[]string{"--page-port", busy, "--api-port", "0", "--proxy-port", "0"}, 2, "--page-port \"" + busy + "\": port " + busy + " for the page server is already in use; pick another"},
 		{[]string{"--page-port", "0", "--api-port", busy, "--proxy-port", "0"}, 2, "--api-port"},
 	} {
 		var stdout, stderr bytes.Buffer
