@@ -71,10 +71,9 @@ func TestCircuitBreaker(t *testing.T) {
 		}
 	}
 
-	rec := httptest.NewRecorder()
-	p.Metrics().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	metrics := metricsText(t, p)
 	for _, want := range []string{"crossorigin_proxy_circuit_opened_total 2", `crossorigin_proxy_refused_total{reason="circuit_open"} 2`} {
-		if !strings.Contains(rec.Body.String(), want) {
+		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/crossorigin/crossorigin/internal/configerr"
 	"github.com/crossorigin/crossorigin/internal/fetch"
 	"github.com/crossorigin/crossorigin/origin"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults for the zero values of Config.
@@ -226,9 +225,9 @@ type Config struct {
 
 	// Logger receives one access log record per request. Nil means none.
 	Logger *slog.Logger
-	// Registerer receives the proxy's Prometheus metrics. Nil means a
-	// private registry, served by Proxy.Metrics.
-	Registerer prometheus.Registerer
+	// Metrics receives the proxy's measurements (package
+	// proxy/prommetrics exports them to Prometheus). Nil means none.
+	Metrics Metrics
 }
 
 // ConfigError is one problem of a Config: its Field, the offending Value,

@@ -57,11 +57,11 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 		resp, err := p.upstream.RoundTrip(out)
 		ex.upstream += time.Since(sent)
 		if err != nil {
-			p.metrics.upstream.Observe(time.Since(sent).Seconds())
+			p.metrics.Upstream(time.Since(sent))
 			p.upstreamFailed(ctx, w, r, ex, hop, err)
 			return
 		}
-		p.metrics.upstream.Observe(time.Since(sent).Seconds())
+		p.metrics.Upstream(time.Since(sent))
 		if resp.StatusCode == http.StatusSwitchingProtocols {
 			// The proxy never forwards Upgrade, so nobody asked for this; its
 			// body is the raw connection, which nothing would ever end.

@@ -10,7 +10,12 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/crossorigin/crossorigin/proxy/prommetrics"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // mapResolver is a Resolver the test controls: DNS answers come from the
@@ -68,10 +73,7 @@ func newTestProxy(t testing.TB, c Config, upstreams ...*httptest.Server) (*Proxy
 	for _, u := range upstreams {
 		c.AllowPorts = append(c.AllowPorts, serverPort(t, u))
 	}
-	p, err := New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newMeasuredProxy(t, c)
 	onlyLoopback(t, p)
 	ps := httptest.NewServer(p)
 	t.Cleanup(func() {
@@ -127,4 +129,40 @@ func hdr(kv ...string) http.Header {
 		h.Add(kv[i], kv[i+1])
 	}
 	return h
+}
+
+// registries holds the Prometheus registry of each proxy that
+// newMeasuredProxy made, for metricsText.
+var registries sync.Map // *Proxy -> *prometheus.Registry
+
+// newMeasuredProxy is New with Prometheus metrics (package prommetrics)
+// on a registry of its own, unless c has Metrics already.
+func newMeasuredProxy(t testing.TB, c Config) *Proxy {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	if c.Metrics == nil {
+		m, err := prommetrics.New(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Metrics = m
+	}
+	p, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registries.Store(p, reg)
+	return p
+}
+
+// metricsText is what /metrics would show of p's metrics.
+func metricsText(t testing.TB, p *Proxy) string {
+	t.Helper()
+	reg, ok := registries.Load(p)
+	if !ok {
+		t.Fatal("the proxy was not made by newMeasuredProxy")
+	}
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg.(*prometheus.Registry), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }

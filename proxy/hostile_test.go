@@ -88,10 +88,7 @@ func hostileProxy(t *testing.T, c Config, port int) (*Proxy, *httptest.Server) {
 	t.Helper()
 	c.AllowPrivate = loopback
 	c.AllowPorts = append(c.AllowPorts, port)
-	p, err := New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newMeasuredProxy(t, c)
 	onlyLoopback(t, p)
 	ps := httptest.NewServer(p)
 	t.Cleanup(func() {

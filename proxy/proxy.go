@@ -60,7 +60,7 @@ type Proxy struct {
 	cache     *sharedcache.Cache
 	limiter   Limiter
 	breaker   *breaker // nil when off
-	metrics   *metrics
+	metrics   Metrics  // never nil
 	inFlight  atomic.Int64
 	idPrefix  string
 	idCounter atomic.Uint64
@@ -73,14 +73,14 @@ func New(c Config) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := newMetrics(c.Registerer)
-	if err != nil {
-		return nil, err
+	var m Metrics = noMetrics{}
+	if c.Metrics != nil {
+		m = c.Metrics
 	}
 	p := &Proxy{c: cc, guard: newGuard(&cc.Config), limiter: cc.Limiter, metrics: m}
 	p.cors = cc.cors.Handler(http.HandlerFunc(p.serve))
 	if cc.BreakerFailures > 0 {
-		p.breaker = newBreaker(cc.BreakerFailures, cc.BreakerCooldown, m.breakerOpened.Inc)
+		p.breaker = newBreaker(cc.BreakerFailures, cc.BreakerCooldown, m.CircuitOpened)
 	}
 	if p.limiter == nil {
 		p.limiter = NewMemoryLimiter()
@@ -317,10 +317,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, ex, errorf(classOverloaded, ""))
 		return
 	}
-	p.metrics.inFlight.Inc()
+	p.metrics.InFlight(1)
 	defer func() {
 		p.inFlight.Add(-1)
-		p.metrics.inFlight.Dec()
+		p.metrics.InFlight(-1)
 	}()
 	p.forward(w, r, t, ex)
 }
@@ -397,7 +397,7 @@ func (p *Proxy) limit(w http.ResponseWriter, r *http.Request, ex *exchange, chec
 		cancel()
 		if err != nil {
 			// Fail open: a broken limiter store must not take the proxy down.
-			p.metrics.limiterErrors.Inc()
+			p.metrics.LimiterError()
 			if p.c.Logger != nil && !errors.Is(err, ErrLimiterUnavailable) {
 				p.c.Logger.LogAttrs(r.Context(), slog.LevelWarn, "rate limiter failed", slog.String("id", ex.id), slog.Any("err", err))
 			}
@@ -407,7 +407,7 @@ func (p *Proxy) limit(w http.ResponseWriter, r *http.Request, ex *exchange, chec
 			ex.shown, ex.limited = d, true
 		}
 		if !d.Allowed {
-			p.metrics.rateLimited[lc.dim].Inc()
+			p.metrics.RateLimited(dimNames[lc.dim])
 			denied = true
 			break
 		}
@@ -557,9 +557,9 @@ func (p *Proxy) finish(r *http.Request, ex *exchange, start time.Time) {
 	if ex.status == 0 {
 		ex.status = http.StatusOK
 	}
-	p.metrics.observeStatus(ex.status)
+	p.metrics.Request(ex.status)
 	if ex.class != classNone {
-		p.metrics.blocks[ex.class].Inc()
+		p.metrics.Refused(ex.class.String())
 	}
 	if p.c.Logger == nil {
 		return

@@ -777,9 +777,8 @@ func TestPerHostLimit(t *testing.T) {
 	if want := []int{200, 200, 429, 200}; !equalInts(codes, want) {
 		t.Errorf("statuses %v, want %v", codes, want)
 	}
-	rec := httptest.NewRecorder()
-	p.Metrics().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if !strings.Contains(rec.Body.String(), `crossorigin_proxy_rate_limited_total{dimension="host"} 1`) {
+	metrics := metricsText(t, p)
+	if !strings.Contains(metrics, `crossorigin_proxy_rate_limited_total{dimension="host"} 1`) {
 		t.Error("per-host refusal not counted")
 	}
 }
@@ -837,8 +836,7 @@ func TestObservability(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, out)
 		}
 	}
-	rec := httptest.NewRecorder()
-	p.Metrics().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	metrics := metricsText(t, p)
 	for _, want := range []string{
 		`crossorigin_proxy_requests_total{code="2xx"} 1`,
 		`crossorigin_proxy_requests_total{code="4xx"} 1`,
@@ -846,7 +844,7 @@ func TestObservability(t *testing.T) {
 		`crossorigin_proxy_upstream_duration_seconds_count 1`,
 		`crossorigin_proxy_in_flight 0`,
 	} {
-		if !strings.Contains(rec.Body.String(), want) {
+		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}

@@ -73,9 +73,8 @@ func TestAuthorizationRefusalReadable(t *testing.T) {
 			if strings.Contains(body, "secret") {
 				t.Error("the refusal repeats the credential")
 			}
-			rec := httptest.NewRecorder()
-			p.Metrics().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-			if !strings.Contains(rec.Body.String(), `crossorigin_proxy_refused_total{reason="credentials_refused"} 1`) {
+			metrics := metricsText(t, p)
+			if !strings.Contains(metrics, `crossorigin_proxy_refused_total{reason="credentials_refused"} 1`) {
 				t.Error("the refusal is not counted by its code")
 			}
 		})

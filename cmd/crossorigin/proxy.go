@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/crossorigin/crossorigin/proxy"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // proxyEnvPrefix prefixes the environment variable of every proxy flag:
@@ -41,7 +40,6 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if perr != nil {
 		// Bad flags: list the proxy's own problems too, but reach
 		// nothing (no Redis).
-		s.config.Registerer = prometheus.NewRegistry()
 		if p, err := proxy.New(s.config); err != nil {
 			errs = append(errs, err)
 		} else {
@@ -87,7 +85,6 @@ func checkProxyConfig(s *proxySettings, errs []error, stdout, stderr io.Writer) 
 	if n := *s.flags.redisPrefetch; n < 0 {
 		errs = append(errs, fmt.Errorf("%s %d: use 0 (one Redis round trip per check) or a positive number of tokens", s.flags.label("redis-prefetch"), n))
 	}
-	s.config.Registerer = prometheus.NewRegistry()
 	if p, err := proxy.New(s.config); err != nil {
 		errs = append(errs, err)
 	} else {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crossorigin/crossorigin/proxy"
+	"github.com/crossorigin/crossorigin/proxy/prommetrics"
 	"github.com/crossorigin/crossorigin/proxy/redislimit"
 	"github.com/crossorigin/crossorigin/proxy/tracing"
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,7 +67,11 @@ func (rt *proxyRuntime) close() {
 func (rt *proxyRuntime) newProxy(s *proxySettings) (*proxy.Proxy, error) {
 	c := s.config
 	gen := prometheus.NewRegistry()
-	c.Registerer = gen
+	m, err := prommetrics.New(gen)
+	if err != nil {
+		return nil, err
+	}
+	c.Metrics = m
 	c.Limiter = rt.limiter
 	c.WrapUpstream = rt.tracing.Transport
 	p, err := proxy.New(c)
