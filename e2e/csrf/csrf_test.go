@@ -1,15 +1,19 @@
-// Package csrf drives real headless Chromium against servers guarded by
-// the csrf package: cross-site forms and fetches are refused, same-origin
-// writes and writes from an origin the CORS policy trusts pass.
+// Package csrf drives the three browser engines (headless Chromium,
+// headless Firefox, WebKitGTK; every test once per engine) against servers
+// guarded by the csrf package: cross-site forms and fetches are refused,
+// same-origin writes and writes from an origin the CORS policy trusts
+// pass.
 //
-// Every scenario runs twice: on *.test hosts over plain HTTP, where
-// Chromium sends no Fetch Metadata (the URLs are not potentially
+// Every scenario runs twice per engine: on *.test hosts over plain HTTP,
+// where browsers send no Fetch Metadata (the URLs are not potentially
 // trustworthy) so the Guard falls back to Origin, and on *.localhost
-// hosts, which are loopback and so get Sec-Fetch-Site.
+// hosts, which are loopback and so get Sec-Fetch-Site. The three engines
+// agree on both (Firefox and WebKit treat *.localhost as loopback even
+// when their requests go through the test proxy), and all three send the
+// page's Origin with a WebSocket handshake.
 package csrf
 
 import (
-	"context"
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
@@ -22,21 +26,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/crossorigin/crossorigin/cors"
 	"github.com/crossorigin/crossorigin/csrf"
+	"github.com/crossorigin/crossorigin/e2e/internal/engines"
 	"github.com/crossorigin/crossorigin/e2e/internal/headless"
 )
 
-var browser *headless.Browser
+var all []*engines.Browser
 
-func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
+func TestMain(m *testing.M) { os.Exit(engines.Run(m, &all)) }
 
 // mode is a set of host names for the three sites.
 type mode struct {
 	name           string
 	app, evil, api string
-	fetchMetadata  bool // Chromium sends Sec-Fetch-Site to these hosts
+	fetchMetadata  bool // browsers send Sec-Fetch-Site to these hosts
 }
 
 var modes = []mode{
@@ -180,7 +184,7 @@ func acceptWebSocket(w http.ResponseWriter, r *http.Request, msg string) {
 
 // submitForm builds a form in the page and submits it, then waits for the
 // tab to land on the response at action and returns the response's text.
-func submitForm(t *testing.T, ctx context.Context, action, enctype string, fields [][2]string) string {
+func submitForm(t *testing.T, p *engines.Page, action, enctype string, fields [][2]string) string {
 	t.Helper()
 	var inputs strings.Builder
 	for _, f := range fields {
@@ -194,19 +198,17 @@ func submitForm(t *testing.T, ctx context.Context, action, enctype string, field
 		f.submit();
 		return true;
 	})()`, action, enctype, inputs.String())
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
-		t.Fatalf("submit: %v", err)
-	}
+	p.Eval(t, js, nil)
 	// The navigation replaces the page; poll until the response has
 	// loaded (evaluations fail while the old page is torn down).
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " " + document.readyState`))
-		if err == nil && state == action+" complete" {
-			text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			if err == nil {
-				return text
-			}
+		var state struct {
+			URL, State, Text string
+		}
+		err := p.Try(`({URL: location.href, State: document.readyState, Text: document.body ? document.body.innerText : ""})`, &state)
+		if err == nil && state.URL == action && state.State == "complete" {
+			return strings.TrimSpace(state.Text)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -222,12 +224,10 @@ type fetchResult struct {
 	Error  string `json:"error"`
 }
 
-func doFetch(t *testing.T, ctx context.Context, url string, init string) fetchResult {
+func doFetch(t *testing.T, p *engines.Page, url string, init string) fetchResult {
 	t.Helper()
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[fetchResult](fetchJS(url, init), chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("fetch: %v", err)
-	}
+	var res fetchResult
+	p.Eval(t, fetchJS(url, init), &res)
 	return res
 }
 
@@ -287,16 +287,22 @@ func crossRule(m mode) csrf.Rule {
 	return csrf.RuleOrigin
 }
 
-func forEachMode(t *testing.T, f func(t *testing.T, w *world)) {
-	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) { f(t, newWorld(t, m)) })
-	}
+// forEach runs f once per engine and mode, each with its own world. The
+// engines run in parallel: each has its own browser, and every world its
+// own servers.
+func forEach(t *testing.T, f func(t *testing.T, b *engines.Browser, w *world)) {
+	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
+		t.Parallel()
+		for _, m := range modes {
+			t.Run(m.name, func(t *testing.T) { f(t, b, newWorld(t, m)) })
+		}
+	})
 }
 
 func TestCrossSiteFormRefused(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.evilURL+"/", 60*time.Second)
-		text := submitForm(t, ctx, w.appURL+"/transfer", "application/x-www-form-urlencoded",
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.evilURL+"/")
+		text := submitForm(t, pg, w.appURL+"/transfer", "application/x-www-form-urlencoded",
 			[][2]string{{"to", "mallory"}, {"amount", "1000"}})
 		if !strings.Contains(text, "Forbidden") {
 			t.Errorf("the victim's page shows %q", text)
@@ -315,9 +321,9 @@ func TestCrossSiteFormRefused(t *testing.T) {
 // value '"}' sends a body that parses as JSON, with a CORS-safelisted
 // content type, so no preflight.
 func TestCrossSiteTextPlainJSONRefused(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.evilURL+"/", 60*time.Second)
-		submitForm(t, ctx, w.appURL+"/api/items", "text/plain",
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.evilURL+"/")
+		submitForm(t, pg, w.appURL+"/api/items", "text/plain",
 			[][2]string{{`{"amount":1000,"x":"`, `"}`}})
 		s := one(t, w)
 		refused(t, w, s, crossRule(w.m))
@@ -332,9 +338,9 @@ func TestCrossSiteTextPlainJSONRefused(t *testing.T) {
 // app's own origin (say, through HTML injection) passes the origin check
 // and is refused by RequireJSON.
 func TestSameOriginTextPlainRefusedByRequireJSON(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
-		submitForm(t, ctx, w.appURL+"/api/items", "text/plain",
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.appURL+"/")
+		submitForm(t, pg, w.appURL+"/api/items", "text/plain",
 			[][2]string{{`{"amount":1000,"x":"`, `"}`}})
 		s := one(t, w)
 		refused(t, w, s, csrf.RuleJSON)
@@ -343,9 +349,9 @@ func TestSameOriginTextPlainRefusedByRequireJSON(t *testing.T) {
 }
 
 func TestCrossSiteNoCORSFetchRefused(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.evilURL+"/", 60*time.Second)
-		res := doFetch(t, ctx, w.appURL+"/transfer", `{method: "POST", mode: "no-cors", credentials: "include", body: "to=mallory&amount=1000", headers: {"Content-Type": "application/x-www-form-urlencoded"}}`)
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.evilURL+"/")
+		res := doFetch(t, pg, w.appURL+"/transfer", `{method: "POST", mode: "no-cors", credentials: "include", body: "to=mallory&amount=1000", headers: {"Content-Type": "application/x-www-form-urlencoded"}}`)
 		if res.Type != "opaque" {
 			t.Errorf("no-cors fetch: %+v", res)
 		}
@@ -356,9 +362,9 @@ func TestCrossSiteNoCORSFetchRefused(t *testing.T) {
 }
 
 func TestSameOriginFetchPasses(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
-		res := doFetch(t, ctx, "/transfer", `{method: "POST", body: "to=bob&amount=5", headers: {"Content-Type": "application/x-www-form-urlencoded"}}`)
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.appURL+"/")
+		res := doFetch(t, pg, "/transfer", `{method: "POST", body: "to=bob&amount=5", headers: {"Content-Type": "application/x-www-form-urlencoded"}}`)
 		if res.Status != 200 || res.Body != "transferred" {
 			t.Fatalf("same-origin fetch: %+v", res)
 		}
@@ -368,7 +374,7 @@ func TestSameOriginFetchPasses(t *testing.T) {
 		}
 		checkSource(t, w, s, "same-origin")
 
-		res = doFetch(t, ctx, "/api/items", `{method: "POST", body: '{"name":"x"}', headers: {"Content-Type": "application/json"}}`)
+		res = doFetch(t, pg, "/api/items", `{method: "POST", body: '{"name":"x"}', headers: {"Content-Type": "application/json"}}`)
 		if res.Status != 200 || !strings.Contains(res.Body, "created") {
 			t.Fatalf("same-origin JSON fetch: %+v", res)
 		}
@@ -379,9 +385,9 @@ func TestSameOriginFetchPasses(t *testing.T) {
 }
 
 func TestSameOriginFormPasses(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
-		text := submitForm(t, ctx, w.appURL+"/transfer", "application/x-www-form-urlencoded",
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.appURL+"/")
+		text := submitForm(t, pg, w.appURL+"/transfer", "application/x-www-form-urlencoded",
 			[][2]string{{"to", "bob"}, {"amount", "5"}})
 		if text != "transferred" {
 			t.Fatalf("response %q", text)
@@ -398,9 +404,9 @@ func TestSameOriginFormPasses(t *testing.T) {
 // with credentials; the CORS policy allows the app with credentials, and
 // TrustCORS makes the guard trust it for writes.
 func TestTrustedCORSOriginPasses(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
-		res := doFetch(t, ctx, w.api+"/items", `{method: "POST", credentials: "include", body: '{"name":"x"}', headers: {"Content-Type": "application/json"}}`)
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.appURL+"/")
+		res := doFetch(t, pg, w.api+"/items", `{method: "POST", credentials: "include", body: '{"name":"x"}', headers: {"Content-Type": "application/json"}}`)
 		if res.Status != 200 || res.Type != "cors" || !strings.Contains(res.Body, "saved") {
 			t.Fatalf("trusted cross-origin fetch: %+v", res)
 		}
@@ -415,7 +421,7 @@ func TestTrustedCORSOriginPasses(t *testing.T) {
 
 		// The attacker's page: the preflighted request never leaves the
 		// browser, and a simple one is refused by the guard.
-		evil := browser.Open(t, w.evilURL+"/", 60*time.Second)
+		evil := b.Open(t, w.evilURL+"/")
 		res = doFetch(t, evil, w.api+"/items", `{method: "POST", credentials: "include", body: '{"name":"x"}', headers: {"Content-Type": "application/json"}}`)
 		if !strings.HasPrefix(res.Error, "TypeError") {
 			t.Fatalf("untrusted preflighted fetch: %+v", res)
@@ -431,12 +437,12 @@ func TestTrustedCORSOriginPasses(t *testing.T) {
 // TestTrustCORSFollowsReconfigure: after the CORS middleware is
 // reconfigured to drop the app, the guard refuses the app's writes.
 func TestTrustCORSFollowsReconfigure(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.appURL+"/", 60*time.Second)
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.appURL+"/")
 		// A simple request (text/plain, no preflight), so that it reaches
 		// the server whatever CORS says.
 		simple := `{method: "POST", credentials: "include", body: "x", headers: {"Content-Type": "text/plain"}}`
-		if res := doFetch(t, ctx, w.api+"/items", simple); res.Status != 200 {
+		if res := doFetch(t, pg, w.api+"/items", simple); res.Status != 200 {
 			t.Fatalf("before Reconfigure: %+v", res)
 		}
 		if s := one(t, w); !s.ran {
@@ -448,7 +454,7 @@ func TestTrustCORSFollowsReconfigure(t *testing.T) {
 		if err := w.cors.Reconfigure(c); err != nil {
 			t.Fatal(err)
 		}
-		res := doFetch(t, ctx, w.api+"/items", simple)
+		res := doFetch(t, pg, w.api+"/items", simple)
 		if !strings.HasPrefix(res.Error, "TypeError") {
 			t.Fatalf("after Reconfigure the page could still read the response: %+v", res)
 		}
@@ -459,30 +465,28 @@ func TestTrustCORSFollowsReconfigure(t *testing.T) {
 // TestWebSocketOrigin: handshakes are GETs, which Check lets through;
 // CheckWebSocket refuses the attacker's page and accepts the app's.
 func TestWebSocketOrigin(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
 		type wsResult struct {
 			Opened  bool   `json:"opened"`
 			Message string `json:"message"`
 		}
-		connect := func(ctx context.Context) wsResult {
+		connect := func(p *engines.Page) wsResult {
 			js := fmt.Sprintf(`new Promise((resolve) => {
 				const ws = new WebSocket(%q);
 				ws.onmessage = (e) => { resolve({opened: true, message: e.data}); ws.close(); };
 				ws.onerror = () => resolve({opened: false, message: ""});
 			})`, "ws"+strings.TrimPrefix(w.appURL, "http")+"/ws")
-			res, err := chromedp.Run(ctx, chromedp.Evaluate[wsResult](js, chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatalf("websocket: %v", err)
-			}
+			var res wsResult
+			p.Eval(t, js, &res)
 			return res
 		}
-		if res := connect(browser.Open(t, w.appURL+"/", 60*time.Second)); !res.Opened || res.Message != "hello" {
+		if res := connect(b.Open(t, w.appURL+"/")); !res.Opened || res.Message != "hello" {
 			t.Fatalf("same-origin WebSocket: %+v", res)
 		}
 		if s := one(t, w); !s.ran || s.origin != w.appURL {
 			t.Fatalf("same-origin handshake: %+v", s)
 		}
-		if res := connect(browser.Open(t, w.evilURL+"/", 60*time.Second)); res.Opened {
+		if res := connect(b.Open(t, w.evilURL+"/")); res.Opened {
 			t.Fatalf("cross-site WebSocket opened: %+v", res)
 		}
 		s := one(t, w)
@@ -497,17 +501,17 @@ func TestWebSocketOrigin(t *testing.T) {
 // /hooks/stripe, which the ServeMux pattern /hooks/ bypasses, and to
 // /hooks, which it does not cover (a ServeMux would redirect it; CVE-2025-47910).
 func TestBypassPatternFromAnotherSite(t *testing.T) {
-	forEachMode(t, func(t *testing.T, w *world) {
-		ctx := browser.Open(t, w.evilURL+"/", 60*time.Second)
-		text := submitForm(t, ctx, w.appURL+"/hooks/stripe", "application/x-www-form-urlencoded", [][2]string{{"event", "paid"}})
+	forEach(t, func(t *testing.T, b *engines.Browser, w *world) {
+		pg := b.Open(t, w.evilURL+"/")
+		text := submitForm(t, pg, w.appURL+"/hooks/stripe", "application/x-www-form-urlencoded", [][2]string{{"event", "paid"}})
 		s := one(t, w)
 		if !s.ran || !strings.Contains(text, "hooked") {
 			t.Fatalf("bypassed webhook: ran %v, page %q, denial %+v", s.ran, text, s.denial)
 		}
 		checkSource(t, w, s, "cross-site")
 
-		ctx = browser.Open(t, w.evilURL+"/", 60*time.Second)
-		submitForm(t, ctx, w.appURL+"/hooks", "application/x-www-form-urlencoded", [][2]string{{"event", "paid"}})
+		pg = b.Open(t, w.evilURL+"/")
+		submitForm(t, pg, w.appURL+"/hooks", "application/x-www-form-urlencoded", [][2]string{{"event", "paid"}})
 		refused(t, w, one(t, w), crossRule(w.m))
 	})
 }

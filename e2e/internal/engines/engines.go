@@ -31,6 +31,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -162,6 +163,11 @@ func (p *Page) Eval(t testing.TB, js string, out any) {
 		t.Fatalf("%s: %v", p.b.Name, err)
 	}
 }
+
+// Try is Eval that returns the error instead of failing the test: for
+// polling a page while it navigates, when evaluations fail until the new
+// document is there.
+func (p *Page) Try(js string, out any) error { return p.eval(js, out) }
 
 func (p *Page) eval(js string, out any) error {
 	b := p.b
@@ -340,9 +346,54 @@ func startProxy() (*proxy, error) {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 		},
 	}
-	p := &proxy{srv: &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}, port: ln.Addr().(*net.TCPAddr).Port}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodConnect {
+			tunnel(w, r)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	})
+	p := &proxy{srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, port: ln.Addr().(*net.TCPAddr).Port}
 	go func() { _ = p.srv.Serve(ln) }()
 	return p, nil
+}
+
+// tunnel answers CONNECT host:port with a tunnel to 127.0.0.1:port.
+// Firefox opens ws:// connections through an HTTP proxy with CONNECT
+// (Chromium resolves names itself; WebKit sends the upgrade GET through
+// the proxy), so WebSocket tests need it.
+func tunnel(w http.ResponseWriter, r *http.Request) {
+	_, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	up, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 10*time.Second)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer up.Close()
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		// What the client sent after its CONNECT may be buffered already.
+		_, _ = io.Copy(up, brw)
+		if tc, ok := up.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+		close(done)
+	}()
+	_, _ = io.Copy(conn, up)
+	_ = conn.Close()
+	<-done
 }
 
 // Close stops the proxy.
