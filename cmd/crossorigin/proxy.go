@@ -61,7 +61,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, failed := f.cl.Failed(stderr); failed {
 		return code
 	}
-	live := &liveHandler{}
+	live := rt.live
 	live.swap(p)
 	defer func() { live.current().Close() }()
 	stop := onHangup(ctx, func() { rt.reload(args, s, live) })

@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,5 +36,27 @@ func TestProxyOTLPEndpoint(t *testing.T) {
 	}
 	if exports.Load() == 0 {
 		t.Errorf("no spans reached the OTLP endpoint; log:\n%s", stderr)
+	}
+}
+
+// TestProxyCacheMetrics: the shared cache's hits are counted on /metrics.
+func TestProxyCacheMetrics(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		_, _ = w.Write([]byte("cached"))
+	}))
+	defer up.Close()
+	base, stderr, _, _ := startProxyCmd(t, "--allow-private", "127.0.0.1/32", "--allow-port", upPort(t, up),
+		"--cache-size", "1MiB", "--metrics-listen", "127.0.0.1:0", "--log-format", "none")
+	for range 3 {
+		if resp, body := proxyGet(t, base+"/"+up.URL+"/x", "Origin", "https://app.example"); resp.StatusCode != 200 || body != "cached" {
+			t.Fatalf("%d %q", resp.StatusCode, body)
+		}
+	}
+	_, body := proxyGet(t, metricsBase(t, stderr)+"/metrics")
+	for _, want := range []string{"crossorigin_proxy_cache_hits_total 2", "crossorigin_proxy_cache_misses_total 1", `crossorigin_proxy_requests_total{code="2xx"} 3`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"sync/atomic"
 	"time"
 
 	"github.com/crossorigin/crossorigin/proxy"
@@ -27,8 +26,9 @@ import (
 type proxyRuntime struct {
 	log      *slog.Logger
 	stderr   io.Writer
-	reg      *prometheus.Registry                // process-wide collectors
-	gen      atomic.Pointer[prometheus.Registry] // the current proxy's collectors
+	reg      *prometheus.Registry // process-wide collectors
+	metrics  *prommetrics.Metrics
+	live     *liveHandler // the proxy serving now
 	limiter  proxy.Limiter
 	redisLim *redislimit.Limiter // nil without --redis
 	tracing  *tracing.Tracing    // nil when tracing is off
@@ -37,8 +37,16 @@ type proxyRuntime struct {
 
 func newProxyRuntime(ctx context.Context, s *proxySettings, stderr io.Writer) (*proxyRuntime, []error) {
 	f := s.flags
-	rt := &proxyRuntime{log: f.opsLogger(stderr), stderr: stderr, reg: prometheus.NewRegistry()}
+	rt := &proxyRuntime{log: f.opsLogger(stderr), stderr: stderr, reg: prometheus.NewRegistry(), live: &liveHandler{}}
 	rt.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m, err := prommetrics.New(rt.reg)
+	if err != nil {
+		return rt, []error{err}
+	}
+	rt.metrics = m
+	if err := rt.registerCacheMetrics(); err != nil {
+		return rt, []error{err}
+	}
 	lim, closeRedis, errs := redisLimiter(ctx, *f.redisURL, *f.redisFail, *f.redisPrefetch, rt.reg, rt.log)
 	rt.closers = append(rt.closers, closeRedis)
 	rt.limiter = proxy.NewMemoryLimiter()
@@ -60,30 +68,46 @@ func (rt *proxyRuntime) close() {
 	}
 }
 
-// newProxy builds a proxy from s that shares the runtime's limiter and
-// tracer. Its own metrics go to a registry of its own, which /metrics
-// serves beside the process's: a reload starts the proxy's counters
-// afresh, which Prometheus reads as a counter reset.
+// newProxy builds a proxy from s that shares the runtime's limiter,
+// tracer and metrics, so that counters and rate-limit state go on across
+// a reload.
 func (rt *proxyRuntime) newProxy(s *proxySettings) (*proxy.Proxy, error) {
 	c := s.config
-	gen := prometheus.NewRegistry()
-	m, err := prommetrics.New(gen)
-	if err != nil {
-		return nil, err
-	}
-	c.Metrics = m
+	c.Metrics = rt.metrics
 	c.Limiter = rt.limiter
 	c.WrapUpstream = rt.tracing.Transport
-	p, err := proxy.New(c)
-	if err != nil {
-		return nil, err
-	}
-	rt.gen.Store(gen)
-	return p, nil
+	return proxy.New(c)
 }
 
-func (rt *proxyRuntime) metrics(w http.ResponseWriter, r *http.Request) {
-	promhttp.HandlerFor(prometheus.Gatherers{rt.reg, rt.gen.Load()}, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+func (rt *proxyRuntime) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	promhttp.HandlerFor(rt.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+// registerCacheMetrics exports the shared cache's counters of the proxy
+// currently serving. A reload builds a new, empty cache, and its counters
+// start afresh (Prometheus reads that as a counter reset).
+func (rt *proxyRuntime) registerCacheMetrics() error {
+	stat := func(f func(proxy.CacheStats) float64) func() float64 {
+		return func() float64 {
+			if p := rt.live.current(); p != nil {
+				return f(p.CacheStats())
+			}
+			return 0
+		}
+	}
+	for _, c := range []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_hits_total",
+			Help: "Upstream requests answered from the shared cache (--cache-size)."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Hits) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_misses_total",
+			Help: "Cacheable upstream requests the shared cache could not answer."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Misses) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_bytes",
+			Help: "Bytes held by the shared cache."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Bytes) })),
+	} {
+		if err := rt.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // serveProxy serves until ctx ends, then shuts down within
@@ -157,7 +181,7 @@ func serveMetrics(addr string, rt *proxyRuntime, withPprof bool, stderr io.Write
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /metrics", rt.metrics)
+	mux.HandleFunc("GET /metrics", rt.serveMetrics)
 	if withPprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
