@@ -1,12 +1,15 @@
-// Package jsonp drives real headless Chromium against an API wrapped by the
-// jsonp package: a page on another origin loads it with a script element
-// and gets the data through its callback; hostile callbacks, credentialed
-// loads from unlisted pages and non-script loads are refused, and the
-// script's onerror fires.
+// Package jsonp drives the three browser engines (headless Chromium,
+// headless Firefox, WebKitGTK; every test once per engine, the engines in
+// parallel) against an API wrapped by the jsonp package: a page on another
+// origin loads it with a script element and gets the data through its
+// callback; hostile callbacks, credentialed loads from unlisted pages and
+// non-script loads are refused, and the script's onerror fires. The three
+// engines agree on all of it: each fires onerror for a 400 or 403 script,
+// sends a same-site Lax cookie with a script load, and sends
+// Sec-Fetch-Dest to *.localhost.
 package jsonp
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,16 +20,24 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/crossorigin/crossorigin/e2e/internal/engines"
 	"github.com/crossorigin/crossorigin/e2e/internal/headless"
 	"github.com/crossorigin/crossorigin/jsonp"
 )
 
-var browser *headless.Browser
+var all []*engines.Browser
 
-func TestMain(m *testing.M) { os.Exit(headless.Run(m, &browser)) }
+func TestMain(m *testing.M) { os.Exit(engines.Run(m, &all)) }
+
+// each runs f once per engine, the engines in parallel: each has its own
+// browser, and f starts its own servers.
+func each(t *testing.T, f func(t *testing.T, b *engines.Browser)) {
+	engines.Each(t, all, func(t *testing.T, b *engines.Browser) {
+		t.Parallel()
+		f(t, b)
+	})
+}
 
 // weather is the API's data; the note has what must be escaped.
 const weather = `{"city":"Oslo","note":"</script><b>&` + "\u2028\u2029" + `"}`
@@ -149,12 +160,10 @@ type loaded struct {
 
 // loadScript adds <script src=src> to the page, with window.<cb> (a dotted
 // path is created) recording its argument, and reports what happened.
-func loadScript(t *testing.T, ctx context.Context, src, cb string) loaded {
+func loadScript(t *testing.T, p *engines.Page, src, cb string) loaded {
 	t.Helper()
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[loaded](loadJS(src, cb), chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("script %s: %v", src, err)
-	}
+	var res loaded
+	p.Eval(t, loadJS(src, cb), &res)
 	return res
 }
 
@@ -184,12 +193,16 @@ func wantData(t *testing.T, got map[string]any) {
 }
 
 func TestScriptTagReceivesData(t *testing.T) {
+	each(t, func(t *testing.T, b *engines.Browser) { scriptTagReceivesData(t, b) })
+}
+
+func scriptTagReceivesData(t *testing.T, b *engines.Browser) {
 	for _, hosts := range [][2]string{{"app.test", "api.test"}, {"app.localhost", "api.localhost"}} {
 		t.Run(hosts[0], func(t *testing.T) {
 			a := startAPI(t, hosts[1])
-			ctx := browser.Open(t, startPage(t, hosts[0])+"/", 60*time.Second)
+			pg := b.Open(t, startPage(t, hosts[0])+"/")
 			for _, cb := range []string{"gotWeather", "app.callbacks.weather", "jQuery3600_1700000000"} {
-				res := loadScript(t, ctx, a.url+"/weather?callback="+cb, cb)
+				res := loadScript(t, pg, a.url+"/weather?callback="+cb, cb)
 				if res.Event != "load" || !res.Called {
 					t.Fatalf("callback %s: %+v", cb, res)
 				}
@@ -207,8 +220,12 @@ func TestScriptTagReceivesData(t *testing.T) {
 }
 
 func TestHostileCallbackRefused(t *testing.T) {
+	each(t, func(t *testing.T, b *engines.Browser) { hostileCallbackRefused(t, b) })
+}
+
+func hostileCallbackRefused(t *testing.T, b *engines.Browser) {
 	a := startAPI(t, "api.test")
-	ctx := browser.Open(t, startPage(t, "app.test")+"/", 60*time.Second)
+	pg := b.Open(t, startPage(t, "app.test")+"/")
 	for _, cb := range []string{
 		"alert(document.domain)//",
 		"alert",                           // a method of the window (SOME)
@@ -220,7 +237,7 @@ func TestHostileCallbackRefused(t *testing.T) {
 		strings.Repeat("a", 200),
 	} {
 		t.Run(cb[:min(len(cb), 20)], func(t *testing.T) {
-			res := loadScript(t, ctx, a.url+"/weather?callback="+url.QueryEscape(cb), "unused")
+			res := loadScript(t, pg, a.url+"/weather?callback="+url.QueryEscape(cb), "unused")
 			h := a.take()
 			if len(h) != 1 {
 				t.Fatalf("API saw %+v", h)
@@ -239,17 +256,21 @@ func TestHostileCallbackRefused(t *testing.T) {
 // the API's Lax cookie sent with its script loads; the public endpoint
 // refuses them, the credentialed one accepts them from the listed caller.
 func TestCredentialedLoads(t *testing.T) {
+	each(t, func(t *testing.T, b *engines.Browser) { credentialedLoads(t, b) })
+}
+
+func credentialedLoads(t *testing.T, b *engines.Browser) {
 	pageURL := startPage(t, "www.site.test")
 	a := startAPI(t, "api.site.test", pageURL)
 	other := startPage(t, "blog.site.test")
 
-	ctx := browser.Open(t, a.url+"/setcookie", 60*time.Second)
+	// The cookie is set in a top-level visit, as a login would; the
+	// browser's other tabs send it.
+	b.Open(t, a.url+"/setcookie")
 	a.take()
-	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL+"/")); err != nil {
-		t.Fatal(err)
-	}
+	pg := b.Open(t, pageURL+"/")
 
-	res := loadScript(t, ctx, a.url+"/weather?callback=cb", "cb")
+	res := loadScript(t, pg, a.url+"/weather?callback=cb", "cb")
 	h := a.take()
 	if len(h) != 1 || h[0].cookie != "sid=1" {
 		t.Fatalf("the script load did not carry the cookie: %+v", h)
@@ -258,7 +279,7 @@ func TestCredentialedLoads(t *testing.T) {
 		t.Fatalf("credentialed load of public JSONP: %+v, status %d", res, h[0].status)
 	}
 
-	res = loadScript(t, ctx, a.url+"/me?callback=cb", "cb")
+	res = loadScript(t, pg, a.url+"/me?callback=cb", "cb")
 	h = a.take()
 	if len(h) != 1 || h[0].status != 200 || res.Event != "load" || !res.Called {
 		t.Fatalf("listed caller: %+v, API saw %+v", res, h)
@@ -269,8 +290,8 @@ func TestCredentialedLoads(t *testing.T) {
 	wantData(t, res.Data)
 
 	// Another page of the same site is not listed.
-	ctx2 := browser.Open(t, other+"/", 60*time.Second)
-	res = loadScript(t, ctx2, a.url+"/me?callback=cb", "cb")
+	pg2 := b.Open(t, other+"/")
+	res = loadScript(t, pg2, a.url+"/me?callback=cb", "cb")
 	h = a.take()
 	if len(h) != 1 || h[0].cookie != "sid=1" || h[0].status != 403 || res.Event != "error" {
 		t.Fatalf("unlisted caller: %+v, API saw %+v", res, h)
@@ -279,38 +300,48 @@ func TestCredentialedLoads(t *testing.T) {
 
 // TestRequireScriptDest needs Fetch Metadata, so it runs on loopback hosts.
 func TestRequireScriptDest(t *testing.T) {
+	each(t, func(t *testing.T, b *engines.Browser) { requireScriptDest(t, b) })
+}
+
+func requireScriptDest(t *testing.T, b *engines.Browser) {
 	a := startAPI(t, "api.localhost")
-	ctx := browser.Open(t, startPage(t, "app.localhost")+"/", 60*time.Second)
-	res := loadScript(t, ctx, a.url+"/strict?callback=cb", "cb")
+	pg := b.Open(t, startPage(t, "app.localhost")+"/")
+	res := loadScript(t, pg, a.url+"/strict?callback=cb", "cb")
 	if res.Event != "load" || !res.Called {
 		t.Fatalf("script load: %+v", res)
 	}
 	wantData(t, res.Data)
 	a.take()
 
-	// Opening the URL as a document is refused.
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(a.url+"/strict?callback=cb"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Opening the URL as a document is refused: the API answers 403 and
+	// the tab shows why.
+	var text string
+	b.Open(t, a.url+"/strict?callback=cb").Eval(t, `document.body.innerText`, &text)
 	h := a.take()
-	if resp.Status != 403 || len(h) != 1 || h[0].dest != "document" {
-		t.Fatalf("navigation: status %d, API saw %+v", resp.Status, h)
+	if len(h) != 1 || h[0].status != 403 || h[0].dest != "document" {
+		t.Fatalf("navigation: API saw %+v", h)
+	}
+	if !strings.Contains(text, `not as "document"`) {
+		t.Errorf("the refused document shows %q", text)
 	}
 }
 
-// TestSameOriginMethodExecution shows the attack in Chromium and its
+// TestSameOriginMethodExecution shows the attack in every engine and its
 // refusal (issue 11, bug 9): a page of the API's origin that includes the
 // JSONP script with the callback deleteAccount.click (an element's id is a
 // global name) or document.body.firstElementChild.click clicks its own
 // button when the endpoint accepts any dotted identifier; the jsonp
 // package answers 400 and nothing is clicked.
 func TestSameOriginMethodExecution(t *testing.T) {
+	each(t, func(t *testing.T, b *engines.Browser) { sameOriginMethodExecution(t, b) })
+}
+
+func sameOriginMethodExecution(t *testing.T, b *engines.Browser) {
 	a := startAPI(t, "api.test")
 	for _, cb := range []string{"deleteAccount.click", "document.body.firstElementChild.click"} {
 		for _, endpoint := range []string{"/naive", "/weather"} {
 			t.Run(endpoint+"/"+cb, func(t *testing.T) {
-				ctx := browser.Open(t, a.url+"/account", 60*time.Second)
+				pg := b.Open(t, a.url+"/account")
 				a.take()
 				js := fmt.Sprintf(`new Promise((resolve) => {
 					const s = document.createElement("script");
@@ -323,10 +354,8 @@ func TestSameOriginMethodExecution(t *testing.T) {
 					Event   string `json:"event"`
 					Deleted bool   `json:"deleted"`
 				}
-				res, err := chromedp.Run(ctx, chromedp.Evaluate[result](js, chromedp.EvalAwaitPromise))
-				if err != nil {
-					t.Fatal(err)
-				}
+				var res result
+				pg.Eval(t, js, &res)
 				if endpoint == "/naive" {
 					// The attack works against the naive check: the
 					// script clicked the button in the page's origin.
