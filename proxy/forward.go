@@ -52,43 +52,12 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 			out.ContentLength = r.ContentLength
 			body = nil // a streamed body can be sent once
 		}
-		out = out.WithContext(ctx)
-		sent := time.Now()
-		resp, err := p.upstream.RoundTrip(out)
-		ex.upstream += time.Since(sent)
-		if err != nil {
-			p.metrics.Upstream(time.Since(sent))
-			p.upstreamFailed(ctx, w, r, ex, hop, err)
+		resp := p.roundTrip(ctx, w, r, out.WithContext(ctx), hop, ex)
+		if resp == nil {
 			return
 		}
-		p.metrics.Upstream(time.Since(sent))
-		if resp.StatusCode == http.StatusSwitchingProtocols {
-			// The proxy never forwards Upgrade, so nobody asked for this; its
-			// body is the raw connection, which nothing would ever end.
-			_ = resp.Body.Close()
-			if hop == 0 {
-				ex.health = outcomeFailure
-			}
-			p.fail(w, ex, errorf(classUpstream, "the target switched protocols, which the proxy never asks for"))
-			return
-		}
-		if hop == 0 {
-			ex.health = outcomeOK
-		}
-		loc := resp.Header.Get("Location")
-		if !isRedirect(resp.StatusCode) || loc == "" {
-			p.respond(w, r, resp, first, t, ex)
-			return
-		}
-		next, err := t.u.Parse(loc)
-		if err != nil {
-			p.respond(w, r, resp, first, t, ex)
-			return
-		}
-		keepsMethod := resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect
-		if hop >= p.c.MaxRedirects || (keepsMethod && !replayable) {
-			// Hand the redirect to the caller, through the proxy.
-			resp.Header.Set("Location", "/"+next.String())
+		next, follow := p.redirectTarget(resp, t, hop, replayable)
+		if !follow {
 			p.respond(w, r, resp, first, t, ex)
 			return
 		}
@@ -103,7 +72,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 			p.fail(w, ex, pe)
 			return
 		}
-		if !keepsMethod && method != http.MethodHead {
+		if !keepsMethod(resp.StatusCode) && method != http.MethodHead {
 			method = http.MethodGet
 			replay = nil
 			header.Del("Content-Type")
@@ -170,6 +139,59 @@ func (p *Proxy) upstreamFailed(ctx context.Context, w http.ResponseWriter, r *ht
 		ex.health = outcomeFailure
 	}
 	p.fail(w, ex, &proxyError{class: c, err: err})
+}
+
+// roundTrip sends one hop. It returns nil when it has answered the caller
+// itself (a failure) or nobody is left to answer, and records what the
+// first hop says of the target's health.
+func (p *Proxy) roundTrip(ctx context.Context, w http.ResponseWriter, r, out *http.Request, hop int, ex *exchange) *http.Response {
+	sent := time.Now()
+	resp, err := p.upstream.RoundTrip(out)
+	ex.upstream += time.Since(sent)
+	p.metrics.Upstream(time.Since(sent))
+	if err != nil {
+		p.upstreamFailed(ctx, w, r, ex, hop, err)
+		return nil
+	}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// The proxy never forwards Upgrade, so nobody asked for this; its
+		// body is the raw connection, which nothing would ever end.
+		_ = resp.Body.Close()
+		if hop == 0 {
+			ex.health = outcomeFailure
+		}
+		p.fail(w, ex, errorf(classUpstream, "the target switched protocols, which the proxy never asks for"))
+		return nil
+	}
+	if hop == 0 {
+		ex.health = outcomeOK
+	}
+	return resp
+}
+
+// redirectTarget returns where a redirect leads if the proxy follows it
+// itself. One it does not follow (past MaxRedirects, or a 307/308 whose
+// streamed body cannot be sent again) is handed to the caller with
+// Location rewritten through the proxy.
+func (p *Proxy) redirectTarget(resp *http.Response, t *target, hop int, replayable bool) (*url.URL, bool) {
+	loc := resp.Header.Get("Location")
+	if !isRedirect(resp.StatusCode) || loc == "" {
+		return nil, false
+	}
+	next, err := t.u.Parse(loc)
+	if err != nil {
+		return nil, false
+	}
+	if hop >= p.c.MaxRedirects || (keepsMethod(resp.StatusCode) && !replayable) {
+		resp.Header.Set("Location", "/"+next.String())
+		return nil, false
+	}
+	return next, true
+}
+
+// keepsMethod reports whether a redirect keeps the method and the body.
+func keepsMethod(code int) bool {
+	return code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect
 }
 
 func isRedirect(code int) bool {
