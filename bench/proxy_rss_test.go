@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,7 +61,8 @@ func BenchmarkProxyRSSAllFeatures(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	hwm, rss := proxyMemory(cmd.Process.Pid)
-	anon, file := rssParts(cmd.Process.Pid)
+	parts := procStatusMB(cmd.Process.Pid)
+	anon, file := parts["RssAnon"], parts["RssFile"]
 	b.ReportMetric(float64(b.N+rssConcurrency*8)/elapsed.Seconds(), "req/s")
 	b.ReportMetric(hwm, "peak-RSS-MB")
 	fmt.Printf("crossorigin proxy, all features, concurrency %d: peak RSS %.1f MB (now %.1f MB: %.1f MB anonymous, %.1f MB file-backed, mostly the binary's own pages), target < 40 MB\n", rssConcurrency, hwm, rss, anon, file)
@@ -86,27 +86,4 @@ func rssLoad(c *http.Client, urls []string, n int) error {
 	}
 	wg.Wait()
 	return firstErr
-}
-
-// rssParts reads a process's resident memory split into anonymous
-// (heap, stacks) and file-backed (the executable's pages) parts, in MB.
-func rssParts(pid int) (anon, file float64) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "RssAnon:":
-			anon = kb / 1024
-		case "RssFile:":
-			file = kb / 1024
-		}
-	}
-	return anon, file
 }

@@ -275,24 +275,27 @@ func proxyCPU(im *proxyImpl) time.Duration {
 
 // proxyMemory reads a process's peak and current resident set in MB.
 func proxyMemory(pid int) (hwm, rss float64) {
+	m := procStatusMB(pid)
+	return m["VmHWM"], m["VmRSS"]
+}
+
+// procStatusMB reads the memory fields (in kB) of /proc/PID/status, in MB
+// by field name ("VmHWM", "RssAnon", ...); empty when it cannot be read.
+func procStatusMB(pid int) map[string]float64 {
+	m := map[string]float64{}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0
+		return m
 	}
 	for line := range strings.SplitSeq(string(b), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 2 {
+		if len(f) < 3 || f[2] != "kB" {
 			continue
 		}
 		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmHWM:":
-			hwm = kb / 1024
-		case "VmRSS:":
-			rss = kb / 1024
-		}
+		m[strings.TrimSuffix(f[0], ":")] = kb / 1024
 	}
-	return hwm, rss
+	return m
 }
 
 // BenchmarkProxy measures requests/s through each implementation at
