@@ -206,31 +206,12 @@ func canonicalName(n string) string {
 
 // fixFor returns the server-side fix for a CorsError.
 func fixFor(reason Reason, param, origin string) Fix {
-	allowOrigin := Fix{
-		Header:     "Access-Control-Allow-Origin",
-		Value:      origin,
-		CORSConfig: fmt.Sprintf("cors.Config{Origins: []string{%q}}", origin),
-		Advice:     "Send exactly one Access-Control-Allow-Origin value, equal byte for byte to the request's Origin header (or \"*\" for requests without credentials).",
-	}
-	if origin == "null" {
-		allowOrigin.Advice = "The request's origin is opaque (a sandboxed page, a file: URL, or a request tainted by a cross-origin redirect), so it sends Origin: null. Allowing \"null\" allows every sandboxed page on the web; serve the page from a real origin, or avoid the cross-origin redirect, instead."
-		allowOrigin.CORSConfig = "serve the page from a real origin and list that origin in cors.Config.Origins; allowing \"null\" is unsafe"
-	}
 	switch reason.base() {
 	case "MissingAllowOriginHeader", "MultipleAllowOriginValues", "InvalidAllowOriginValue", "AllowOriginMismatch":
-		if reason != reason.base() {
-			allowOrigin.Advice += " The preflight (OPTIONS) response needs it too: answer preflights in the CORS middleware, before authentication and routing."
-			if reason == PreflightMissingAllowOriginHeader {
-				// Middlewares, ours included, refuse a preflight whose method
-				// or headers they do not allow by sending no CORS headers at
-				// all, which Chromium reports as a missing Allow-Origin.
-				allowOrigin.Advice += " If the origin is already allowed, the server refused the preflight for another reason: a CORS middleware answers a preflight whose method or request headers it does not allow without any CORS headers, so also check that the method is in cors.Config.Methods and every header of Access-Control-Request-Headers in cors.Config.RequestHeaders."
-			}
-		}
-		return allowOrigin
+		return originFix(reason, origin)
 	case "WildcardOriginNotAllowed":
 		if origin == "null" {
-			return allowOrigin
+			return originFix(reason, origin)
 		}
 		return Fix{
 			Header:     "Access-Control-Allow-Origin",
@@ -245,30 +226,6 @@ func fixFor(reason Reason, param, origin string) Fix {
 			CORSConfig: fmt.Sprintf("cors.Config{Origins: []string{%q}, Credentials: true}", origin),
 			Advice:     "A request with credentials: 'include' needs Access-Control-Allow-Credentials: true, exactly, in lower case, on one line.",
 		}
-	case "InvalidStatus":
-		return Fix{
-			CORSConfig: "put the cors middleware in front of the handler: it answers preflights itself with 204",
-			Advice:     "Answer the preflight (OPTIONS) with a 2xx status. Routers that register only \"POST /path\" answer OPTIONS with 405, and authentication middleware with 401: preflights never carry credentials.",
-		}
-	case "DisallowedRedirect":
-		return Fix{
-			CORSConfig: "serve the exact URL the page fetches; the cors middleware must answer the preflight before any redirect (trailing slash, http to https)",
-			Advice:     "Answer the preflight at the requested URL itself: Chromium never follows a redirect of a preflight.",
-		}
-	case "InvalidAllowMethodsPreflightResponse":
-		return Fix{
-			Header:     "Access-Control-Allow-Methods",
-			Value:      "GET, POST, PUT, DELETE",
-			CORSConfig: "cors.Config{Methods: []string{\"PUT\", \"DELETE\"}}",
-			Advice:     "Send a comma-separated list of method tokens; one malformed element rejects the whole preflight.",
-		}
-	case "InvalidAllowHeadersPreflightResponse":
-		return Fix{
-			Header:     "Access-Control-Allow-Headers",
-			Value:      "Content-Type, Authorization",
-			CORSConfig: "cors.Config{RequestHeaders: []string{\"Content-Type\", \"Authorization\"}}",
-			Advice:     "Send a comma-separated list of header names; one malformed element rejects the whole preflight.",
-		}
 	case "MethodDisallowedByPreflightResponse":
 		return Fix{
 			Header:     "Access-Control-Allow-Methods",
@@ -277,33 +234,83 @@ func fixFor(reason Reason, param, origin string) Fix {
 			Advice:     fmt.Sprintf("List %s in Access-Control-Allow-Methods; methods are compared case-sensitively.", param),
 		}
 	case "HeaderDisallowedByPreflightResponse":
-		f := Fix{
-			Header:     "Access-Control-Allow-Headers",
-			Value:      canonicalName(param),
-			CORSConfig: fmt.Sprintf("cors.Config{RequestHeaders: []string{%q}}", canonicalName(param)),
-			Advice:     fmt.Sprintf("List %s in Access-Control-Allow-Headers.", canonicalName(param)),
-		}
-		if param == "authorization" {
-			f.Advice += " The wildcard \"*\" does not cover Authorization: it must be listed by name."
-		}
-		return f
-	case "RedirectContainsCredentials":
-		return Fix{
-			CORSConfig: "not a CORS setting: fix the redirect",
-			Advice:     "Remove the user name and password from the Location of the redirect.",
-		}
+		return headerFix(param)
 	case InsecureLocalNetwork, LocalNetworkAccessPermissionDenied:
 		return localNetworkFix(reason, param)
-	case NoCorsRedirectModeNotFollow:
-		return Fix{
-			CORSConfig: "not a server setting: the page asked for mode 'no-cors' with a redirect mode other than 'follow'",
-			Advice:     "A no-cors request must use redirect: 'follow'; drop the redirect option, or use mode 'cors'.",
-		}
-	case "DisallowedByMode":
-		return Fix{
-			CORSConfig: "not a server setting: the page asked for mode 'same-origin'",
-			Advice:     "The request's mode is 'same-origin' and the URL is cross-origin; use mode 'cors'.",
-		}
 	}
-	return Fix{}
+	return fixedFixes[reason.base()]
+}
+
+// originFix is the fix for a missing or wrong Access-Control-Allow-Origin.
+func originFix(reason Reason, origin string) Fix {
+	f := Fix{
+		Header:     "Access-Control-Allow-Origin",
+		Value:      origin,
+		CORSConfig: fmt.Sprintf("cors.Config{Origins: []string{%q}}", origin),
+		Advice:     "Send exactly one Access-Control-Allow-Origin value, equal byte for byte to the request's Origin header (or \"*\" for requests without credentials).",
+	}
+	if origin == "null" {
+		f.Advice = "The request's origin is opaque (a sandboxed page, a file: URL, or a request tainted by a cross-origin redirect), so it sends Origin: null. Allowing \"null\" allows every sandboxed page on the web; serve the page from a real origin, or avoid the cross-origin redirect, instead."
+		f.CORSConfig = "serve the page from a real origin and list that origin in cors.Config.Origins; allowing \"null\" is unsafe"
+	}
+	if reason == reason.base() || reason.base() == "WildcardOriginNotAllowed" {
+		return f
+	}
+	f.Advice += " The preflight (OPTIONS) response needs it too: answer preflights in the CORS middleware, before authentication and routing."
+	if reason == PreflightMissingAllowOriginHeader {
+		// Middlewares, ours included, refuse a preflight whose method
+		// or headers they do not allow by sending no CORS headers at
+		// all, which Chromium reports as a missing Allow-Origin.
+		f.Advice += " If the origin is already allowed, the server refused the preflight for another reason: a CORS middleware answers a preflight whose method or request headers it does not allow without any CORS headers, so also check that the method is in cors.Config.Methods and every header of Access-Control-Request-Headers in cors.Config.RequestHeaders."
+	}
+	return f
+}
+
+func headerFix(param string) Fix {
+	f := Fix{
+		Header:     "Access-Control-Allow-Headers",
+		Value:      canonicalName(param),
+		CORSConfig: fmt.Sprintf("cors.Config{RequestHeaders: []string{%q}}", canonicalName(param)),
+		Advice:     fmt.Sprintf("List %s in Access-Control-Allow-Headers.", canonicalName(param)),
+	}
+	if param == "authorization" {
+		f.Advice += " The wildcard \"*\" does not cover Authorization: it must be listed by name."
+	}
+	return f
+}
+
+// fixedFixes are the fixes that depend on nothing but the reason.
+var fixedFixes = map[Reason]Fix{
+	"InvalidStatus": {
+		CORSConfig: "put the cors middleware in front of the handler: it answers preflights itself with 204",
+		Advice:     "Answer the preflight (OPTIONS) with a 2xx status. Routers that register only \"POST /path\" answer OPTIONS with 405, and authentication middleware with 401: preflights never carry credentials.",
+	},
+	"DisallowedRedirect": {
+		CORSConfig: "serve the exact URL the page fetches; the cors middleware must answer the preflight before any redirect (trailing slash, http to https)",
+		Advice:     "Answer the preflight at the requested URL itself: Chromium never follows a redirect of a preflight.",
+	},
+	"InvalidAllowMethodsPreflightResponse": {
+		Header:     "Access-Control-Allow-Methods",
+		Value:      "GET, POST, PUT, DELETE",
+		CORSConfig: "cors.Config{Methods: []string{\"PUT\", \"DELETE\"}}",
+		Advice:     "Send a comma-separated list of method tokens; one malformed element rejects the whole preflight.",
+	},
+	"InvalidAllowHeadersPreflightResponse": {
+		Header:     "Access-Control-Allow-Headers",
+		Value:      "Content-Type, Authorization",
+		CORSConfig: "cors.Config{RequestHeaders: []string{\"Content-Type\", \"Authorization\"}}",
+		Advice:     "Send a comma-separated list of header names; one malformed element rejects the whole preflight.",
+	},
+	"RedirectContainsCredentials": {
+		CORSConfig: "not a CORS setting: fix the redirect",
+		Advice:     "Remove the user name and password from the Location of the redirect.",
+	},
+	NoCorsRedirectModeNotFollow: {
+		CORSConfig: "not a server setting: the page asked for mode 'no-cors' with a redirect mode other than 'follow'",
+		Advice:     "A no-cors request must use redirect: 'follow'; drop the redirect option, or use mode 'cors'.",
+	},
+	"DisallowedByMode": {
+		CORSConfig: "not a server setting: the page asked for mode 'same-origin'",
+		Advice:     "The request's mode is 'same-origin' and the URL is cross-origin; use mode 'cors'.",
+	},
 }
