@@ -184,15 +184,27 @@ func newFirefoxRunner(srv *server) (runner, error) {
 }
 
 func (r *firefoxRunner) fetch(p page, args jsArgs) (jsResult, error) {
+	return webDriverFetch(r.b, r.srv, &r.page, p, args)
+}
+
+// webDriverBrowser is what the Firefox and WebKit drivers share.
+type webDriverBrowser interface {
+	Navigate(url string) error
+	ExecuteAsync(script string, args []any, out any) error
+}
+
+// webDriverFetch runs one case's fetch() in b, opening page p first unless
+// *current is already p.
+func webDriverFetch(b webDriverBrowser, srv *server, current *page, p page, args jsArgs) (jsResult, error) {
 	var js jsResult
-	if r.page != p {
-		if err := r.b.Navigate(r.srv.pageURL(p)); err != nil {
+	if *current != p {
+		if err := b.Navigate(srv.pageURL(p)); err != nil {
 			return js, fmt.Errorf("navigate: %w", err)
 		}
-		r.page = p
+		*current = p
 	}
 	a, _ := json.Marshal(args)
-	err := r.b.ExecuteAsync(fmt.Sprintf(asyncFetchJS, fmt.Sprintf(fetchJS, a)), nil, &js)
+	err := b.ExecuteAsync(fmt.Sprintf(asyncFetchJS, fmt.Sprintf(fetchJS, a)), nil, &js)
 	return js, err
 }
 
@@ -256,16 +268,7 @@ func newWebKitRunner(srv *server) (runner, error) {
 }
 
 func (r *webkitRunner) fetch(p page, args jsArgs) (jsResult, error) {
-	var js jsResult
-	if r.page != p {
-		if err := r.b.Navigate(r.srv.pageURL(p)); err != nil {
-			return js, fmt.Errorf("navigate: %w", err)
-		}
-		r.page = p
-	}
-	a, _ := json.Marshal(args)
-	err := r.b.ExecuteAsync(fmt.Sprintf(asyncFetchJS, fmt.Sprintf(fetchJS, a)), nil, &js)
-	return js, err
+	return webDriverFetch(r.b, r.srv, &r.page, p, args)
 }
 
 func (r *webkitRunner) failure(string, string) (string, string) { return "", "" }
