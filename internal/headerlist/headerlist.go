@@ -176,6 +176,9 @@ func (s Set) Allows(lines []string) bool {
 	cur := 0 // see allowsName
 	for _, line := range lines {
 		for line != "" {
+			if line = s.skipSorted(line, &cur); line == "" {
+				break
+			}
 			// Split at the next comma, the way RFC 9110 lists are split,
 			// and trim optional whitespace. A name that is not a token is
 			// never in the set; allowsName checks it for wildcards.
@@ -235,6 +238,29 @@ func (s Set) FirstRefused(lines []string) (name string, ok bool) {
 		}
 	}
 	return "", fits(lines, s.budget)
+}
+
+// skipSorted consumes from the front of line the names that come in the
+// form browsers send: lower case, in the order of s.names, separated by
+// bare commas. That is a prefix comparison per name, without splitting the
+// list first. It returns the rest of line, from the first element not in
+// that form, for the general path; cur is the cursor of allowsName.
+func (s Set) skipSorted(line string, cur *int) string {
+	c := *cur
+	for line != "" && c < len(s.names) {
+		n := s.names[c]
+		if n[0] < line[0] {
+			c++ // n sorts before the element, whatever follows its first byte
+			continue
+		}
+		if len(line) < len(n) || line[:len(n)] != n || len(line) > len(n) && line[len(n)] != ',' {
+			break
+		}
+		line = line[min(len(n)+1, len(line)):]
+		c++
+	}
+	*cur = c
+	return line
 }
 
 // allowsName reports whether the token name is allowed, using and
