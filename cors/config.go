@@ -168,6 +168,7 @@ type compiled struct {
 	logger            *slog.Logger
 
 	preflightHeaders []field // what every successful preflight gets
+	actualValues     bool    // allowed actual requests get ACAC or ACEH
 }
 
 // configProblems collects the problems of a Config, in field order.

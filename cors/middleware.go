@@ -146,10 +146,14 @@ func (cc *compiled) serve(w http.ResponseWriter, r *http.Request, h http.Handler
 		return cc.serveAny(w, r, h, origins)
 	}
 	// The response depends on Origin, whether the request has one or not.
-	vw := newVaryWriter(w, r)
 	v := verdict{NotCORS, reasonNoOrigin}
 	if len(origins) > 0 {
-		v = cc.actual(r, w.Header(), origins, vw)
+		v = cc.decideActual(r, origins)
+	}
+	allowed := v.reason == reasonAllowed
+	vw, vals := newVaryWriter(w, r, allowed && cc.actualValues)
+	if allowed {
+		cc.allow(w.Header(), origins, vals)
 	}
 	h.ServeHTTP(vw, r)
 	if !vw.written {
@@ -183,40 +187,34 @@ func (cc *compiled) serveAny(w http.ResponseWriter, r *http.Request, h http.Hand
 	return verdict{Actual, reasonAllowed}
 }
 
-// actual adds the headers of an actual (not preflight) CORS request from an
-// allowed origin, in slots from vw's stripe.
-func (cc *compiled) actual(r *http.Request, hdr http.Header, origins []string, vw *varyWriter) verdict {
+// decideActual decides an actual (not preflight) CORS request.
+func (cc *compiled) decideActual(r *http.Request, origins []string) verdict {
 	if len(origins) > 1 {
 		return verdict{Actual, reasonManyOrigins}
 	}
 	if !cc.allowOrigin(r, origins[0]) {
 		return verdict{Actual, reasonOrigin}
 	}
+	return verdict{Actual, reasonAllowed}
+}
+
+// allow adds the headers of an allowed actual request to hdr, with the
+// values of Access-Control-Allow-Credentials and -Expose-Headers in vals
+// (see newVaryWriter).
+func (cc *compiled) allow(hdr http.Header, origins, vals []string) {
 	// The request's own Origin slice, capped: it belongs to this request
 	// alone, so sharing it with the response shares nothing between
 	// requests (an in-place change by the handler changes only r's copy),
 	// and it costs no slot.
 	hdr[hdrAllowOrigin] = origins[0:1:1]
-	n := 0
 	if cc.credentials {
-		n++
+		vals[0] = "true"
+		hdr[hdrAllowCredentials] = vals[0:1:1]
 	}
 	if cc.exposeHeaders != "" {
-		n++
+		vals[1] = cc.exposeHeaders
+		hdr[hdrExposeHeaders] = vals[1:2:2]
 	}
-	if n == 0 {
-		return verdict{Actual, reasonAllowed}
-	}
-	buf := strs.carve(vw.hint, n)
-	if cc.credentials {
-		buf[0] = "true"
-		hdr[hdrAllowCredentials] = buf[0:1:1]
-	}
-	if cc.exposeHeaders != "" {
-		buf[n-1] = cc.exposeHeaders
-		hdr[hdrExposeHeaders] = buf[n-1 : n : n]
-	}
-	return verdict{Actual, reasonAllowed}
 }
 
 // preflight answers a CORS preflight, or passes it on.
@@ -252,25 +250,19 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 	if n > 0 {
 		buf = carve(r, n)
 	}
-	i := 0
-	set := func(name, value string) {
-		buf[i] = value
-		hdr[name] = buf[i : i+1 : i+1]
-		i++
-	}
 	if cc.anyOrigin {
-		set(hdrAllowOrigin, "*")
+		buf = put(hdr, buf, hdrAllowOrigin, "*")
 	} else {
-		hdr[hdrAllowOrigin] = origins[0:1:1] // see actual
+		hdr[hdrAllowOrigin] = origins[0:1:1] // see allow
 	}
 	for _, f := range cc.preflightHeaders {
-		set(f.name, f.value)
+		buf = put(hdr, buf, f.name, f.value)
 	}
 	if reqHeaders {
-		set(hdrAllowHeaders, cc.allowHeaders)
+		buf = put(hdr, buf, hdrAllowHeaders, cc.allowHeaders)
 	}
 	if pna {
-		set(hdrAllowPrivateNet, "true")
+		put(hdr, buf, hdrAllowPrivateNet, "true")
 	}
 	if cc.passthrough {
 		h.ServeHTTP(w, r)
@@ -280,12 +272,21 @@ func (cc *compiled) preflight(w http.ResponseWriter, r *http.Request, h http.Han
 	return v
 }
 
+// put sets the header name to value, in the first slot of buf, and returns
+// the slots left.
+func put(hdr http.Header, buf []string, name, value string) []string {
+	buf[0] = value
+	hdr[name] = buf[0:1:1]
+	return buf[1:]
+}
+
 // field is a response header field.
 type field struct{ name, value string }
 
 // precompute fills in the header fields that every successful preflight
 // gets, whatever it asks.
 func (cc *compiled) precompute() {
+	cc.actualValues = cc.credentials || cc.exposeHeaders != ""
 	cc.preflightHeaders = nil
 	if cc.credentials {
 		cc.preflightHeaders = append(cc.preflightHeaders, field{hdrAllowCredentials, "true"})

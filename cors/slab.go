@@ -58,6 +58,10 @@ var strs = newSlab[string](256)
 // writers holds the ResponseWriter wrappers of actual requests.
 var writers = newSlab[varyWriter](256)
 
+// roomyWriters holds the wrappers of allowed actual requests that get
+// Access-Control-Allow-Credentials or -Expose-Headers.
+var roomyWriters = newSlab[roomyWriter](256)
+
 // carve returns a fresh slice of n (at most 256) empty strings, with
 // capacity n, so that an append by its user cannot reach a neighbour's
 // elements. r picks the block.

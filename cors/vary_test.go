@@ -207,7 +207,7 @@ func TestVaryWriterKeepsInterfaces(t *testing.T) {
 // TestVaryWriterSaysWhatItCannot checks that Flush and Hijack through a
 // ResponseWriter that cannot do them report it.
 func TestVaryWriterSaysWhatItCannot(t *testing.T) {
-	w := newVaryWriter(&benchWriter{h: http.Header{}}, preq("GET", app))
+	w, _ := newVaryWriter(&benchWriter{h: http.Header{}}, preq("GET", app), false)
 	if err := http.NewResponseController(w).Flush(); err == nil {
 		t.Error("Flush through a writer that cannot flush succeeded")
 	}

@@ -34,12 +34,28 @@ type varyWriter struct {
 	vary [1]string
 }
 
-// newVaryWriter returns a fresh varyWriter around w.
-func newVaryWriter(w http.ResponseWriter, r *http.Request) *varyWriter {
+// A roomyWriter is a varyWriter with room for the values of an allowed
+// request's Access-Control-Allow-Credentials and -Expose-Headers, so that
+// such a request carves once.
+type roomyWriter struct {
+	varyWriter
+	vals [2]string
+}
+
+// newVaryWriter returns a fresh varyWriter around w and, if roomy, two
+// fresh slots for header values (see roomyWriter).
+func newVaryWriter(w http.ResponseWriter, r *http.Request, roomy bool) (*varyWriter, []string) {
 	hint := hintOf(r)
-	vw := &writers.carve(hint, 1)[0]
+	var vw *varyWriter
+	var vals []string
+	if roomy {
+		rw := &roomyWriters.carve(hint, 1)[0]
+		vw, vals = &rw.varyWriter, rw.vals[:]
+	} else {
+		vw = &writers.carve(hint, 1)[0]
+	}
 	vw.rw, vw.hint = w, hint
-	return vw
+	return vw, vals
 }
 
 // Unwrap returns the underlying ResponseWriter, for

@@ -3,6 +3,7 @@ package origin
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,7 +13,8 @@ import (
 type Matcher struct {
 	any      bool
 	null     bool
-	exact    map[string]struct{} // serialized origins
+	exact    map[string]struct{} // serialized origins, when there are many
+	few      []string            // serialized origins, when there are at most maxFew
 	anyPort  map[string]struct{} // "scheme://host" whose every port matches
 	wild     []wildGroup
 	patterns []Pattern
@@ -38,6 +40,10 @@ type wildGroup struct {
 	portSuffix string
 	suffixes   []string
 }
+
+// maxFew is the number of exact origins up to which Match compares them one
+// by one instead of looking them up in a map.
+const maxFew = 4
 
 // maxLinearBases is the group size up to which bases are compared one by
 // one; larger groups use the trie, whose cost does not grow with the size.
@@ -105,6 +111,14 @@ func NewMatcher(ps ...Pattern) *Matcher {
 			m.exact[p.origin.String()] = struct{}{}
 		}
 	}
+	if len(m.exact) <= maxFew {
+		// A few comparisons beat hashing the origin.
+		for o := range m.exact {
+			m.few = append(m.few, o)
+		}
+		slices.Sort(m.few)
+		clear(m.exact)
+	}
 	m.fastWild = len(m.wild) > 0 && len(m.anyPort) == 0
 	for i := range m.wild {
 		g := &m.wild[i]
@@ -153,6 +167,18 @@ func (m *Matcher) Patterns() []Pattern { return append([]Pattern(nil), m.pattern
 // "*", which matches any value). Match does not allocate; its cost is
 // independent of the number of exact origins and linear in len(origin).
 func (m *Matcher) Match(origin string) bool {
+	// The few exact origins first, in a function small enough to inline:
+	// they are canonical, so an equal origin needs no other check.
+	for _, o := range m.few {
+		if o == origin {
+			return true
+		}
+	}
+	return m.match(origin)
+}
+
+// match is Match beyond the few exact origins.
+func (m *Matcher) match(origin string) bool {
 	if m.any {
 		return true
 	}
