@@ -69,19 +69,19 @@ func (g *Guard) checkSource(r *http.Request, raw, site string) *Denial {
 		// localhost), or not a browser: fall back to Origin.
 		return g.checkOrigin(r, raw, site)
 	case "same-site":
-		if g.allowSameSite || g.isTrusted(raw) {
+		if g.allowSameSite || g.isTrusted(r, raw) {
 			return nil
 		}
 		return newDenial(r, RuleFetchSite, "The request comes from another origin of the same site (Sec-Fetch-Site: same-site), "+untrusted(raw, "set AllowSameSite or add it to TrustedOrigins", "; set AllowSameSite to accept such requests"), raw, site)
 	case "cross-site":
-		if g.isTrusted(raw) {
+		if g.isTrusted(r, raw) {
 			return nil
 		}
 		return newDenial(r, RuleFetchSite, "The request comes from another site (Sec-Fetch-Site: cross-site), "+untrusted(raw, "add it to TrustedOrigins to trust its pages", ", so it cannot be from a trusted origin"), raw, site)
 	default:
 		// A value that did not exist when this was written: fail closed,
 		// as net/http does.
-		if g.isTrusted(raw) {
+		if g.isTrusted(r, raw) {
 			return nil
 		}
 		return newDenial(r, RuleFetchSite, "The request has an unknown Sec-Fetch-Site value, "+quote(site)+", which is treated as cross-site, "+untrusted(raw, "add it to TrustedOrigins to trust its pages", ", so it cannot be from a trusted origin"), raw, site)
@@ -113,7 +113,7 @@ func (g *Guard) checkOrigin(r *http.Request, raw, site string) *Denial {
 	if o.String() != raw {
 		return newDenial(r, RuleOrigin, "The Origin "+quote(raw)+" is not in the form a browser sends, which would be "+quote(o.String())+".", raw, site)
 	}
-	if g.sameOrigin(o, raw, r) || g.allowSameSite && g.sameSite(o, r) || g.isTrusted(raw) {
+	if g.sameOrigin(o, raw, r) || g.allowSameSite && g.sameSite(o, r) || g.isTrusted(r, raw) {
 		return nil
 	}
 	return newDenial(r, RuleOrigin, "The Origin "+quote(raw)+" is neither this app's own origin ("+g.describeSelf(r)+") nor a trusted one; add it to TrustedOrigins to trust its pages.", raw, site)
@@ -182,9 +182,10 @@ func (g *Guard) describeSelf(r *http.Request) string {
 	return scheme + "://" + cut(r.Host)
 }
 
-// isTrusted reports whether raw is a trusted origin or one the CORS policy
-// allows with credentials. null is never trusted, whatever CORS says.
-func (g *Guard) isTrusted(raw string) bool {
+// isTrusted reports whether raw, the Origin of r, is a trusted origin or
+// one the CORS policy allows with credentials (for r, if the policy decides
+// by the request). null is never trusted, whatever CORS says.
+func (g *Guard) isTrusted(r *http.Request, raw string) bool {
 	if raw == "" || raw == "null" {
 		return false
 	}
@@ -192,6 +193,9 @@ func (g *Guard) isTrusted(raw string) bool {
 		return true
 	}
 	if h := g.cors.Load(); h != nil {
+		if h.rp != nil {
+			return h.rp.AllowsCredentialedRequest(r)
+		}
 		return h.p.AllowsCredentialedOrigin(raw)
 	}
 	return false

@@ -145,7 +145,22 @@ type Guard struct {
 	cors          atomic.Pointer[corsHolder]
 }
 
-type corsHolder struct{ p CORSPolicy }
+// CORSRequestPolicy is a CORSPolicy that may decide by the request, not
+// only by its origin: a *cors.Middleware with an OriginFunc (a multi-tenant
+// server that allows each tenant's origin on its own host, say) implements
+// it. TrustCORS then asks it about each request.
+type CORSRequestPolicy interface {
+	CORSPolicy
+	// AllowsCredentialedRequest reports whether the policy lets the page at
+	// the origin of r (its one Origin header) read responses to requests
+	// made with credentials.
+	AllowsCredentialedRequest(r *http.Request) bool
+}
+
+type corsHolder struct {
+	p  CORSPolicy
+	rp CORSRequestPolicy // p, if it decides by the request too
+}
 
 // New returns a Guard for the config, or an error that lists every problem
 // of the config (errors.Join of *ConfigError).
@@ -160,7 +175,8 @@ func New(c Config) (*Guard, error) {
 // TrustCORS makes the guard trust, for unsafe requests, every origin that
 // the CORS policy allows to make credentialed requests. The policy is asked
 // on each request, so a CORS middleware that is reconfigured later stays in
-// step. Pass nil to stop.
+// step. A policy that decides by the request (CORSRequestPolicy) is asked
+// about the request itself. Pass nil to stop.
 //
 // A page that a credentialed CORS policy trusts can already read the
 // responses to its requests, which is more than CSRF would give it, so
@@ -174,7 +190,8 @@ func (g *Guard) TrustCORS(p CORSPolicy) {
 		g.cors.Store(nil)
 		return
 	}
-	g.cors.Store(&corsHolder{p})
+	rp, _ := p.(CORSRequestPolicy)
+	g.cors.Store(&corsHolder{p, rp})
 }
 
 // Handler returns a handler that checks each request before passing it to
