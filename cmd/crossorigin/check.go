@@ -321,6 +321,9 @@ func (c *checkFlags) checkOne(ctx context.Context, base *http.Transport, in *fet
 // write prints the results, as JSON or as text.
 func (c *checkFlags) write(w io.Writer, results []*checkOutcome) error {
 	if c.asJSON {
+		for _, r := range results {
+			redactCookies(r.Result)
+		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		if c.har != "" {
@@ -555,6 +558,43 @@ func writeFix(w io.Writer, f browser.Fix, paint func(string, string) string) {
 	}
 }
 
+// isCookieHeader reports whether the canonical header name k carries
+// cookies, whose values check never prints.
+func isCookieHeader(k string) bool { return k == "Cookie" || k == "Set-Cookie" }
+
+// redactCookies hides the cookie values of r, for --json, as the text
+// output does: a shared check result must not leak a session.
+func redactCookies(r *browser.Result) {
+	if r == nil {
+		return
+	}
+	for i := range r.Trace {
+		st := &r.Trace[i]
+		st.Sent, st.Received = redactedHeader(st.Sent), redactedHeader(st.Received)
+	}
+	for i := range r.Headers {
+		if isCookieHeader(http.CanonicalHeaderKey(r.Headers[i].Name)) {
+			r.Headers[i].Value = "(redacted)"
+		}
+	}
+}
+
+// redactedHeader returns h, or a copy with cookie values redacted.
+func redactedHeader(h http.Header) http.Header {
+	if h.Get("Cookie") == "" && h.Get("Set-Cookie") == "" {
+		return h
+	}
+	h = h.Clone()
+	for k, vs := range h {
+		if isCookieHeader(k) {
+			for i := range vs {
+				vs[i] = "(redacted)"
+			}
+		}
+	}
+	return h
+}
+
 // writeHeaderLines prints headers sorted, CORS headers highlighted.
 func writeHeaderLines(w io.Writer, prefix string, h http.Header, paint func(string, string) string) {
 	for _, k := range sortedKeys(h) {
@@ -563,7 +603,7 @@ func writeHeaderLines(w io.Writer, prefix string, h http.Header, paint func(stri
 			name = paint(ansiCyan, k)
 		}
 		for _, v := range h[k] {
-			if k == "Cookie" || k == "Set-Cookie" {
+			if isCookieHeader(k) {
 				v = "(redacted)"
 			}
 			fmt.Fprintf(w, "%s%s: %s\n", prefix, name, v)

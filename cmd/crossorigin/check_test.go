@@ -115,6 +115,10 @@ func TestCheckCookies(t *testing.T) {
 	if strings.Contains(out, "s3cret") {
 		t.Errorf("the timeline prints the cookie:\n%s", out)
 	}
+	code, out, _ = check(t, api.URL, "--origin", "https://app.example.com", "--credentials", "-H", "Cookie: session=s3cret", "--json")
+	if code != 0 || strings.Contains(out, "s3cret") {
+		t.Errorf("--json: exit %d, cookie shown:\n%s", code, out)
+	}
 
 	got.Store("")
 	code, out, _ = check(t, api.URL, "--origin", "https://app.example.com", "-H", "Cookie: session=s3cret")
@@ -123,6 +127,25 @@ func TestCheckCookies(t *testing.T) {
 	}
 	if !strings.Contains(out, "add --credentials") {
 		t.Errorf("no note about --credentials:\n%s", out)
+	}
+}
+
+// TestCheckJSONRedactsSetCookie is the regression test for --json printing
+// the Set-Cookie values of the responses (in the trace and in
+// response_headers), which the text output redacts.
+func TestCheckJSONRedactsSetCookie(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "https://app.example.com")
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		w.Header().Set("Set-Cookie", "session=s3cret; Path=/")
+	}))
+	t.Cleanup(ts.Close)
+	for _, args := range [][]string{{"--json"}, {}} {
+		args = append([]string{ts.URL, "--origin", "https://app.example.com", "--credentials"}, args...)
+		code, out, _ := check(t, args...)
+		if code != 0 || strings.Contains(out, "s3cret") || len(args) == 5 && !strings.Contains(out, "(redacted)") {
+			t.Errorf("check %q: exit %d, Set-Cookie shown or not marked redacted:\n%s", args, code, out)
+		}
 	}
 }
 
