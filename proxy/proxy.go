@@ -116,8 +116,11 @@ func New(c Config) (*Proxy, error) {
 // CacheStats counts what the shared cache (Config.CacheBytes) did.
 type CacheStats struct {
 	Hits, Misses, Stores, Evictions int64
-	Entries                         int
-	Bytes                           int64
+	// Collapsed counts the hits that waited for another caller's request
+	// for the same URL instead of going upstream.
+	Collapsed int64
+	Entries   int
+	Bytes     int64
 }
 
 // CacheStats returns the shared cache's counters; all zero without a cache.

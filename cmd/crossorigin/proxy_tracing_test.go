@@ -54,7 +54,7 @@ func TestProxyCacheMetrics(t *testing.T) {
 		}
 	}
 	_, body := proxyGet(t, metricsBase(t, stderr)+"/metrics")
-	for _, want := range []string{"crossorigin_proxy_cache_hits_total 2", "crossorigin_proxy_cache_misses_total 1", `crossorigin_proxy_requests_total{code="2xx"} 3`} {
+	for _, want := range []string{"crossorigin_proxy_cache_hits_total 2", "crossorigin_proxy_cache_misses_total 1", "crossorigin_proxy_cache_collapsed_total 0", `crossorigin_proxy_requests_total{code="2xx"} 3`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

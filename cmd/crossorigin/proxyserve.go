@@ -100,6 +100,8 @@ func (rt *proxyRuntime) registerCacheMetrics() error {
 			Help: "Upstream requests answered from the shared cache (--cache-size)."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Hits) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_misses_total",
 			Help: "Cacheable upstream requests the shared cache could not answer."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Misses) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_collapsed_total",
+			Help: "Cache hits that waited for another caller's request for the same URL instead of going upstream."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Collapsed) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_bytes",
 			Help: "Bytes held by the shared cache."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Bytes) })),
 	} {

@@ -13,7 +13,8 @@
 // must-understand, responses with Set-Cookie, partial content, or Vary: *.
 // It does not revalidate: a stale entry is simply fetched again. Vary is
 // honoured; a content-coded response without Vary: Accept-Encoding is
-// treated as varying on it. Unsafe requests that succeed invalidate the
+// treated as varying on it. Concurrent misses for one URL are collapsed
+// into one upstream request. Unsafe requests that succeed invalidate the
 // stored responses for their URL (section 4.4). Memory is bounded in bytes,
 // least recently used entries going first.
 package sharedcache
@@ -37,13 +38,38 @@ type Cache struct {
 	maxEntry int64
 	now      func() time.Time
 
-	mu    sync.Mutex
-	lru   list.List                  // of *entry, most recently used first
-	byKey map[string][]*list.Element // variants of one URL
-	size  int64
+	mu      sync.Mutex
+	lru     list.List                  // of *entry, most recently used first
+	byKey   map[string][]*list.Element // variants of one URL
+	size    int64
+	flights map[string]*flight   // cacheable GETs on their way upstream
+	pass    map[string]time.Time // URLs whose last response was not stored, until when
 
-	hits, misses, stores, evictions atomic.Int64
+	hits, misses, stores, evictions, collapsed atomic.Int64
 }
+
+// A flight is a cacheable GET on its way to the upstream. Requests for the
+// same URL that miss meanwhile wait for it and then look the cache up again
+// (RFC 9111, section 4, allows a cache to collapse requests this way), so
+// that a burst of pages calling one public URL reaches the upstream once.
+type flight struct {
+	done chan struct{}
+	once sync.Once
+}
+
+// maxCollapseWait bounds how long a request waits for another one's
+// response before it goes upstream itself: a slow body must not hold back
+// every request behind it.
+const maxCollapseWait = 5 * time.Second
+
+// passFor is how long a URL whose response could not be stored is sent
+// upstream without waiting for others (Varnish's "hit-for-pass"): without
+// it, concurrent requests for an uncacheable URL would queue behind each
+// other. maxPass bounds that memory.
+const (
+	passFor = 30 * time.Second
+	maxPass = 10000
+)
 
 // maxVariants bounds how many variants of one URL are kept, so that a
 // response that varies on a header the caller controls cannot crowd the
@@ -80,14 +106,19 @@ func New(base http.RoundTripper, c Config) *Cache {
 		maxEntry: min(c.MaxEntryBytes, c.MaxBytes),
 		now:      c.Now,
 		byKey:    make(map[string][]*list.Element),
+		flights:  make(map[string]*flight),
+		pass:     make(map[string]time.Time),
 	}
 }
 
 // Stats counts what the cache did since it was built.
 type Stats struct {
 	Hits, Misses, Stores, Evictions int64
-	Entries                         int
-	Bytes                           int64
+	// Collapsed counts the hits that waited for another request's
+	// response to the same URL instead of going upstream (see flight).
+	Collapsed int64
+	Entries   int
+	Bytes     int64
 }
 
 // Stats returns the cache's counters.
@@ -97,7 +128,7 @@ func (c *Cache) Stats() Stats {
 	c.mu.Unlock()
 	return Stats{
 		Hits: c.hits.Load(), Misses: c.misses.Load(), Stores: c.stores.Load(),
-		Evictions: c.evictions.Load(), Entries: entries, Bytes: size,
+		Evictions: c.evictions.Load(), Collapsed: c.collapsed.Load(), Entries: entries, Bytes: size,
 	}
 }
 
@@ -130,15 +161,28 @@ func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.hits.Add(1)
 		return resp, nil
 	}
+	f, leader := c.join(k, req.Method == http.MethodGet)
+	if f != nil && !leader {
+		if c.wait(req, f) {
+			if resp := c.lookup(req, k); resp != nil {
+				c.hits.Add(1)
+				c.collapsed.Add(1)
+				return resp, nil
+			}
+		}
+		f = nil // another variant, not stored, or too slow: go alone
+	}
 	c.misses.Add(1)
 	sent := c.now()
 	resp, err := c.base.RoundTrip(req)
 	if err != nil || req.Method != http.MethodGet {
+		c.land(k, f, false)
 		return resp, err
 	}
 	received := c.now()
 	life := lifetime(resp, received)
 	if life <= 0 || resp.ContentLength > c.maxEntry {
+		c.land(k, f, true)
 		return resp, nil
 	}
 	fields := varyFields(resp.Header)
@@ -152,8 +196,70 @@ func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
 		initAge:   initialAge(resp, sent, received),
 		lifetime:  life,
 	}
-	resp.Body = &recorder{ReadCloser: resp.Body, c: c, e: e, want: resp.ContentLength}
+	resp.Body = &recorder{ReadCloser: resp.Body, c: c, e: e, f: f, want: resp.ContentLength}
 	return resp, nil
+}
+
+// join returns the flight of k that is on its way (leader false) or, when
+// there is none and lead is true, a new one that the caller leads. It
+// returns nil when requests for k go upstream without waiting: no flight
+// and lead false, or k's last response could not be stored.
+func (c *Cache) join(k string, lead bool) (f *flight, leader bool) {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until, ok := c.pass[k]; ok {
+		if now.Before(until) {
+			return nil, false
+		}
+		delete(c.pass, k)
+	}
+	if f := c.flights[k]; f != nil {
+		return f, false
+	}
+	if !lead {
+		return nil, false
+	}
+	f = &flight{done: make(chan struct{})}
+	c.flights[k] = f
+	return f, true
+}
+
+// wait waits for f to land, for at most maxCollapseWait and as long as
+// req's context lives. It reports whether f landed.
+func (c *Cache) wait(req *http.Request, f *flight) bool {
+	t := time.NewTimer(maxCollapseWait)
+	defer t.Stop()
+	select {
+	case <-f.done:
+		return true
+	case <-t.C:
+	case <-req.Context().Done():
+	}
+	return false
+}
+
+// land ends the flight f of k, if any, and lets its followers look the
+// cache up. pass says that its response was not stored, so that requests
+// for k do not wait for one another for a while.
+func (c *Cache) land(k string, f *flight, pass bool) {
+	if f == nil {
+		return
+	}
+	f.once.Do(func() {
+		c.mu.Lock()
+		if c.flights[k] == f {
+			delete(c.flights, k)
+		}
+		if pass {
+			if len(c.pass) >= maxPass {
+				clear(c.pass)
+			}
+			c.pass[k] = c.now().Add(passFor)
+		}
+		c.mu.Unlock()
+		close(f.done)
+	})
 }
 
 func isSafe(method string) bool {
@@ -290,6 +396,7 @@ type recorder struct {
 	io.ReadCloser
 	c    *Cache
 	e    *entry
+	f    *flight // landed when the body ends, whatever way
 	buf  bytes.Buffer
 	want int64 // Content-Length, or -1
 	done bool
@@ -300,18 +407,30 @@ func (r *recorder) Read(p []byte) (int, error) {
 	if !r.done {
 		if int64(r.buf.Len()+n) > r.c.maxEntry {
 			r.done, r.buf = true, bytes.Buffer{}
+			r.c.land(r.e.key, r.f, true) // too large to keep, next time too
 		} else {
 			r.buf.Write(p[:n])
 		}
 	}
 	if err == io.EOF && !r.done {
 		r.done = true
-		if r.want < 0 || int64(r.buf.Len()) == r.want {
+		stored := r.want < 0 || int64(r.buf.Len()) == r.want
+		if stored {
 			r.e.body = r.buf.Bytes()
 			r.c.store(r.e)
 		}
+		r.c.land(r.e.key, r.f, !stored)
 	} else if err != nil {
 		r.done = true
 	}
+	if r.done {
+		r.c.land(r.e.key, r.f, false)
+	}
 	return n, err
+}
+
+// Close ends the body, and its flight if the body was not read to its end.
+func (r *recorder) Close() error {
+	r.c.land(r.e.key, r.f, false)
+	return r.ReadCloser.Close()
 }
