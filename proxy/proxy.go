@@ -119,8 +119,11 @@ type CacheStats struct {
 	// Collapsed counts the hits that waited for another caller's request
 	// for the same URL instead of going upstream.
 	Collapsed int64
-	Entries   int
-	Bytes     int64
+	// Revalidated counts the stale responses that the target confirmed
+	// with 304 Not Modified, and that were served from memory.
+	Revalidated int64
+	Entries     int
+	Bytes       int64
 }
 
 // CacheStats returns the shared cache's counters; all zero without a cache.

@@ -102,6 +102,8 @@ func (rt *proxyRuntime) registerCacheMetrics() error {
 			Help: "Cacheable upstream requests the shared cache could not answer."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Misses) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_collapsed_total",
 			Help: "Cache hits that waited for another caller's request for the same URL instead of going upstream."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Collapsed) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_revalidated_total",
+			Help: "Stale cached responses the target confirmed with 304 Not Modified, served from memory."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Revalidated) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "crossorigin", Subsystem: "proxy", Name: "cache_bytes",
 			Help: "Bytes held by the shared cache."}, stat(func(s proxy.CacheStats) float64 { return float64(s.Bytes) })),
 	} {

@@ -11,7 +11,8 @@
 // cacheable statuses, Last-Modified.
 // It never stores responses marked private, no-store, no-cache or
 // must-understand, responses with Set-Cookie, partial content, or Vary: *.
-// It does not revalidate: a stale entry is simply fetched again. Vary is
+// A stale entry with a validator (ETag, Last-Modified) is revalidated with
+// a conditional request, and a 304 freshens it. Vary is
 // honoured; a content-coded response without Vary: Accept-Encoding is
 // treated as varying on it. Concurrent misses for one URL are collapsed
 // into one upstream request. Unsafe requests that succeed invalidate the
@@ -45,7 +46,7 @@ type Cache struct {
 	flights map[string]*flight   // cacheable GETs on their way upstream
 	pass    map[string]time.Time // URLs whose last response was not stored, until when
 
-	hits, misses, stores, evictions, collapsed atomic.Int64
+	hits, misses, stores, evictions, collapsed, revalidations atomic.Int64
 }
 
 // A flight is a cacheable GET on its way to the upstream. Requests for the
@@ -117,8 +118,12 @@ type Stats struct {
 	// Collapsed counts the hits that waited for another request's
 	// response to the same URL instead of going upstream (see flight).
 	Collapsed int64
-	Entries   int
-	Bytes     int64
+	// Revalidated counts the misses that the upstream answered 304 Not
+	// Modified to a conditional request for a stale stored response,
+	// which was then served (and kept) without its body being sent again.
+	Revalidated int64
+	Entries     int
+	Bytes       int64
 }
 
 // Stats returns the cache's counters.
@@ -128,7 +133,8 @@ func (c *Cache) Stats() Stats {
 	c.mu.Unlock()
 	return Stats{
 		Hits: c.hits.Load(), Misses: c.misses.Load(), Stores: c.stores.Load(),
-		Evictions: c.evictions.Load(), Collapsed: c.collapsed.Load(), Entries: entries, Bytes: size,
+		Evictions: c.evictions.Load(), Collapsed: c.collapsed.Load(),
+		Revalidated: c.revalidations.Load(), Entries: entries, Bytes: size,
 	}
 }
 
@@ -157,14 +163,15 @@ func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	k := key(req)
-	if resp := c.lookup(req, k); resp != nil {
+	resp, stale := c.lookup(req, k)
+	if resp != nil {
 		c.hits.Add(1)
 		return resp, nil
 	}
 	f, leader := c.join(k, req.Method == http.MethodGet)
 	if f != nil && !leader {
 		if c.wait(req, f) {
-			if resp := c.lookup(req, k); resp != nil {
+			if resp, stale = c.lookup(req, k); resp != nil {
 				c.hits.Add(1)
 				c.collapsed.Add(1)
 				return resp, nil
@@ -173,8 +180,17 @@ func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
 		f = nil // another variant, not stored, or too slow: go alone
 	}
 	c.misses.Add(1)
+	out := req
+	if stale != nil && req.Method == http.MethodGet {
+		if rv := revalidation(req, stale); rv != nil {
+			out = rv
+		}
+	}
 	sent := c.now()
-	resp, err := c.base.RoundTrip(req)
+	resp, err := c.base.RoundTrip(out)
+	if err == nil && out != req && resp.StatusCode == http.StatusNotModified {
+		return c.revalidated(req, k, f, stale, resp, sent), nil
+	}
 	if err != nil || req.Method != http.MethodGet {
 		c.land(k, f, false)
 		return resp, err
@@ -198,6 +214,20 @@ func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = &recorder{ReadCloser: resp.Body, c: c, e: e, f: f, want: resp.ContentLength}
 	return resp, nil
+}
+
+// revalidated answers req with the stored response stale that the
+// upstream's 304 nm has just validated, and stores the freshened entry.
+func (c *Cache) revalidated(req *http.Request, k string, f *flight, stale *entry, nm *http.Response, sent time.Time) *http.Response {
+	_, _ = io.Copy(io.Discard, io.LimitReader(nm.Body, 4<<10))
+	_ = nm.Body.Close()
+	fresh := stale.freshened(nm, sent, c.now())
+	if fresh.lifetime > 0 {
+		c.store(fresh)
+	}
+	c.revalidations.Add(1)
+	c.land(k, f, false)
+	return fresh.response(req, fresh.initAge)
 }
 
 // join returns the flight of k that is on its way (leader false) or, when
@@ -274,7 +304,11 @@ func isSafe(method string) bool {
 // it, so that a HEAD can be answered from a stored GET.
 func key(req *http.Request) string { return req.URL.String() }
 
-func (c *Cache) lookup(req *http.Request, k string) *http.Response {
+// lookup returns the stored response that answers req, or nil. It also
+// returns the stored variant that matches req but may not be served
+// without validation, if it carries a validator (ETag or Last-Modified),
+// so that the caller can revalidate it.
+func (c *Cache) lookup(req *http.Request, k string) (*http.Response, *entry) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -285,12 +319,64 @@ func (c *Cache) lookup(req *http.Request, k string) *http.Response {
 		}
 		age := e.initAge + now.Sub(e.received)
 		if !mayServeStored(req, age, e.lifetime) {
-			return nil
+			if hasValidator(e.header) {
+				return nil, e
+			}
+			return nil, nil
 		}
 		c.lru.MoveToFront(el)
-		return e.response(req, age)
+		return e.response(req, age), nil
 	}
-	return nil
+	return nil, nil
+}
+
+// hasValidator reports whether a stored response can be revalidated.
+func hasValidator(h http.Header) bool {
+	return h.Get("Etag") != "" || h.Get("Last-Modified") != ""
+}
+
+// conditionalHeaders are the request fields that make a request
+// conditional; a caller's own conditional request is passed on as it is.
+var conditionalHeaders = []string{"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range"}
+
+// revalidation returns req asking the upstream whether the stored
+// response e is still current (RFC 9111, section 4.3.1), or nil when req
+// is itself conditional.
+func revalidation(req *http.Request, e *entry) *http.Request {
+	for _, name := range conditionalHeaders {
+		if len(req.Header[name]) > 0 {
+			return nil
+		}
+	}
+	out := req.Clone(req.Context())
+	if etag := e.header.Get("Etag"); etag != "" {
+		out.Header.Set("If-None-Match", etag)
+	}
+	if lm := e.header.Get("Last-Modified"); lm != "" {
+		out.Header.Set("If-Modified-Since", lm)
+	}
+	return out
+}
+
+// freshened returns e updated by the 304 Not Modified that validated it
+// (RFC 9111, sections 3.2 and 4.3.4): the 304's header fields replace the
+// stored ones, except Content-Length and hop-by-hop fields, and its
+// freshness starts again from the 304.
+func (e *entry) freshened(nm *http.Response, sent, received time.Time) *entry {
+	h := e.header.Clone()
+	for k, vs := range nm.Header {
+		switch k {
+		case "Content-Length", "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+			continue
+		}
+		h[k] = append([]string(nil), vs...)
+	}
+	n := *e
+	n.header = h
+	n.received = received
+	n.initAge = initialAge(nm, sent, received)
+	n.lifetime = lifetime(&http.Response{StatusCode: e.status, Header: h}, received)
+	return &n
 }
 
 func (e *entry) response(req *http.Request, age time.Duration) *http.Response {

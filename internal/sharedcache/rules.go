@@ -71,9 +71,9 @@ func mayServeStored(req *http.Request, age, lifetime time.Duration) bool {
 }
 
 // lifetime returns how long a response may be served from a shared cache
-// without validation (section 4.2.1), or 0 when it must not be stored: this
-// cache does not revalidate, so a response that needs validation on every
-// use is not worth keeping.
+// without validation (section 4.2.1), or 0 when it must not be stored: a
+// response that needs validation on every use is not kept (a stale entry
+// is revalidated, but only one that was fresh once).
 func lifetime(resp *http.Response, received time.Time) time.Duration {
 	if !storable(resp) {
 		return 0
