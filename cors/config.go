@@ -144,6 +144,7 @@ type compiled struct {
 	cfg Config // effective configuration, as Config returns it
 
 	origins    *origin.Matcher
+	noOrigins  bool // Origins is empty: only originFunc decides
 	anyOrigin  bool // "*" and no credentials: Access-Control-Allow-Origin: *
 	originFunc func(*http.Request, string) bool
 	vary       bool // actual responses depend on the Origin header
@@ -244,6 +245,7 @@ func (cc *compiled) compileOrigins(c Config, ps *configProblems) []string {
 		ps.add("OriginFunc", "", "never consulted, because Origins contains \"*\"", "remove \"*\" from Origins or remove OriginFunc")
 	}
 	cc.origins = origin.NewMatcher(patterns...)
+	cc.noOrigins = len(patterns) == 0
 	cc.anyOrigin = star && !c.Credentials
 	cc.vary = !cc.anyOrigin || c.OriginFunc != nil
 	return origins

@@ -121,7 +121,7 @@ func (m *Middleware) Handler(h http.Handler) http.Handler {
 // allowOrigin reports whether the raw Origin header value o of r is
 // allowed.
 func (cc *compiled) allowOrigin(r *http.Request, o string) bool {
-	if cc.origins.Match(o) {
+	if !cc.noOrigins && cc.origins.Match(o) {
 		return true
 	}
 	return cc.originFunc != nil && validForFunc(o) && cc.originFunc(r, o)
