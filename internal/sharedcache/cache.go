@@ -37,6 +37,7 @@ type Cache struct {
 	base     http.RoundTripper
 	maxBytes int64
 	maxEntry int64
+	maxWait  time.Duration
 	now      func() time.Time
 
 	mu      sync.Mutex
@@ -58,10 +59,8 @@ type flight struct {
 	once sync.Once
 }
 
-// maxCollapseWait bounds how long a request waits for another one's
-// response before it goes upstream itself: a slow body must not hold back
-// every request behind it.
-const maxCollapseWait = 5 * time.Second
+// DefaultCollapseWait is Config.CollapseWait's default.
+const DefaultCollapseWait = 5 * time.Second
 
 // passFor is how long a URL whose response could not be stored is sent
 // upstream without waiting for others (Varnish's "hit-for-pass"): without
@@ -85,6 +84,11 @@ type Config struct {
 	// MaxEntryBytes bounds one stored response; larger ones are streamed
 	// through and not kept. Zero means MaxBytes/8, at most 8 MiB.
 	MaxEntryBytes int64
+	// CollapseWait bounds how long a request waits for another caller's
+	// response to the same URL before it goes upstream itself, so that a
+	// slow body does not hold back every request behind it. Zero means
+	// DefaultCollapseWait.
+	CollapseWait time.Duration
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 }
@@ -101,10 +105,14 @@ func New(base http.RoundTripper, c Config) *Cache {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.CollapseWait <= 0 {
+		c.CollapseWait = DefaultCollapseWait
+	}
 	return &Cache{
 		base:     base,
 		maxBytes: c.MaxBytes,
 		maxEntry: min(c.MaxEntryBytes, c.MaxBytes),
+		maxWait:  c.CollapseWait,
 		now:      c.Now,
 		byKey:    make(map[string][]*list.Element),
 		flights:  make(map[string]*flight),
@@ -255,10 +263,10 @@ func (c *Cache) join(k string, lead bool) (f *flight, leader bool) {
 	return f, true
 }
 
-// wait waits for f to land, for at most maxCollapseWait and as long as
-// req's context lives. It reports whether f landed.
+// wait waits for f to land, for at most c.maxWait and as long as req's
+// context lives. It reports whether f landed.
 func (c *Cache) wait(req *http.Request, f *flight) bool {
-	t := time.NewTimer(maxCollapseWait)
+	t := time.NewTimer(c.maxWait)
 	defer t.Stop()
 	select {
 	case <-f.done:

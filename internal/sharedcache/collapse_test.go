@@ -124,3 +124,42 @@ func TestFollowerLeavesWithItsContext(t *testing.T) {
 		t.Errorf("RoundTrip = %v after %v, want the context's deadline within 1s", err, time.Since(start))
 	}
 }
+
+// TestStalledLeaderDoesNotHoldFollowers is the hostile case: the first
+// caller's upstream sends its headers and then trickles the body without
+// end. The callers behind it wait at most CollapseWait and then go
+// upstream themselves.
+func TestStalledLeaderDoesNotHoldFollowers(t *testing.T) {
+	release := make(chan struct{})
+	var hits atomic.Int64
+	o := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		if hits.Add(1) == 1 {
+			w.Header().Set("Content-Length", "100")
+			_, _ = io.WriteString(w, "x")
+			w.(http.Flusher).Flush()
+			<-release // never more
+			return
+		}
+		_, _ = io.WriteString(w, "public data")
+	}))
+	defer o.Close()
+	defer close(release)
+	c := New(http.DefaultTransport, Config{MaxBytes: 1 << 20, CollapseWait: 200 * time.Millisecond})
+	req, _ := http.NewRequest("GET", o.URL+"/stall", nil)
+	resp, err := c.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	start := time.Now()
+	bodies := burst(t, c, o.URL+"/stall", 3)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("followers took %v behind a stalled leader", d)
+	}
+	for _, b := range bodies {
+		if b != "public data" {
+			t.Errorf("follower got %q", b)
+		}
+	}
+}
