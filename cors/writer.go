@@ -27,10 +27,11 @@ import (
 type varyWriter struct {
 	rw      http.ResponseWriter
 	written bool // the header went out with Vary: Origin
+	hint    byte // the request's stripe, for strs
 
-	// vary holds Vary: Origin or, when the handler set a Vary of its own
-	// (the commonest idiom), that value followed by Origin.
-	vary [2]string
+	// vary is the slot of Vary: Origin. The values of allowed requests
+	// come from strs, so that others do not pay for their room.
+	vary [1]string
 }
 
 // A roomyWriter is a varyWriter with room for the values of an allowed
@@ -53,7 +54,7 @@ func newVaryWriter(w http.ResponseWriter, r *http.Request, roomy bool) (*varyWri
 	} else {
 		vw = &writers.carve(hint, 1)[0]
 	}
-	vw.rw = w
+	vw.rw, vw.hint = w, hint
 	return vw, vals
 }
 
@@ -143,11 +144,12 @@ func (w *varyWriter) addVary() {
 	switch {
 	case len(old) == 0:
 		w.vary[0] = hdrOrigin
-		hdr[hdrVary] = w.vary[:1:1]
-	case varyCovers(old):
-	case len(old) == 1: // a handler's Set("Vary", ...)
-		w.vary[0], w.vary[1] = old[0], hdrOrigin
 		hdr[hdrVary] = w.vary[:]
+	case varyCovers(old):
+	case len(old) == 1: // a handler's Set("Vary", ...): two fresh slots
+		buf := strs.carve(w.hint, 2)
+		buf[0], buf[1] = old[0], hdrOrigin
+		hdr[hdrVary] = buf
 	default:
 		hdr[hdrVary] = append(old[:len(old):len(old)], hdrOrigin)
 	}
