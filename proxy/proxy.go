@@ -101,7 +101,10 @@ func New(c Config) (*Proxy, error) {
 		DisableCompression: true,
 	}
 	p.upstream = p.transport
-	if c := sharedcache.New(p.transport, sharedcache.Config{MaxBytes: cc.CacheBytes}); c != nil {
+	// A caller waits for another's request to the same URL no longer than
+	// it would wait for the target's response headers itself.
+	wait := min(sharedcache.DefaultCollapseWait, cc.ResponseHeaderTimeout, cc.Timeout)
+	if c := sharedcache.New(p.transport, sharedcache.Config{MaxBytes: cc.CacheBytes, CollapseWait: wait}); c != nil {
 		p.upstream, p.cache = c, c
 	}
 	if cc.WrapUpstream != nil {
