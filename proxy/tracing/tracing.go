@@ -5,7 +5,8 @@
 //
 // It is off unless an endpoint is given, to New or through the standard
 // OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-// variables; the exporter's other OTEL_EXPORTER_OTLP_* variables, and
+// variables; the exporter's other OTEL_EXPORTER_OTLP_* variables for
+// OTLP/HTTP with protobuf (headers, compression, timeout, certificates), and
 // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER and
 // OTEL_SDK_DISABLED, are honoured as the OpenTelemetry SDK defines them.
 //
@@ -34,7 +35,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -66,14 +67,18 @@ func New(ctx context.Context, c Config) (*Tracing, error) {
 	if strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true") {
 		return nil, nil
 	}
-	var opts []otlptracehttp.Option
+	endpoint := c.Endpoint
 	switch {
-	case c.Endpoint != "":
-		opts = append(opts, otlptracehttp.WithEndpointURL(c.Endpoint+"/v1/traces"))
+	case endpoint != "":
+		endpoint += "/v1/traces"
 	case os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "":
 		return nil, nil
 	}
-	exp, err := otlptracehttp.New(ctx, opts...)
+	client, err := otlpSettings(endpoint, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	exp, err := otlptrace.New(ctx, client)
 	if err != nil {
 		return nil, err
 	}
