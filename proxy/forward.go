@@ -10,13 +10,18 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/crossorigin/crossorigin/internal/sharedcache"
 )
 
 // forward sends the request upstream, follows redirects (checking every
 // hop again), and streams the response back.
 func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *exchange) {
-	ctx, cancel := context.WithTimeout(r.Context(), p.c.Timeout)
-	defer cancel()
+	// The deadline of the whole exchange, redirects included. Only the
+	// hops that reach the network need a timer for it (timedTransport):
+	// an answer from the cache is already in memory.
+	ex.deadline = time.Now().Add(p.c.Timeout)
+	ctx := r.Context()
 
 	if r.ContentLength != 0 {
 		// A caller that trickles its body is bounded like everything else.
@@ -52,7 +57,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 			out.ContentLength = r.ContentLength
 			body = nil // a streamed body can be sent once
 		}
-		resp := p.roundTrip(ctx, w, r, out.WithContext(ctx), hop, ex)
+		resp := p.roundTrip(w, r, out.WithContext(ctx), hop, ex)
 		if resp == nil {
 			return
 		}
@@ -125,14 +130,14 @@ func (p *Proxy) requestBody(w http.ResponseWriter, r *http.Request) (body io.Rea
 // upstreamFailed answers a hop whose round trip failed with err: nothing
 // when the caller is gone, otherwise the refusal of its class, counted
 // against the target's circuit when it is the first hop's.
-func (p *Proxy) upstreamFailed(ctx context.Context, w http.ResponseWriter, r *http.Request, ex *exchange, hop int, err error) {
+func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, ex *exchange, hop int, err error) {
 	if r.Context().Err() != nil {
 		// Nobody to answer: record it, send nothing.
 		ex.status, ex.class = 499, classClientGone
 		return
 	}
 	c := classify(err)
-	if ctx.Err() == context.DeadlineExceeded {
+	if !time.Now().Before(ex.deadline) {
 		c = classTimeout
 	}
 	if hop == 0 && upstreamFailure(c) {
@@ -144,13 +149,13 @@ func (p *Proxy) upstreamFailed(ctx context.Context, w http.ResponseWriter, r *ht
 // roundTrip sends one hop. It returns nil when it has answered the caller
 // itself (a failure) or nobody is left to answer, and records what the
 // first hop says of the target's health.
-func (p *Proxy) roundTrip(ctx context.Context, w http.ResponseWriter, r, out *http.Request, hop int, ex *exchange) *http.Response {
+func (p *Proxy) roundTrip(w http.ResponseWriter, r, out *http.Request, hop int, ex *exchange) *http.Response {
 	sent := time.Now()
 	resp, err := p.upstream.RoundTrip(out)
 	ex.upstream += time.Since(sent)
 	p.metrics.Upstream(time.Since(sent))
 	if err != nil {
-		p.upstreamFailed(ctx, w, r, ex, hop, err)
+		p.upstreamFailed(w, r, ex, hop, err)
 		return nil
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
@@ -287,11 +292,6 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 		p.fail(w, ex, errorf(classResponseTooLarge, "").needs("MaxResponseBody", ""))
 		return
 	}
-	// A caller that reads slowly is bounded too; the deadline is lifted
-	// afterwards, as the server keeps none of its own between requests.
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Now().Add(p.c.Timeout))
-	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
 	h := w.Header()
 	credentials := p.c.credHosts.match(strings.ToLower(final.u.Hostname()))
 	for k, vs := range resp.Header {
@@ -313,13 +313,31 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 			}
 		}
 	}
-	h.Set("X-Request-Url", first.String())
-	h.Set("X-Final-Url", final.String())
+	u := []string{first.String()}
+	h["X-Request-Url"] = u
+	if final != first {
+		u = []string{final.String()}
+	}
+	h["X-Final-Url"] = u
 	ex.status = resp.StatusCode
-	w.WriteHeader(resp.StatusCode)
-	if r.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
+	noBody := r.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified
+	if b, ok := sharedcache.Stored(resp.Body); ok && len(b) <= smallStoredBody || noBody {
+		// Nothing to wait for and, under the server's own buffer, nothing
+		// that reaches the connection before the handler returns: no
+		// deadline, no header flusher, no copy.
+		w.WriteHeader(resp.StatusCode)
+		if !noBody {
+			n, _ := w.Write(b)
+			ex.bytes = int64(n)
+		}
 		return
 	}
+	// A caller that reads slowly is bounded too; the deadline is lifted
+	// afterwards, as the server keeps none of its own between requests.
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(p.c.Timeout))
+	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
+	w.WriteHeader(resp.StatusCode)
 	n, err := p.copyBody(w, rc, resp)
 	ex.bytes = n
 	if err != nil {
@@ -332,6 +350,42 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 		// connection, so that the caller sees a truncated body.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// smallStoredBody is the largest body from the cache that respond writes at
+// once: less than net/http's response buffer (2 KiB before it starts
+// writing to the connection).
+const smallStoredBody = 1536
+
+// timedTransport bounds each hop sent to the network by its exchange's
+// deadline (Config.Timeout from the start of forward, for all hops).
+type timedTransport struct{ base http.RoundTripper }
+
+func (t timedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ex, _ := req.Context().Value(exchangeKey{}).(*exchange)
+	if ex == nil || ex.deadline.IsZero() {
+		return t.base.RoundTrip(req)
+	}
+	ctx, cancel := context.WithDeadline(req.Context(), ex.deadline)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelBody ends its request's context when it is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // copyBody streams the body, flushing as it goes when the length is

@@ -97,14 +97,21 @@ func New(c Config) (*Proxy, error) {
 		MaxIdleConns:           cc.MaxIdleConnsPerHost * 4,
 		MaxIdleConnsPerHost:    cc.MaxIdleConnsPerHost,
 		MaxResponseHeaderBytes: 1 << 20,
+		// Each pooled upstream connection keeps one buffer of each size
+		// (Go's default is 4 KiB each) for as long as it lives; bodies of
+		// any size are copied through the proxy's own 32 KiB buffer,
+		// which bypasses them, and a header line longer than the buffer
+		// is read in pieces, so smaller ones only save memory.
+		ReadBufferSize:  upstreamBufferSize,
+		WriteBufferSize: upstreamBufferSize,
 		// The body goes to the caller byte for byte: no transparent gzip.
 		DisableCompression: true,
 	}
-	p.upstream = p.transport
+	p.upstream = timedTransport{p.transport}
 	// A caller waits for another's request to the same URL no longer than
 	// it would wait for the target's response headers itself.
 	wait := min(sharedcache.DefaultCollapseWait, cc.ResponseHeaderTimeout, cc.Timeout)
-	if c := sharedcache.New(p.transport, sharedcache.Config{MaxBytes: cc.CacheBytes, CollapseWait: wait}); c != nil {
+	if c := sharedcache.New(p.upstream, sharedcache.Config{MaxBytes: cc.CacheBytes, CollapseWait: wait}); c != nil {
 		p.upstream, p.cache = c, c
 	}
 	if cc.WrapUpstream != nil {
@@ -115,6 +122,10 @@ func New(c Config) (*Proxy, error) {
 	p.idPrefix = hex.EncodeToString(b[:]) + "-"
 	return p, nil
 }
+
+// upstreamBufferSize is the size of the read and the write buffer of each
+// upstream connection.
+const upstreamBufferSize = 2 << 10
 
 // CacheStats counts what the shared cache (Config.CacheBytes) did.
 type CacheStats struct {
@@ -163,6 +174,7 @@ type exchange struct {
 	shown    Decision // the tightest rate-limit decision so far
 	limited  bool     // shown is set
 	health   outcome  // what the first hop said of the target's health
+	deadline time.Time // of the upstream exchange, redirects included
 }
 
 // ServeHTTP proxies one request.

@@ -402,9 +402,28 @@ func (e *entry) response(req *http.Request, age time.Duration) *http.Response {
 		Request:       req,
 	}
 	if req.Method != http.MethodHead {
-		resp.Body = io.NopCloser(bytes.NewReader(e.body))
+		resp.Body = &storedBody{Reader: bytes.NewReader(e.body), b: e.body}
 	}
 	return resp
+}
+
+// storedBody is the body of a response from the cache.
+type storedBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (*storedBody) Close() error { return nil }
+
+// Stored returns the whole of body and true if it is the body of a response
+// from the cache that nothing has read yet. The bytes are the cache's own:
+// they must not be modified.
+func Stored(body io.ReadCloser) ([]byte, bool) {
+	sb, ok := body.(*storedBody)
+	if !ok || sb.Len() != len(sb.b) {
+		return nil, false
+	}
+	return sb.b, true
 }
 
 func equal(a, b []string) bool {
