@@ -33,7 +33,6 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 		return
 	}
 
-	h := w.Header()
 	method := r.Method
 	credentials := p.c.credHosts.match(strings.ToLower(t.u.Hostname()))
 	header := p.outboundHeader(r, credentials)
@@ -66,27 +65,38 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, t *target, ex *e
 			p.respond(w, r, resp, first, t, ex)
 			return
 		}
-		drain(resp.Body)
-		ex.hops++
-		h.Set("X-Cors-Redirect-"+strconv.Itoa(hop+1), strconv.Itoa(resp.StatusCode)+" "+next.String())
-		if t.u.Scheme == "https" && next.Scheme == "http" {
-			p.fail(w, ex, errorf(classBlocked, "the target redirected from https to http"))
+		if t = p.followRedirect(w, ex, resp, t, next, hop, &method, &replay, header, &credentials); t == nil {
 			return
 		}
-		if pe := p.checkTarget(next); pe != nil {
-			p.fail(w, ex, pe)
-			return
-		}
-		if !keepsMethod(resp.StatusCode) && method != http.MethodHead {
-			method = http.MethodGet
-			replay = nil
-			header.Del("Content-Type")
-			header.Del("Content-Length")
-		}
-		credentials = p.redirectCredentials(header, credentials, t.u, next)
-		t = targetFromURL(next)
-		ex.host = t.u.Host
 	}
+}
+
+// followRedirect prepares the hop to next after resp redirected there from
+// t: the method, body and credentials it keeps. It returns the next target,
+// or nil when it has refused the redirect (answering the caller).
+func (p *Proxy) followRedirect(w http.ResponseWriter, ex *exchange, resp *http.Response, t *target, next *url.URL, hop int,
+	method *string, replay *[]byte, header http.Header, credentials *bool) *target {
+	drain(resp.Body)
+	ex.hops++
+	w.Header().Set("X-Cors-Redirect-"+strconv.Itoa(hop+1), strconv.Itoa(resp.StatusCode)+" "+next.String())
+	if t.u.Scheme == "https" && next.Scheme == "http" {
+		p.fail(w, ex, errorf(classBlocked, "the target redirected from https to http"))
+		return nil
+	}
+	if pe := p.checkTarget(next); pe != nil {
+		p.fail(w, ex, pe)
+		return nil
+	}
+	if !keepsMethod(resp.StatusCode) && *method != http.MethodHead {
+		*method = http.MethodGet
+		*replay = nil
+		header.Del("Content-Type")
+		header.Del("Content-Length")
+	}
+	*credentials = p.redirectCredentials(header, *credentials, t.u, next)
+	t = targetFromURL(next)
+	ex.host = t.u.Host
+	return t
 }
 
 // redirectCredentials says whether the hop from cur to next still carries
@@ -219,10 +229,6 @@ func drain(b io.ReadCloser) {
 	_ = b.Close()
 }
 
-// forwardingHeaders describe the client's address and the original
-// request; callers' own values are dropped.
-var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-Ip"}
-
 // viaValue marks requests this proxy sent.
 const viaValue = "1.1 crossorigin-proxy"
 
@@ -240,9 +246,11 @@ func looped(r *http.Request) bool {
 // credentials (unless allowed for the target) and the configured removals,
 // plus the configured additions.
 func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
-	out := make(http.Header, len(r.Header))
+	out := make(http.Header, len(r.Header)+2)
 	for k, vs := range r.Header {
-		out[k] = vs
+		if !dropOutbound(k, credentials) {
+			out[k] = vs
+		}
 	}
 	// Headers named in Connection are hop-by-hop too.
 	for _, v := range r.Header["Connection"] {
@@ -251,20 +259,6 @@ func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
 				delete(out, http.CanonicalHeaderKey(f))
 			}
 		}
-	}
-	for _, k := range hopHeaders {
-		delete(out, k)
-	}
-	if !credentials {
-		for _, k := range credentialHeaders {
-			delete(out, k)
-		}
-	}
-	delete(out, "X-Request-Id")
-	// What a caller says about addresses is not the proxy's to vouch for:
-	// an upstream that trusts these would believe any IP.
-	for _, k := range forwardingHeaders {
-		delete(out, k)
 	}
 	for _, k := range p.c.removeHeaders {
 		delete(out, k)
@@ -282,6 +276,25 @@ func (p *Proxy) outboundHeader(r *http.Request, credentials bool) http.Header {
 		out["User-Agent"] = []string{""} // Go must not add its own
 	}
 	return out
+}
+
+// dropOutbound says whether the caller's header field k stays behind: the
+// connection-level fields (RFC 9110 section 7.6.1) and the proxy-only ones,
+// the credentials (credentialHeaders) unless allowed, X-Request-Id, and the
+// fields that describe the client's address and the original request,
+// since what a caller says about addresses is not the proxy's to vouch
+// for: an upstream that trusts these would believe any IP.
+func dropOutbound(k string, credentials bool) bool {
+	switch k {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+		"X-Request-Id",
+		"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-Ip":
+		return true
+	case "Cookie", "Authorization":
+		return !credentials
+	}
+	return false
 }
 
 // respond copies the upstream response to the caller: filtered headers,

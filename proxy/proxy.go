@@ -151,13 +151,6 @@ func (p *Proxy) CacheStats() CacheStats {
 // Close closes the idle upstream connections.
 func (p *Proxy) Close() { p.transport.CloseIdleConnections() }
 
-// hopHeaders are connection-level headers that are never forwarded
-// (RFC 9110 section 7.6.1), plus the proxy-only ones.
-var hopHeaders = []string{
-	"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-}
-
 // credentialHeaders carry the caller's credentials; forwarded only to
 // Config.CredentialHosts.
 var credentialHeaders = []string{"Cookie", "Authorization"}
@@ -171,9 +164,9 @@ type exchange struct {
 	host     string
 	hops     int
 	upstream time.Duration
-	shown    Decision // the tightest rate-limit decision so far
-	limited  bool     // shown is set
-	health   outcome  // what the first hop said of the target's health
+	shown    Decision  // the tightest rate-limit decision so far
+	limited  bool      // shown is set
+	health   outcome   // what the first hop said of the target's health
 	deadline time.Time // of the upstream exchange, redirects included
 }
 
@@ -268,24 +261,36 @@ func (p *Proxy) vet(r *http.Request, t *target) *proxyError {
 }
 
 // serve is the proxy behind the CORS middleware.
+//
+// Its checks run in accept, whose frame is gone by the time the request is
+// forwarded: the goroutine's stack, which every connection keeps, then
+// stays within its first size through the upstream round trip.
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	ex := r.Context().Value(exchangeKey{}).(*exchange)
+	if t := p.accept(w, r, ex); t != nil {
+		p.admitted(w, r, t, ex)
+	}
+}
+
+// accept applies every check to a request before it is forwarded; it
+// returns its target, or nil when it has answered the request itself.
+func (p *Proxy) accept(w http.ResponseWriter, r *http.Request, ex *exchange) *target {
 	originHdr := r.Header.Get("Origin")
 	if pe := p.admit(w, r, originHdr); pe != nil {
 		p.fail(w, ex, pe)
-		return
+		return nil
 	}
 	if !p.rateLimit(w, r, originHdr, ex) {
-		return
+		return nil
 	}
 	if r.Method == http.MethodOptions && originHdr != "" && len(r.Header["Access-Control-Request-Method"]) > 0 {
 		if w.Header().Get("Access-Control-Allow-Origin") == "" {
 			p.fail(w, ex, errorf(classPreflightRefused, ""))
-			return
+			return nil
 		}
 		ex.status = http.StatusNoContent
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	t, perr := parseTarget(r)
 	if t != nil {
@@ -293,20 +298,20 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if perr != nil {
 		p.fail(w, ex, perr)
-		return
+		return nil
 	}
 	if t == nil {
 		p.help(w, ex)
-		return
+		return nil
 	}
 	if pe := p.vet(r, t); pe != nil {
 		p.fail(w, ex, pe)
-		return
+		return nil
 	}
 	if p.c.PerHost.enabled() {
 		check := [1]limitCheck{{dimHost, p.c.PerHost, hostKey(t.u)}}
 		if !p.limit(w, r, ex, check[:]) {
-			return
+			return nil
 		}
 	}
 	if p.c.RedirectSameOrigin && originHdr != "" {
@@ -318,13 +323,19 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Cache-Control", "private")
 			ex.status = http.StatusMovedPermanently
 			w.WriteHeader(http.StatusMovedPermanently)
-			return
+			return nil
 		}
 	}
 	if p.c.MaxRequestBody > 0 && r.ContentLength > p.c.MaxRequestBody {
 		p.fail(w, ex, errorf(classRequestTooLarge, "").needs("MaxRequestBody", ""))
-		return
+		return nil
 	}
+	return t
+}
+
+// admitted forwards an accepted request, unless its target's circuit is
+// open or too many requests are in flight.
+func (p *Proxy) admitted(w http.ResponseWriter, r *http.Request, t *target, ex *exchange) {
 	key := breakerKey(t.u)
 	if wait, ok := p.breaker.allow(key, time.Now()); !ok {
 		w.Header().Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(wait)), 10))
@@ -524,7 +535,7 @@ func breakerKey(u *url.URL) string {
 			port = "443"
 		}
 	}
-	return hostKey(u) + ":" + port
+	return "h:" + canonicalHost(u) + ":" + port
 }
 
 // hostKey is the per-host rate-limit key of a target: its host in one
@@ -532,12 +543,17 @@ func breakerKey(u *url.URL) string {
 // canonical form, IPv4-mapped IPv6 as IPv4), so that "VICTIM.example.",
 // "victim.example:443" and "[::ffff:127.0.0.2]" cannot each take a budget
 // of their own. The port does not count: every port of a host shares one.
-func hostKey(u *url.URL) string {
+func hostKey(u *url.URL) string { return "h:" + canonicalHost(u) }
+
+// canonicalHost is the target's host in the spelling of hostKey.
+func canonicalHost(u *url.URL) string {
 	h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	if ip, err := netip.ParseAddr(h); err == nil {
+	// A dotted-quad IPv4 address that parses is already canonical
+	// (ParseAddr refuses leading zeros); anything else is spelled anew.
+	if ip, err := netip.ParseAddr(h); err == nil && !(ip.Is4() && !strings.Contains(h, ":")) {
 		h = ip.Unmap().String()
 	}
-	return "h:" + h
+	return h
 }
 
 const defaultHelp = `crossorigin proxy: a CORS proxy.
@@ -607,7 +623,8 @@ func (p *Proxy) requestID(r *http.Request) string {
 	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && plainID(id) {
 		return id
 	}
-	return p.idPrefix + strconv.FormatUint(p.idCounter.Add(1), 36)
+	var b [32]byte
+	return string(strconv.AppendUint(append(b[:0], p.idPrefix...), p.idCounter.Add(1), 36))
 }
 
 func plainID(s string) bool {

@@ -147,16 +147,17 @@ func (c *Cache) Stats() Stats {
 }
 
 type entry struct {
-	key       string
-	fields    []string // Vary's field names
-	selecting []string // the request's values for them
-	status    int
-	header    http.Header
-	body      []byte
-	received  time.Time
-	initAge   time.Duration
-	lifetime  time.Duration
-	size      int64
+	key        string
+	fields     []string // Vary's field names
+	selecting  []string // the request's values for them
+	status     int
+	statusLine string // "200 OK"
+	header     http.Header
+	body       []byte
+	received   time.Time
+	initAge    time.Duration
+	lifetime   time.Duration
+	size       int64
 }
 
 // RoundTrip answers req from the cache when a fresh stored response
@@ -211,14 +212,15 @@ func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	fields := varyFields(resp.Header)
 	e := &entry{
-		key:       k,
-		fields:    fields,
-		selecting: selecting(req, fields),
-		status:    resp.StatusCode,
-		header:    resp.Header.Clone(),
-		received:  received,
-		initAge:   initialAge(resp, sent, received),
-		lifetime:  life,
+		key:        k,
+		fields:     fields,
+		selecting:  selecting(req, fields),
+		status:     resp.StatusCode,
+		statusLine: strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode),
+		header:     resp.Header.Clone(),
+		received:   received,
+		initAge:    initialAge(resp, sent, received),
+		lifetime:   life,
 	}
 	resp.Body = &recorder{ReadCloser: resp.Body, c: c, e: e, f: f, want: resp.ContentLength}
 	return resp, nil
@@ -391,7 +393,7 @@ func (e *entry) response(req *http.Request, age time.Duration) *http.Response {
 	h := e.header.Clone()
 	h.Set("Age", strconv.FormatInt(int64(age/time.Second), 10))
 	resp := &http.Response{
-		Status:        strconv.Itoa(e.status) + " " + http.StatusText(e.status),
+		Status:        e.statusLine,
 		StatusCode:    e.status,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,

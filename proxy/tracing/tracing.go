@@ -116,24 +116,32 @@ func (t *Tracing) Handler(h http.Handler) http.Handler {
 	if t == nil {
 		return h
 	}
+	// The span starts and ends in functions of their own, so that their
+	// frames are not on the stack while the proxy serves the request.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := t.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := t.tracer.Start(ctx, "proxy "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(
-				attribute.String("http.request.method", r.Method),
-				attribute.String("url.path", r.URL.EscapedPath()),
-				attribute.String("client.address", r.RemoteAddr),
-			))
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		defer func() {
-			span.SetAttributes(attribute.Int("http.response.status_code", sw.status))
-			if sw.status >= 500 {
-				span.SetStatus(codes.Error, http.StatusText(sw.status))
-			}
-			span.End()
-		}()
+		ctx, span := t.startServer(r)
+		defer endServer(span, sw)
 		h.ServeHTTP(sw, r.WithContext(ctx))
 	})
+}
+
+func (t *Tracing) startServer(r *http.Request) (context.Context, trace.Span) {
+	ctx := t.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	return t.tracer.Start(ctx, "proxy "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(
+			attribute.String("http.request.method", r.Method),
+			attribute.String("url.path", r.URL.EscapedPath()),
+			attribute.String("client.address", r.RemoteAddr),
+		))
+}
+
+func endServer(span trace.Span, sw *statusWriter) {
+	span.SetAttributes(attribute.Int("http.response.status_code", sw.status))
+	if sw.status >= 500 {
+		span.SetStatus(codes.Error, http.StatusText(sw.status))
+	}
+	span.End()
 }
 
 // Transport starts a client span, a child of the request's server span,
@@ -151,24 +159,32 @@ type roundTripper struct {
 }
 
 func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, span := rt.t.tracer.Start(req.Context(), "upstream "+req.Method, trace.WithSpanKind(trace.SpanKindClient),
+	ctx, span := rt.startHop(req)
+	resp, err := rt.base.RoundTrip(req.WithContext(ctx))
+	endHop(span, resp, err)
+	return resp, err
+}
+
+func (rt roundTripper) startHop(req *http.Request) (context.Context, trace.Span) {
+	return rt.t.tracer.Start(req.Context(), "upstream "+req.Method, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(
 			attribute.String("http.request.method", req.Method),
 			attribute.String("url.full", redact(req)),
 			attribute.String("server.address", req.URL.Hostname()),
 		))
+}
+
+func endHop(span trace.Span, resp *http.Response, err error) {
 	defer span.End()
-	resp, err := rt.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
-		return nil, err
+		return
 	}
 	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if resp.StatusCode >= 500 {
 		span.SetStatus(codes.Error, http.StatusText(resp.StatusCode))
 	}
-	return resp, nil
 }
 
 // redact gives the hop's URL without userinfo and query, which may hold
