@@ -69,9 +69,11 @@ func BenchmarkProxyRSSAllFeatures(b *testing.B) {
 	done := make(chan struct{})
 	go func() { scraped <- scrapeEvery(c, "http://"+metrics+"/metrics", time.Second, done) }()
 	b.ResetTimer()
+	cpu0 := proxyCPU(im)
 	start := time.Now()
 	err := rssLoad(c, urls, b.N+rssConcurrency*8)
 	elapsed := time.Since(start)
+	cpu := proxyCPU(im) - cpu0
 	b.StopTimer()
 	close(done)
 	scrapes := <-scraped
@@ -83,8 +85,10 @@ func BenchmarkProxyRSSAllFeatures(b *testing.B) {
 	anon, file := parts["RssAnon"], parts["RssFile"]
 	b.ReportMetric(float64(b.N+rssConcurrency*8)/elapsed.Seconds(), "req/s")
 	b.ReportMetric(hwm, "peak-RSS-MB")
-	fmt.Printf("crossorigin proxy, all features, concurrency %d: peak RSS %.1f MB (now %.1f MB: %.1f MB anonymous, %.1f MB file-backed, mostly the binary's own pages), target < 40 MB; %d OTLP exports received, %d metrics scrapes\n",
-		rssConcurrency, hwm, rss, anon, file, spans.Load(), scrapes)
+	perReq := float64(cpu.Microseconds()) / float64(b.N+rssConcurrency*8)
+	b.ReportMetric(perReq, "proxy-CPU-µs/req")
+	fmt.Printf("crossorigin proxy, all features, concurrency %d: peak RSS %.1f MB (now %.1f MB: %.1f MB anonymous, %.1f MB file-backed, mostly the binary's own pages), target < 40 MB; proxy CPU %.0f µs/req; %d OTLP exports received, %d metrics scrapes\n",
+		rssConcurrency, hwm, rss, anon, file, perReq, spans.Load(), scrapes)
 }
 
 // rssLoad sends n requests at rssConcurrency, alternating between urls.

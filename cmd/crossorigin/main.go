@@ -39,10 +39,15 @@ func main() {
 	// The first signal asks the command to stop and report; once it has
 	// been delivered, a second one kills the process as usual.
 	context.AfterFunc(ctx, stop)
+	ownProcess = true
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
+
+// ownProcess says that the command runs as its own process, not inside a
+// test: process-wide runtime settings are its to make.
+var ownProcess bool
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,11 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		f.cl.Config(errors.Join(errs...), proxyFields)
 		code, _ := f.cl.Failed(stderr)
 		return code
+	}
+	if ownProcess && !*f.pprof {
+		// Nobody can read heap profiles: keep none (the runtime's default
+		// samples every 512 KiB allocated and keeps a table of stacks).
+		runtime.MemProfileRate = 0
 	}
 	rt, rerrs := newProxyRuntime(ctx, s, stderr)
 	defer rt.close()
