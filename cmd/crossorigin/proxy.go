@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -50,10 +51,16 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		code, _ := f.cl.Failed(stderr)
 		return code
 	}
-	if ownProcess && !*f.pprof {
-		// Nobody can read heap profiles: keep none (the runtime's default
-		// samples every 512 KiB allocated and keeps a table of stacks).
-		runtime.MemProfileRate = 0
+	if ownProcess {
+		if !*f.pprof {
+			// Nobody can read heap profiles: keep none (the runtime's
+			// default samples every 512 KiB allocated and keeps a table
+			// of stacks).
+			runtime.MemProfileRate = 0
+		}
+		if *f.memLimit > 0 {
+			debug.SetMemoryLimit(*f.memLimit)
+		}
 	}
 	rt, rerrs := newProxyRuntime(ctx, s, stderr)
 	defer rt.close()
@@ -118,7 +125,7 @@ type proxyFlags struct {
 	envProxy, checkConfig, pprof                           *bool
 	grace                                                  *time.Duration
 	redisPrefetch                                          *int
-	maxReq, maxResp, maxHdr, cache                         *int64
+	maxReq, maxResp, maxHdr, cache, memLimit               *int64
 }
 
 func newProxyFlags(_ io.Writer) *proxyFlags {
@@ -158,6 +165,7 @@ func newProxyFlags(_ io.Writer) *proxyFlags {
 	f.maxResp = sizeFlag(fs, "max-response-body", proxy.DefaultMaxResponseBody, "response body cap, a `SIZE`, e.g. 50MiB")
 	f.maxHdr = sizeFlag(fs, "max-header-bytes", proxy.DefaultMaxHeaderBytes, "request header cap, a `SIZE`, e.g. 32KiB")
 	f.cache = sizeFlag(fs, "cache-size", 0, "shared in-memory cache of anonymous GET responses, a `SIZE`, e.g. 64MiB (0: no cache)")
+	f.memLimit = sizeFlag(fs, "memory-limit", 0, "soft limit of the Go runtime's memory, a `SIZE`, e.g. 28MiB: the garbage collector works harder as it nears it; leave room for --cache-size and the connections, or throughput falls (0: none, or GOMEMLIMIT)")
 	f.otlp = fs.String("otlp-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this `URL`, e.g. http://127.0.0.1:4318 (empty: the OTEL_EXPORTER_OTLP_* variables decide; off without them)")
 	fs.BoolVar(&c.RedirectSameOrigin, "redirect-same-origin", false, "answer 301 to the target itself when it has the caller's origin")
 	fs.Var((*seconds)(&c.MaxAge), "max-age", "Access-Control-Max-Age of preflight responses, in `SECONDS` as the header says or as a duration, e.g. 600 or 10m; 0: omitted")
@@ -227,6 +235,10 @@ type proxySettings struct {
 	flags  *proxyFlags
 }
 
+// minMemoryLimit is the smallest --memory-limit: below it the collector
+// would run all the time for the proxy's own baseline.
+const minMemoryLimit = 16 << 20
+
 // settings translates the flags, collecting every problem.
 func (f *proxyFlags) settings(stderr io.Writer) (*proxySettings, []error) {
 	s := &proxySettings{config: f.c, flags: f}
@@ -237,11 +249,15 @@ func (f *proxyFlags) settings(stderr io.Writer) (*proxySettings, []error) {
 	c.MaxRequestBody, c.MaxResponseBody, c.MaxHeaderBytes = *f.maxReq, *f.maxResp, int(*f.maxHdr)
 	c.CacheBytes = *f.cache
 	c.ClientIPHeader = *f.clientIP
+	var errs []error
+	if n := *f.memLimit; n != 0 && n < minMemoryLimit {
+		errs = append(errs, fmt.Errorf("--memory-limit %d: at least %d MiB, or 0 for none", n, minMemoryLimit>>20))
+	}
 	c.FixFor = proxyFix
 	if *f.envProxy {
 		c.Proxy = http.ProxyFromEnvironment
 	}
-	errs := f.setHeaders(c)
+	errs = append(errs, f.setHeaders(c)...)
 	errs = append(errs, f.addresses(c)...)
 	errs = append(errs, f.rates(c)...)
 	errs = append(errs, f.files(s)...)

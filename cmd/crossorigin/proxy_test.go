@@ -220,6 +220,8 @@ func TestProxyCommandUsage(t *testing.T) {
 		{"env list", []string{"--listen", "127.0.0.1:-1"}, map[string]string{"CROSSORIGIN_PROXY_ALLOW_PORT": "8080, 99999"}, 2, []string{`--allow-port "99999": not a port`}},
 		{"unreachable redis", []string{"--redis", "redis://127.0.0.1:1/0"}, nil, 2, []string{"--redis: cannot reach"}},
 		{"listen error", []string{"--listen", "127.0.0.1:-1"}, nil, 2, []string{"crossorigin proxy:"}},
+		{"memory limit too small", []string{"--memory-limit", "4MiB"}, nil, 2, []string{"--memory-limit 4194304: at least 16 MiB"}},
+		{"memory limit from env", []string{"--listen", "127.0.0.1:-1"}, map[string]string{"CROSSORIGIN_PROXY_MEMORY_LIMIT": "lots"}, 2, []string{"CROSSORIGIN_PROXY_MEMORY_LIMIT"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,7 +48,7 @@ func onHangup(ctx context.Context, reload func()) (stop func()) {
 // restartOnly are the flags a reload cannot apply: they shape the
 // listener, the Redis client, the tracer or the logs, which live as long
 // as the process.
-var restartOnly = []string{"listen", "tls-cert", "tls-key", "redis", "redis-fail", "otlp-endpoint", "log-format", "shutdown-timeout", "max-header-bytes"}
+var restartOnly = []string{"listen", "tls-cert", "tls-key", "redis", "redis-fail", "otlp-endpoint", "log-format", "shutdown-timeout", "max-header-bytes", "memory-limit"}
 
 // reload reads the configuration again (command line, environment,
 // --config file) and, if it is valid, swaps in a proxy built from it. A bad
