@@ -306,9 +306,18 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 		return
 	}
 	h := w.Header()
+	noBody := r.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified
+	stored, ok := sharedcache.Stored(resp.Body)
+	small := ok && len(stored) <= smallStoredBody && !noBody
 	credentials := p.c.credHosts.match(strings.ToLower(final.u.Hostname()))
 	for k, vs := range resp.Header {
 		if skipResponseHeader(k, credentials) {
+			continue
+		}
+		if small && k == "Content-Length" {
+			// net/http computes it for a body that fits its buffer, and
+			// the header map stays small (8 fields: no growing, cheaper
+			// for net/http to copy).
 			continue
 		}
 		if k == "Vary" {
@@ -333,14 +342,13 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 	}
 	h["X-Final-Url"] = u
 	ex.status = resp.StatusCode
-	noBody := r.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified
-	if b, ok := sharedcache.Stored(resp.Body); ok && len(b) <= smallStoredBody || noBody {
+	if small || noBody {
 		// Nothing to wait for and, under the server's own buffer, nothing
 		// that reaches the connection before the handler returns: no
 		// deadline, no header flusher, no copy.
 		w.WriteHeader(resp.StatusCode)
-		if !noBody {
-			n, _ := w.Write(b)
+		if small {
+			n, _ := w.Write(stored)
 			ex.bytes = int64(n)
 		}
 		return

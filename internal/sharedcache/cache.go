@@ -404,14 +404,16 @@ func (e *entry) response(req *http.Request, age time.Duration) *http.Response {
 		Request:       req,
 	}
 	if req.Method != http.MethodHead {
-		resp.Body = &storedBody{Reader: bytes.NewReader(e.body), b: e.body}
+		sb := &storedBody{b: e.body}
+		sb.Reset(e.body)
+		resp.Body = sb
 	}
 	return resp
 }
 
 // storedBody is the body of a response from the cache.
 type storedBody struct {
-	*bytes.Reader
+	bytes.Reader
 	b []byte
 }
 
