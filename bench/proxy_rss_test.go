@@ -30,7 +30,8 @@ const rssConcurrency = 256
 // 40 MB. RSS_ARGS replaces the feature flags (everything after
 // --allow-port), to see what one feature costs; in it $REDIS, $OTLP and
 // $METRICS stand for the addresses of the benchmark's servers:
-// RSS_ARGS="--log-format none" measures the bare proxy.
+// RSS_ARGS="--log-format none" measures the bare proxy. RSS_EXTRA adds
+// flags to them: RSS_EXTRA="--memory-limit 28MiB".
 func BenchmarkProxyRSSAllFeatures(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("reads /proc for memory")
@@ -54,6 +55,7 @@ func BenchmarkProxyRSSAllFeatures(b *testing.B) {
 	if v := os.Getenv("RSS_ARGS"); v != "" {
 		args = append(args[:7], strings.Fields(v)...)
 	}
+	args = append(args, strings.Fields(os.Getenv("RSS_EXTRA"))...)
 	vars := map[string]string{"REDIS": srv.Addr, "OTLP": otlp, "METRICS": metrics}
 	for i, a := range args {
 		args[i] = os.Expand(a, func(k string) string { return vars[k] })
