@@ -162,8 +162,9 @@ func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, ex *excha
 func (p *Proxy) roundTrip(w http.ResponseWriter, r, out *http.Request, hop int, ex *exchange) *http.Response {
 	sent := time.Now()
 	resp, err := p.upstream.RoundTrip(out)
-	ex.upstream += time.Since(sent)
-	p.metrics.Upstream(time.Since(sent))
+	d := time.Since(sent)
+	ex.upstream += d
+	p.metrics.Upstream(d)
 	if err != nil {
 		p.upstreamFailed(w, r, ex, hop, err)
 		return nil

@@ -336,13 +336,25 @@ func (p *Proxy) accept(w http.ResponseWriter, r *http.Request, ex *exchange) *ta
 // admitted forwards an accepted request, unless its target's circuit is
 // open or too many requests are in flight.
 func (p *Proxy) admitted(w http.ResponseWriter, r *http.Request, t *target, ex *exchange) {
-	key := breakerKey(t.u)
-	if wait, ok := p.breaker.allow(key, time.Now()); !ok {
-		w.Header().Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(wait)), 10))
-		p.fail(w, ex, errorf(classCircuitOpen, ""))
-		return
+	// The breaker's key is spelled only when the breaker has something to
+	// say: while every target is healthy, it has nothing to track.
+	var key string
+	if !p.breaker.idle() {
+		key = breakerKey(t.u)
+		if wait, ok := p.breaker.allow(key, time.Now()); !ok {
+			w.Header().Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(wait)), 10))
+			p.fail(w, ex, errorf(classCircuitOpen, ""))
+			return
+		}
 	}
-	defer func() { p.breaker.report(key, ex.health, time.Now()) }()
+	defer func() {
+		if p.breaker.wants(ex.health) {
+			if key == "" {
+				key = breakerKey(t.u)
+			}
+			p.breaker.report(key, ex.health, time.Now())
+		}
+	}()
 	if n := p.inFlight.Add(1); p.c.MaxInFlight > 0 && n > int64(p.c.MaxInFlight) {
 		p.inFlight.Add(-1)
 		w.Header().Set("Retry-After", "1")
