@@ -55,7 +55,9 @@ func newBreaker(failures int, cooldown time.Duration, opened func()) *breaker {
 func (b *breaker) idle() bool { return b == nil || b.tracked.Load() == 0 }
 
 // wants reports whether report would record outcome o.
-func (b *breaker) wants(o outcome) bool { return b != nil && (o == outcomeFailure || b.tracked.Load() != 0) }
+func (b *breaker) wants(o outcome) bool {
+	return b != nil && (o == outcomeFailure || b.tracked.Load() != 0)
+}
 
 // allow reports whether a request for key may go upstream, and if not,
 // how long until it may. A request let through an open circuit's end is
