@@ -15,6 +15,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
@@ -41,6 +42,7 @@ type otlpClient struct {
 	timeout  time.Duration
 	client   *http.Client
 	stop     chan struct{}
+	stopOnce sync.Once
 	maxRetry time.Duration // total time spent retrying one batch
 }
 
@@ -158,11 +160,7 @@ func (c *otlpClient) Start(ctx context.Context) error { return ctx.Err() }
 
 // Stop ends the retries of an upload in progress.
 func (c *otlpClient) Stop(ctx context.Context) error {
-	select {
-	case <-c.stop:
-	default:
-		close(c.stop)
-	}
+	c.stopOnce.Do(func() { close(c.stop) })
 	c.client.CloseIdleConnections()
 	return ctx.Err()
 }
