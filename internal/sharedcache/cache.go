@@ -539,9 +539,7 @@ func (r *recorder) Read(p []byte) (int, error) {
 		r.c.land(r.e.key, r.f, !stored)
 	} else if err != nil {
 		r.done = true
-	}
-	if r.done {
-		r.c.land(r.e.key, r.f, false)
+		r.c.land(r.e.key, r.f, false) // cut short: not kept
 	}
 	return n, err
 }
