@@ -2,6 +2,7 @@ package origin
 
 import (
 	"errors"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -113,10 +114,7 @@ func NewMatcher(ps ...Pattern) *Matcher {
 	}
 	if len(m.exact) <= maxFew {
 		// A few comparisons beat hashing the origin.
-		for o := range m.exact {
-			m.few = append(m.few, o)
-		}
-		slices.Sort(m.few)
+		m.few = slices.Sorted(maps.Keys(m.exact))
 		clear(m.exact)
 	}
 	m.fastWild = len(m.wild) > 0 && len(m.anyPort) == 0
