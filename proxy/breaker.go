@@ -63,7 +63,7 @@ func (b *breaker) wants(o outcome) bool {
 // how long until it may. A request let through an open circuit's end is
 // its probe, and must be followed by report.
 func (b *breaker) allow(key string, now time.Time) (time.Duration, bool) {
-	if b == nil || b.tracked.Load() == 0 {
+	if b.idle() {
 		return 0, true
 	}
 	b.mu.Lock()
@@ -83,7 +83,7 @@ func (b *breaker) allow(key string, now time.Time) (time.Duration, bool) {
 
 // report records the outcome of a request that allow let through.
 func (b *breaker) report(key string, o outcome, now time.Time) {
-	if b == nil || o != outcomeFailure && b.tracked.Load() == 0 {
+	if !b.wants(o) {
 		return
 	}
 	b.mu.Lock()
