@@ -336,12 +336,14 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 			}
 		}
 	}
-	u := []string{first.String()}
-	h["X-Request-Url"] = u
+	// Each field its own slice, as everywhere: a handler around the proxy
+	// that edits one value in place must not change the other.
+	u := first.String()
+	h["X-Request-Url"] = []string{u}
 	if final != first {
-		u = []string{final.String()}
+		u = final.String()
 	}
-	h["X-Final-Url"] = u
+	h["X-Final-Url"] = []string{u}
 	ex.status = resp.StatusCode
 	if small || noBody {
 		// Nothing to wait for and, under the server's own buffer, nothing
