@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -418,19 +417,7 @@ func runChromium(t *testing.T, srv *server, cases []*tcase, tabs int) (map[strin
 			}
 		})
 	}
-	// Cases that wait first, so that others run meanwhile; then in order
-	// of page kind, so that tabs navigate rarely.
-	sorted := append([]*tcase(nil), cases...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		if wi, wj := sorted[i].waits(), sorted[j].waits(); wi != wj {
-			return wi > wj
-		}
-		return sorted[i].Page < sorted[j].Page
-	})
-	for _, c := range sorted {
-		work <- c
-	}
-	close(work)
+	feed(work, cases)
 	wg.Wait()
 	return out, ver.Product
 }

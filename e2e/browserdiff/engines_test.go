@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -99,18 +98,7 @@ func runEngine(t *testing.T, srv *server, cases []*tcase, n int, start func() (r
 			}
 		})
 	}
-	// As in runChromium: cases that wait first, then by page kind.
-	sorted := append([]*tcase(nil), cases...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		if wi, wj := sorted[i].waits(), sorted[j].waits(); wi != wj {
-			return wi > wj
-		}
-		return sorted[i].Page < sorted[j].Page
-	})
-	for _, c := range sorted {
-		work <- c
-	}
-	close(work)
+	feed(work, cases)
 	wg.Wait()
 	return out, runners[0].product()
 }

@@ -231,3 +231,20 @@ var (
 // permissive answers any method and header (but Authorization) from the
 // page, so that the case shows what goes on the wire.
 func permissive() map[string]route { return pre(preAll, okO) }
+
+// feed sends cases to the runners' work queue and closes it: the cases
+// that wait first, so that others run meanwhile, then in order of page
+// kind, so that tabs navigate rarely.
+func feed(work chan<- *tcase, cases []*tcase) {
+	sorted := append([]*tcase(nil), cases...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if wi, wj := sorted[i].waits(), sorted[j].waits(); wi != wj {
+			return wi > wj
+		}
+		return sorted[i].Page < sorted[j].Page
+	})
+	for _, c := range sorted {
+		work <- c
+	}
+	close(work)
+}
